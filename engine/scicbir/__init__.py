@@ -1,0 +1,10 @@
+"""SCI-CBIR engine.
+
+One network compresses multispectral tiles into real bitstreams (a learned codec) and gives each
+tile a binary hash code for content-based retrieval (Sumbul, Xiang, Demir, IEEE TGRS 2022).
+The package is usable on its own (command line ``scicbir``, library) and is what the QGIS plugin
+drives through the JSON-lines service (``scicbir serve``).
+"""
+
+__version__ = "0.1.0"
+PROTOCOL_VERSION = 1

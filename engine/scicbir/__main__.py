@@ -1,0 +1,5 @@
+import sys
+
+from scicbir.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The engine service: JSON lines over stdin/stdout (``scicbir serve``); see docs/protocol.md."""
