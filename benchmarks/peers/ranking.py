@@ -1,0 +1,52 @@
+"""Rankings used by every retrieval method of the benchmark, with one tie rule for all.
+
+Hamming distances between short codes tie often; every method here breaks ties the same way
+(by database order, a stable sort), so no method gains from a luckier tie rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def random_codes(count: int, bits: int, seed: int = 0) -> np.ndarray:
+    """Uniformly random codes (n, bits) bool: the floor any hashing method must beat."""
+    return np.random.default_rng(seed).random((count, bits)) < 0.5
+
+
+def unpack_codes(packed: np.ndarray, bits: int) -> np.ndarray:
+    """np.packbits layout (MSB first, (n, bits/8) uint8) back to a bool array (n, bits)."""
+    return np.unpackbits(np.asarray(packed, dtype=np.uint8), axis=1, count=bits).astype(bool)
+
+
+def hamming_distances(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
+    """Hamming distances (n_queries, n_database) between bool code arrays."""
+    q = np.asarray(queries, dtype=np.float32)
+    d = np.asarray(database, dtype=np.float32)
+    if q.shape[1] != d.shape[1]:
+        raise ValueError(f"code lengths differ: {q.shape[1]} and {d.shape[1]} bits")
+    agree = q @ d.T + (1.0 - q) @ (1.0 - d).T
+    return np.rint(q.shape[1] - agree).astype(np.int32)
+
+
+def cosine_distances(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
+    """1 - cosine similarity between continuous feature rows (exact ranking reference)."""
+    q = np.asarray(queries, dtype=np.float64)
+    d = np.asarray(database, dtype=np.float64)
+    q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+    return 1.0 - q @ d.T
+
+
+def rank(distances: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+    """Database indices per query, nearest first, ties in database order.
+
+    With ``exclude_self`` (queries are the database itself, leave-one-out) each query's own
+    index is moved to the end so it is never among its own results.
+    """
+    dist = np.asarray(distances, dtype=np.float64).copy()
+    if exclude_self:
+        if dist.shape[0] != dist.shape[1]:
+            raise ValueError("exclude_self needs the queries to be the database")
+        np.fill_diagonal(dist, np.inf)
+    return np.argsort(dist, axis=1, kind="stable")
