@@ -2,6 +2,11 @@
 
 stdout is reserved for protocol lines: before anything else runs, ``sys.stdout`` is pointed at
 stderr so that a library's stray ``print`` can never corrupt the stream the plugin reads.
+
+The loop reads one request per line and never blocks on work: instant methods are answered on
+the spot, queries go to a small thread pool and jobs to worker threads (see ``methods`` and
+``jobs``). End of input or ``shutdown`` cancels running jobs (they stop at a safe point), waits
+for them and exits with status 0. No network port is ever opened.
 """
 
 from __future__ import annotations
@@ -9,26 +14,37 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
-from scicbir import PROTOCOL_VERSION, __version__
 from scicbir.errors import UserFacingError
 from scicbir.service import protocol
+from scicbir.service.cache import LoadedObjects
+from scicbir.service.jobs import JobPlan, JobRegistry, current_job_id
+from scicbir.service.methods import Method, method_table
+from scicbir.service.params import ParamsError
 
 log = logging.getLogger("scicbir.service")
 
-Handler = Callable[["Service", dict[str, Any]], Any]
+#: Threads answering queries (search, decode, archive.info...) concurrently with jobs.
+QUERY_THREADS = 2
+#: Seconds a shutdown waits for cancelled jobs to reach their safe point.
+SHUTDOWN_GRACE_S = 60.0
 
 
 class Service:
-    """Dispatches requests to handlers registered in ``METHODS``."""
+    """Dispatches requests to the method table; owns jobs and loaded objects."""
 
     def __init__(self, writer: protocol.MessageWriter) -> None:
         self.writer = writer
         self.running = True
+        self.methods: dict[str, Method] = method_table()
+        self.jobs = JobRegistry(writer)
+        self.loaded = LoadedObjects()
+        self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="scicbir-query")
 
     def handle_line(self, line: str) -> None:
+        """Answer one input line (a request); never raises."""
         line = line.strip()
         if not line:
             return
@@ -37,57 +53,77 @@ class Service:
         except protocol.ProtocolError as exc:
             self.writer.error(exc.request_id, exc.code, str(exc))
             return
-        handler = METHODS.get(request.method)
-        if handler is None:
+        method = self.methods.get(request.method)
+        if method is None:
             self.writer.error(
                 request.id,
                 protocol.METHOD_NOT_FOUND,
-                f"unknown method '{request.method}'; known: {', '.join(sorted(METHODS))}",
+                f"unknown method '{request.method}'; known: {', '.join(sorted(self.methods))}",
+                {"method": request.method},
             )
             return
+        if method.kind == "query":
+            self._queries.submit(self._answer, method, request)
+        else:
+            self._answer(method, request)
+
+    def _answer(self, method: Method, request: protocol.Request) -> None:
         try:
-            result = handler(self, request.params)
+            result = method.handler(self, request.params)
+            if method.kind == "job":
+                self._start_job(method, request, result)
+                return
         except UserFacingError as exc:
             self.writer.error(request.id, exc.code, str(exc), exc.data or None)
-        except (TypeError, KeyError, ValueError) as exc:
-            log.debug("bad params for %s", request.method, exc_info=True)
-            self.writer.error(request.id, protocol.INVALID_PARAMS, f"{request.method}: {exc}")
+        except ParamsError as exc:
+            self.writer.error(request.id, exc.code, str(exc), exc.data or None)
         except Exception as exc:  # the service must survive any handler failure
             log.error("method %s failed:\n%s", request.method, traceback.format_exc())
             self.writer.error(request.id, protocol.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         else:
             self.writer.reply(request.id, result)
 
+    def _start_job(self, method: Method, request: protocol.Request, plan: Any) -> None:
+        if not isinstance(plan, JobPlan):
+            raise TypeError(f"job method {method.name} returned {type(plan).__name__}")
+        job = self.jobs.create(method.name, plan)
+        self.writer.reply(request.id, {"job": job.id, "state": "running"})
+        self.jobs.start(job)
 
-def _hello(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "protocol": PROTOCOL_VERSION,
-        "engine": __version__,
-        "python": sys.version.split()[0],
-        "pid": __import__("os").getpid(),
-    }
-
-
-def _info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    from scicbir.environment import engine_info
-
-    return engine_info()
-
-
-def _shutdown(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    service.running = False
-    return {"ok": True}
+    def close(self) -> None:
+        """Cancel jobs, let them reach a safe point, finish pending queries."""
+        self.jobs.cancel_all()
+        if not self.jobs.wait_all(SHUTDOWN_GRACE_S):
+            log.warning("jobs still running after %.0f s; exiting anyway", SHUTDOWN_GRACE_S)
+        self._queries.shutdown(wait=True, cancel_futures=False)
 
 
-METHODS: dict[str, Handler] = {
-    "hello": _hello,
-    "info": _info,
-    "shutdown": _shutdown,
-}
+class _NotificationLogHandler(logging.Handler):
+    """Forwards the engine's own log records (``scicbir.*``, INFO and up) as ``log``
+    notifications, tagged with the job that emitted them, so a client can show them beside the
+    job's progress. Everything still goes to stderr as well."""
+
+    def __init__(self, writer: protocol.MessageWriter) -> None:
+        super().__init__(logging.INFO)
+        self._writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._writer.notify(
+                "log",
+                {
+                    "level": record.levelname.lower(),
+                    "logger": record.name,
+                    "message": record.getMessage(),
+                    "job": current_job_id(),
+                },
+            )
+        except Exception:
+            self.handleError(record)
 
 
 def serve(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Run the loop until ``shutdown`` or end of input. Opens no network port."""
+    """Run the loop until ``shutdown`` or end of input."""
     real_stdout = stdout or sys.stdout
     sys.stdout = sys.stderr  # stray prints go to the log, never into the protocol
     logging.basicConfig(
@@ -95,10 +131,15 @@ def serve(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    service = Service(protocol.MessageWriter(real_stdout))
+    writer = protocol.MessageWriter(real_stdout)
+    logging.getLogger("scicbir").addHandler(_NotificationLogHandler(writer))
+    service = Service(writer)
     source = stdin or sys.stdin
-    for line in source:
-        service.handle_line(line)
-        if not service.running:
-            break
+    try:
+        for line in source:
+            service.handle_line(line)
+            if not service.running:
+                break
+    finally:
+        service.close()
     return 0

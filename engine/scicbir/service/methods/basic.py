@@ -1,0 +1,74 @@
+"""Methods about the engine itself: hello, info, models, jobs, cancel, shutdown."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from scicbir import PROTOCOL_VERSION, __version__
+from scicbir.errors import InputError
+from scicbir.service.availability import present, require
+from scicbir.service.params import Params
+
+if TYPE_CHECKING:
+    from scicbir.service.server import Service
+
+
+def hello(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Handshake: versions and which methods this build can run. Imports nothing heavy."""
+    Params("hello", params, ("client",))
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "engine": __version__,
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "pid": os.getpid(),
+        "methods": {
+            name: (m.module is None or present(m.module)) for name, m in service.methods.items()
+        },
+    }
+
+
+def info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Library versions actually imported, device, models (slow the first time: imports torch)."""
+    from scicbir.environment import engine_info
+
+    Params("info", params, ())
+    return engine_info()
+
+
+def models(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Model packages the engine can use (shipped, ``$SCICBIR_MODEL_PATH``, user folder)."""
+    Params("models", params, ())
+    list_models = require("scicbir.models.registry", "list_models", "models")
+    return {"models": [package.summary() for package in list_models()]}
+
+
+def jobs(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Running and finished jobs, oldest first."""
+    p = Params("jobs", params, ("job",))
+    job_id = p.str("job")
+    listed = service.jobs.list()
+    if job_id is not None:
+        listed = [j for j in listed if j.id == job_id]
+        if not listed:
+            raise InputError(f"no job '{job_id}' in this engine; 'jobs' lists them", job=job_id)
+    return {"jobs": [job.summary() for job in listed]}
+
+
+def cancel(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Ask a job to stop at its next safe point; ``job.finished`` follows with state cancelled."""
+    p = Params("cancel", params, ("job",))
+    job_id = p.str("job", required=True)
+    job = service.jobs.cancel(job_id)
+    if job is None:
+        raise InputError(f"no job '{job_id}' in this engine; 'jobs' lists them", job=job_id)
+    return {"job": job.id, "state": job.state, "cancel_requested": not job.finished}
+
+
+def shutdown(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Stop reading requests; running jobs are cancelled at a safe point before the exit."""
+    Params("shutdown", params, ())
+    service.running = False
+    return {"ok": True}
