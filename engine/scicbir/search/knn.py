@@ -1,0 +1,67 @@
+"""Exact candidate gathering on a faiss binary index for a multi-code query.
+
+faiss returns the k nearest codes per query but orders ties arbitrarily and cuts a group of
+equal distances anywhere. The merged ranking (``merge.merge_min``) needs, for every archive tile
+up to the k-th merged distance, *all* tied tiles and the distance to every query tile that
+reaches the minimum. This module asks the index for enough neighbours, checks that the answer is
+complete, and widens it with a range search when it is not, so that the final ranking is exactly
+the exhaustive one (``tests/search`` checks it against ``hamming.brute_force_knn``).
+
+Why it is complete: when a query's list holds the ``m`` nearest of ``n > m`` codes and its last
+distance is ``d_m``, every code at distance ``< d_m`` is in the list; so with
+``R = min_q (d_m(q) - 1)`` every tile whose merged (minimum) distance is ``<= R`` is present with
+its exact minimum. If at least ``k`` non-excluded tiles lie within ``R`` the top-k and all its
+ties are known; otherwise the k-th merged distance ``D`` found so far bounds the true one from
+above and a range search of radius ``D`` on every query tile fetches everything needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scicbir.search.merge import Candidates, min_distance_per_tile
+
+
+def _triples(dist: np.ndarray, ids: np.ndarray) -> Candidates:
+    rows = np.repeat(np.arange(dist.shape[0], dtype=np.int32), dist.shape[1])
+    flat_ids = ids.reshape(-1).astype(np.int64)
+    valid = flat_ids >= 0
+    return Candidates(rows[valid], flat_ids[valid], dist.reshape(-1).astype(np.int32)[valid])
+
+
+def _range(index: Any, queries: np.ndarray, max_distance: int) -> Candidates:
+    """All (query, tile) pairs at distance ``<= max_distance`` (faiss' radius is exclusive)."""
+    lims, dist, ids = index.range_search(queries, int(max_distance) + 1)
+    counts = np.diff(np.asarray(lims, dtype=np.int64))
+    rows = np.repeat(np.arange(queries.shape[0], dtype=np.int32), counts)
+    return Candidates(rows, np.asarray(ids, dtype=np.int64), np.asarray(dist).astype(np.int32))
+
+
+def gather_candidates(
+    index: Any, queries: np.ndarray, k: int, excluded: np.ndarray | None = None
+) -> Candidates:
+    """Candidates for ``merge_min`` from a faiss ``IndexBinary`` (with ids, e.g. ``IndexBinaryIDMap``).
+
+    ``queries``: ``(n_queries, nbytes)`` uint8 packed codes; ``excluded``: archive tile ids that
+    must not be returned (self-exclusion). The result holds every triple needed to rank the
+    top ``k`` exactly; it may hold more.
+    """
+    queries = np.ascontiguousarray(queries, dtype=np.uint8)
+    excluded = np.zeros(0, np.int64) if excluded is None else np.asarray(excluded, np.int64)
+    n = int(index.ntotal)
+    if n == 0 or k <= 0 or queries.shape[0] == 0:
+        return Candidates.empty()
+    m = min(n, k + int(excluded.size))
+    dist, ids = index.search(queries, m)
+    cands = _triples(np.asarray(dist), np.asarray(ids)).without(excluded)
+    if m == n:  # every list is the whole archive: complete
+        return cands
+    radius = int(np.asarray(dist)[:, m - 1].min()) - 1
+    _, best = min_distance_per_tile(cands)
+    if np.count_nonzero(best <= radius) >= k:
+        return cands
+    # each query listed >= k non-excluded tiles, so there are >= k candidates here
+    kth = int(np.partition(best, k - 1)[k - 1])
+    return _range(index, queries, kth).without(excluded)
