@@ -28,8 +28,8 @@ def archive_info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def compress(service: Service, params: dict[str, Any]) -> JobPlan:
-    p = Params("compress", params, ("source", "archive", "model", "bands", "workers", "device"))
-    source = p.path("source", required=True)
+    p = Params("compress", params, ("input", "archive", "model", "bands", "workers", "device"))
+    source = p.path("input", required=True)
     archive = p.path("archive", required=True)
     model = p.str("model")
     bands = p.any("bands")
@@ -52,7 +52,7 @@ def compress(service: Service, params: dict[str, Any]) -> JobPlan:
     return JobPlan(
         run,
         archive_resource(archive),
-        {"source": str(source), "archive": str(archive), "model": model},
+        {"input": str(source), "archive": str(archive), "model": model},
     )
 
 
