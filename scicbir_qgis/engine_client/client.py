@@ -54,6 +54,7 @@ class _Pending:
     error: EngineError | None = None
     # Set for requests that start a job: the reader registers the job before it reads on.
     job_callbacks: tuple[ProgressCallback | None, DoneCallback | None] | None = None
+    proc: subprocess.Popen | None = None  # the engine process the request was sent to
 
 
 @dataclass
@@ -69,6 +70,7 @@ class JobState:
     on_progress: ProgressCallback | None = None
     on_done: DoneCallback | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    proc: subprocess.Popen | None = field(default=None, repr=False)
 
 
 class EngineClient:
@@ -333,7 +335,7 @@ class EngineClient:
                 self.stderr_tail,
             )
         request_id = next(self._ids)
-        pending = _Pending(method, job_callbacks=job_callbacks)
+        pending = _Pending(method, job_callbacks=job_callbacks, proc=proc)
         with self._state_lock:
             self._pending[request_id] = pending
         line = json.dumps({"id": request_id, "method": method, "params": params})
@@ -419,7 +421,11 @@ class EngineClient:
                 job_id = str(result["job"])
                 with self._state_lock:
                     self._jobs[job_id] = JobState(
-                        job_id, pending.method, on_progress=on_progress, on_done=on_done
+                        job_id,
+                        pending.method,
+                        on_progress=on_progress,
+                        on_done=on_done,
+                        proc=pending.proc,
                     )
         pending.event.set()
 
@@ -458,19 +464,22 @@ class EngineClient:
             )
 
     def _engine_ended(self, proc: subprocess.Popen, returncode: int) -> None:
-        """Fail every outstanding request and running job of the process that ended."""
-        if proc is not self._proc:
-            return
-        if self._stopping:
+        """Fail every outstanding request and running job of the process that ended (a fresh
+        engine may already be running when this reader thread notices the end)."""
+        current = proc is self._proc
+        stopping = current and self._stopping
+        if stopping:
             text = "the engine was stopped"
         else:
             text = f"the engine process ended unexpectedly (exit code {returncode})"
             log.warning("%s; last log lines:\n%s", text, self.stderr_tail)
         with self._state_lock:
-            pending = list(self._pending.values())
-            self._pending.clear()
-            running = [s for s in self._jobs.values() if not s.finished.is_set()]
-        self.hello = None
+            pending = [p for p in self._pending.values() if p.proc is proc]
+            for key in [k for k, p in self._pending.items() if p.proc is proc]:
+                del self._pending[key]
+            running = [s for s in self._jobs.values() if s.proc is proc and not s.finished.is_set()]
+        if current:
+            self.hello = None
         for item in pending:
             item.error = EngineDiedError(
                 f"{text} while waiting for '{item.method}'", returncode, self.stderr_tail
@@ -486,7 +495,7 @@ class EngineClient:
             self._finish_job(
                 state, {"job": state.job, "method": state.method, "state": "lost", "error": died}
             )
-        if self.on_notification is not None and not self._stopping:
+        if self.on_notification is not None and not stopping:
             _safe(
                 self.on_notification,
                 "engine.died",

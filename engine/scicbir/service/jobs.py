@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 import traceback
@@ -120,7 +121,8 @@ class JobRegistry:
                             f"{plan.resource.split(':', 1)[-1]}; wait for it or cancel it first",
                             job=other.id,
                         )
-            job = Job(f"j{next(self._ids)}", method, plan)
+            # Unique across engine restarts, so a client never confuses an old job with a new one.
+            job = Job(f"{os.getpid()}.{next(self._ids)}", method, plan)
             self._jobs[job.id] = job
             self._forget_old()
         return job
