@@ -24,6 +24,7 @@ class SciCbirPlugin:
         self.dock = None
         self.action = None
         self.processing_provider = None
+        self.options_factory = None
         self.translator = None
         self._install_translator()
 
@@ -43,7 +44,14 @@ class SciCbirPlugin:
         self.action.toggled.connect(self.set_panel_visible)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
+        self._init_options_page()
         self._init_processing()
+
+    def _init_options_page(self) -> None:
+        from .ui.settings_widget import SettingsPageFactory
+
+        self.options_factory = SettingsPageFactory()
+        self.iface.registerOptionsWidgetFactory(self.options_factory)
 
     def _init_processing(self) -> None:
         try:
@@ -68,6 +76,9 @@ class SciCbirPlugin:
             self.action.setChecked(visible)
 
     def unload(self) -> None:
+        if self.options_factory is not None:
+            self.iface.unregisterOptionsWidgetFactory(self.options_factory)
+            self.options_factory = None
         if self.processing_provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.processing_provider)
             self.processing_provider = None
@@ -80,6 +91,9 @@ class SciCbirPlugin:
             self.iface.removePluginRasterMenu(MENU, self.action)
             self.iface.removeToolBarIcon(self.action)
             self.action = None
+        from .core.engine import session
+
+        session().stop()
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None

@@ -1,30 +1,109 @@
-"""The SCI-CBIR dock panel: Search, Archive and Train tabs."""
+"""The SCI-CBIR dock panel: Search, Archive and Train tabs, plus the settings button."""
 
 from __future__ import annotations
 
 from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QDockWidget, QLabel, QTabWidget, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.engine import EngineSession, session
+from ..core.settings import PluginSettings
+from .archive_panel import ArchivePanel
+from .search_panel import SearchPanel
+from .settings_widget import SettingsDialog
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("SciCbirDock", text)
 
 
+class TrainPanel(QWidget):
+    """Train tab: what retraining does, the current default model, and the dialog button."""
+
+    def __init__(self, iface, parent=None, engine: EngineSession | None = None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self.engine = engine
+        self.dialog = None
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            tr(
+                "Retrain the network on your own labelled tiles (BigEarthNet, EuroSAT, AID, "
+                "MLRSNet layouts or GeoTIFFs with a labels CSV). Training runs in the engine, "
+                "uses a GPU when one is available, can be cancelled and resumed, and writes a "
+                "new model package that you can then use for new archives."
+            ),
+            self,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.model_label = QLabel(self)
+        self.model_label.setWordWrap(True)
+        layout.addWidget(self.model_label)
+        self.open_button = QPushButton(tr("Open the training dialog..."), self)
+        self.open_button.setObjectName("openTrainDialog")
+        self.open_button.clicked.connect(self.open_dialog)
+        layout.addWidget(self.open_button)
+        layout.addStretch(1)
+        self.refresh()
+
+    def refresh(self, *_args) -> None:
+        model = PluginSettings.load().model or tr("engine default")
+        self.model_label.setText(tr("Default model: {model}").format(model=model))
+
+    def open_dialog(self):
+        from .train_dialog import TrainDialog
+
+        if self.dialog is None:
+            self.dialog = TrainDialog(self.iface, self.window(), self.engine)
+            self.dialog.modelReady.connect(self.refresh)
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+
 class SciCbirDock(QDockWidget):
-    def __init__(self, iface, parent=None) -> None:
+    def __init__(self, iface, parent=None, engine: EngineSession | None = None) -> None:
         super().__init__(tr("SCI-CBIR"), parent)
         self.iface = iface
+        self.engine = engine or session()
         self.setObjectName("SciCbirDock")
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        top = QHBoxLayout()
+        title = QLabel(tr("Find similar tiles in a compressed image archive"), body)
+        title.setWordWrap(True)
+        self.settings_button = QPushButton(tr("Settings..."), body)
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.clicked.connect(self.open_settings)
+        top.addWidget(title, 1)
+        top.addWidget(self.settings_button)
+        layout.addLayout(top)
         self.tabs = QTabWidget(body)
         self.tabs.setObjectName("scicbirTabs")
-        for name in (tr("Search"), tr("Archive"), tr("Train")):
-            page = QWidget()
-            QVBoxLayout(page).addWidget(QLabel(name))
-            self.tabs.addTab(page, name)
+        self.search_panel = SearchPanel(iface, self.tabs, self.engine)
+        self.archive_panel = ArchivePanel(iface, self.tabs, self.engine)
+        self.train_panel = TrainPanel(iface, self.tabs, self.engine)
+        self.tabs.addTab(self.search_panel, tr("Search"))
+        self.tabs.addTab(self.archive_panel, tr("Archive"))
+        self.tabs.addTab(self.train_panel, tr("Train"))
         layout.addWidget(self.tabs)
         self.setWidget(body)
 
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self)
+        dialog.accepted.connect(self.train_panel.refresh)
+        dialog.open()
+        return dialog
+
     def shutdown(self) -> None:
         """Stop background work before the plugin unloads."""
+        self.search_panel.shutdown()
+        self.archive_panel.shutdown()

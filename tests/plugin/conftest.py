@@ -1,0 +1,64 @@
+"""Fixtures for the plugin tests: isolated plugin settings, waiting for QgsTasks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+SETTINGS_PREFIX = "scicbir/"
+
+
+@pytest.fixture
+def plugin_settings(tmp_path, engine_python):
+    """Plugin settings pointing at the engine venv and a temporary results folder; the user's
+    own settings are restored afterwards."""
+    from qgis.core import QgsSettings
+
+    from scicbir_qgis.core.settings import PluginSettings
+
+    store = QgsSettings()
+    saved = {key: store.value(key) for key in store.allKeys() if key.startswith(SETTINGS_PREFIX)}
+    for key in saved:
+        store.remove(key)
+    settings = PluginSettings.load()
+    settings.engine_python = engine_python
+    settings.results_folder = str(tmp_path / "results")
+    settings.save()
+    yield settings
+    for key in store.allKeys():
+        if key.startswith(SETTINGS_PREFIX):
+            store.remove(key)
+    for key, value in saved.items():
+        store.setValue(key, value)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Spin the Qt event loop (task callbacks run there) until ``condition()`` holds."""
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"not done within {timeout:g} s")
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+
+
+def wait_for_task(task, timeout: float = 120.0) -> None:
+    """Wait until ``task`` has ended and its main-thread ``finished`` has run."""
+    from scicbir_qgis.tasks import engine_task
+
+    assert task is not None, "no task was started"
+    wait_until(lambda: task not in engine_task._RUNNING, timeout)
+
+
+@pytest.fixture
+def engine_session():
+    """A fresh engine session for one test, stopped afterwards (no engine process left over)."""
+    from scicbir_qgis.core.engine import EngineSession
+
+    session = EngineSession()
+    yield session
+    session.stop()

@@ -1,0 +1,169 @@
+"""Search results on the map: a "Similar tiles" group with decoded tiles and their footprints.
+
+The engine answers a search with a ranked list of archive tiles and, on request, writes each
+result tile as a GeoTIFF and all footprints to a GeoPackage. This module turns that answer into
+layers: one raster per result, named "#rank source (distance)", rank 1 on top; a footprints layer
+styled by rank with labels; and it computes extents for "zoom to result" in any canvas CRS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsLayerTreeGroup,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..paths import resources_dir
+from . import rendering
+
+GROUP_NAME = "Similar tiles"
+RANK_STYLE = "footprints_by_rank.qml"
+ARCHIVE_STYLE = "archive_footprints.qml"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SciCbirResults", text)
+
+
+@dataclass
+class ResultTile:
+    """One ranked archive tile as the engine describes it."""
+
+    rank: int
+    tile_id: int | str
+    distance: float
+    source: str = ""
+    path: str = ""
+    similarity: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_engine(cls, item: dict[str, Any], rank: int) -> ResultTile:
+        path = item.get("path") or item.get("decoded") or item.get("geotiff") or ""
+        return cls(
+            rank=int(item.get("rank", rank)),
+            tile_id=item.get("tile_id", item.get("id", rank)),
+            distance=float(item.get("distance", item.get("hamming", 0))),
+            source=str(item.get("source", "")),
+            path=str(path),
+            similarity=item.get("similarity"),
+            extra=item,
+        )
+
+    @property
+    def layer_name(self) -> str:
+        stem = Path(self.source).stem if self.source else f"tile {self.tile_id}"
+        return tr("#{rank} {source} (distance {distance:g})").format(
+            rank=self.rank, source=stem, distance=self.distance
+        )
+
+
+def parse_results(answer: dict[str, Any] | list[Any]) -> list[ResultTile]:
+    """Ranked tiles from the engine's ``search`` answer (a list, or a dict holding ``results``)."""
+    items = answer.get("results", []) if isinstance(answer, dict) else answer
+    tiles = [ResultTile.from_engine(item, i + 1) for i, item in enumerate(items)]
+    return sorted(tiles, key=lambda t: t.rank)
+
+
+def style_path(name: str) -> str:
+    return str(resources_dir() / "styles" / name)
+
+
+def remove_group(project: QgsProject, name: str = GROUP_NAME) -> None:
+    """Remove every group called ``name`` and the layers in it."""
+    root = project.layerTreeRoot()
+    for group in [g for g in root.children() if isinstance(g, QgsLayerTreeGroup)]:
+        if group.name() != name:
+            continue
+        ids = [node.layerId() for node in group.findLayers()]
+        root.removeChildNode(group)
+        project.removeMapLayers(ids)
+
+
+def load_footprints(path: str, name: str, style: str) -> QgsVectorLayer:
+    """Open a footprints GeoPackage (its first layer) with one of the shipped QML styles."""
+    layer = QgsVectorLayer(path, name, "ogr")
+    if layer.isValid():
+        layer.loadNamedStyle(style_path(style))
+    return layer
+
+
+@dataclass
+class ResultLayers:
+    group: QgsLayerTreeGroup
+    rasters: list[QgsRasterLayer]
+    footprints: QgsVectorLayer | None
+    missing: list[ResultTile]
+
+
+def add_results(
+    project: QgsProject,
+    tiles: list[ResultTile],
+    footprints_path: str | None = None,
+    replace: bool = True,
+    group_name: str = GROUP_NAME,
+) -> ResultLayers:
+    """Add the result group at the top of the layer tree; must run on the main thread.
+
+    With ``replace`` the previous "Similar tiles" group goes away; otherwise the new group is
+    added above it. Tiles whose GeoTIFF does not open are returned in ``missing``.
+    """
+    if replace:
+        remove_group(project, group_name)
+    root = project.layerTreeRoot()
+    group = root.insertGroup(0, group_name)
+    footprints = None
+    if footprints_path and Path(footprints_path).is_file():
+        footprints = load_footprints(footprints_path, tr("Result footprints"), RANK_STYLE)
+        if footprints.isValid():
+            project.addMapLayer(footprints, False)
+            group.addLayer(footprints)
+        else:
+            footprints = None
+    rasters, missing = [], []
+    for tile in sorted(tiles, key=lambda t: t.rank):
+        layer = QgsRasterLayer(tile.path, tile.layer_name, "gdal") if tile.path else None
+        if layer is None or not layer.isValid():
+            missing.append(tile)
+            continue
+        layer.setCustomProperty("scicbir/rank", tile.rank)
+        layer.setCustomProperty("scicbir/tile_id", str(tile.tile_id))
+        layer.setCustomProperty("scicbir/distance", tile.distance)
+        rasters.append(layer)
+    rendering.style_result_tiles(rasters)
+    for layer in rasters:
+        project.addMapLayer(layer, False)
+        group.addLayer(layer)
+    return ResultLayers(group, rasters, footprints, missing)
+
+
+def extent_in(
+    layer: QgsRasterLayer | QgsVectorLayer,
+    crs: QgsCoordinateReferenceSystem,
+    project: QgsProject | None = None,
+) -> QgsRectangle:
+    """The layer's extent in ``crs`` (for zooming a canvas in another CRS)."""
+    if not crs.isValid() or layer.crs() == crs:
+        return QgsRectangle(layer.extent())
+    context = (project or QgsProject.instance()).transformContext()
+    transform = QgsCoordinateTransform(layer.crs(), crs, context)
+    return transform.transformBoundingBox(layer.extent())
+
+
+def zoom_to(canvas, layer, margin: float = 1.5) -> QgsRectangle:
+    """Zoom ``canvas`` to ``layer`` with some context around it; returns the new extent."""
+    rect = extent_in(layer, canvas.mapSettings().destinationCrs())
+    rect.scale(margin)
+    canvas.setExtent(rect)
+    canvas.refresh()
+    return rect

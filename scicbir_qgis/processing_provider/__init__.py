@@ -1,0 +1,1 @@
+"""Processing algorithms (compress folder, search region, decode) for batch use and models."""

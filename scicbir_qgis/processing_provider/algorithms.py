@@ -1,0 +1,291 @@
+"""Processing algorithms over the engine, for batch runs and graphical models.
+
+They call the same engine session as the panel (the model stays loaded) and map Processing's
+feedback onto engine progress and cancel. Errors become ``QgsProcessingException`` with the
+engine's message, which Processing shows in its log without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from ..core.engine import EngineUnavailableError, JobCancelledError, session
+from ..core.queries import QueryError, compress_params, search_params
+from ..core.settings import PluginSettings
+from ..engine_client import EngineError
+from ..paths import icon_path
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SciCbirProcessing", text)
+
+
+class _EngineAlgorithm(QgsProcessingAlgorithm):
+    """Shared plumbing: engine calls with feedback, readable exceptions."""
+
+    def group(self) -> str:
+        return ""
+
+    def groupId(self) -> str:
+        return ""
+
+    def icon(self) -> QIcon:
+        return QIcon(icon_path())
+
+    def createInstance(self):
+        return type(self)()
+
+    def flags(self):
+        # The engine client is thread-safe, but one engine serves one request at a time best.
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
+    def _engine(self, feedback, action):
+        try:
+            return action()
+        except (QueryError, EngineUnavailableError) as exc:
+            raise QgsProcessingException(str(exc)) from None
+        except JobCancelledError:
+            raise QgsProcessingException(tr("Cancelled.")) from None
+        except EngineError as exc:
+            raise QgsProcessingException(f"{exc} ({exc.code})") from None
+
+    @staticmethod
+    def _on_progress(feedback):
+        def report(event: dict) -> None:
+            done, total = event.get("done") or 0, event.get("total") or 0
+            if total:
+                feedback.setProgress(100.0 * done / total)
+            if event.get("message"):
+                feedback.setProgressText(str(event["message"]))
+
+        return report
+
+
+class CompressFolderAlgorithm(_EngineAlgorithm):
+    INPUT, ARCHIVE, MODEL, BANDS = "INPUT", "ARCHIVE", "MODEL", "BANDS"
+    CATALOG, TILES, FAILED = "CATALOG", "TILES", "FAILED"
+
+    def name(self) -> str:
+        return "compressfolder"
+
+    def displayName(self) -> str:
+        return tr("Compress raster folder into archive")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Compresses every raster of a folder (recursively) into an archive folder with the "
+            "learned codec and indexes each tile's hash code for search. Running it again "
+            "continues an interrupted run; changed files are re-compressed."
+        )
+
+    def initAlgorithm(self, config=None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.INPUT, tr("Raster folder"), QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.ARCHIVE, tr("Archive folder"))
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.MODEL, tr("Model (empty: chosen by the bands)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.BANDS, tr("Bands, e.g. B04,B03,B02 (empty: automatic)"), optional=True
+            )
+        )
+        self.addOutput(QgsProcessingOutputString(self.CATALOG, tr("Archive catalog")))
+        self.addOutput(QgsProcessingOutputNumber(self.TILES, tr("Tiles in the archive")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Files that failed")))
+
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback) -> dict:
+        from ..ui.archive_panel import catalog_path, failures_of
+
+        source = self.parameterAsFile(parameters, self.INPUT, context)
+        archive = self.parameterAsString(parameters, self.ARCHIVE, context)
+        model = (
+            self.parameterAsString(parameters, self.MODEL, context) or PluginSettings.load().model
+        )
+        bands = self.parameterAsString(parameters, self.BANDS, context)
+        answer = self._engine(
+            feedback,
+            lambda: session().run_job(
+                "compress",
+                compress_params(source, archive, model, bands),
+                self._on_progress(feedback),
+                feedback.isCanceled,
+            ),
+        )
+        failures = failures_of(answer)
+        for line in failures:
+            feedback.reportError(line, False)
+        tiles = answer.get("tiles", 0) if isinstance(answer, dict) else 0
+        return {
+            self.ARCHIVE: archive,
+            self.CATALOG: catalog_path(archive, answer) or "",
+            self.TILES: tiles if isinstance(tiles, (int, float)) else len(tiles),
+            self.FAILED: len(failures),
+        }
+
+
+class SearchRegionAlgorithm(_EngineAlgorithm):
+    ARCHIVE, RASTER, EXTENT, K = "ARCHIVE", "RASTER", "EXTENT", "K"
+    OUTPUT, DECODED = "OUTPUT", "DECODED"
+
+    def name(self) -> str:
+        return "searchregion"
+
+    def displayName(self) -> str:
+        return tr("Search archive for tiles similar to a region")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Reads the region of the raster, hashes it with the archive's model and returns the "
+            "k most similar archive tiles: their footprints with rank and Hamming distance "
+            "(lower is more similar), and each tile decoded to a GeoTIFF."
+        )
+
+    def initAlgorithm(self, config=None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.ARCHIVE, tr("Archive folder"), QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterLayer(self.RASTER, tr("Query raster")))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Query region")))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.K,
+                tr("Number of results"),
+                QgsProcessingParameterNumber.Integer,
+                PluginSettings.load().k,
+                minValue=1,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                self.OUTPUT, tr("Result footprints"), QgsProcessing.TypeVectorPolygon
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.DECODED, tr("Folder for decoded tiles"))
+        )
+
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback) -> dict:
+        archive = self.parameterAsFile(parameters, self.ARCHIVE, context)
+        layer = self.parameterAsRasterLayer(parameters, self.RASTER, context)
+        crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+        rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+        k = self.parameterAsInt(parameters, self.K, context)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        decoded = self.parameterAsString(parameters, self.DECODED, context)
+        if not output.lower().endswith(".gpkg"):
+            raise QgsProcessingException(tr("Result footprints must be a GeoPackage (.gpkg)."))
+        Path(decoded).mkdir(parents=True, exist_ok=True)
+
+        def run() -> Any:
+            params = search_params(
+                archive, layer, QgsGeometry.fromRect(rect), crs, k, Path(decoded)
+            )
+            params["out"] = output
+            params["decode"] = decoded
+            return session().call("search", params, feedback.isCanceled)
+
+        answer = self._engine(feedback, run)
+        from ..core.results import parse_results
+
+        tiles = parse_results(answer)
+        for tile in tiles:
+            feedback.pushInfo(
+                f"#{tile.rank} tile {tile.tile_id} distance {tile.distance:g} {tile.source}"
+            )
+        return {self.OUTPUT: output, self.DECODED: decoded}
+
+
+class DecodeTilesAlgorithm(_EngineAlgorithm):
+    ARCHIVE, TILES, OUTPUT = "ARCHIVE", "TILES", "OUTPUT"
+    FILES = "FILES"
+
+    def name(self) -> str:
+        return "decodetiles"
+
+    def displayName(self) -> str:
+        return tr("Decode archive tiles to GeoTIFF")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Decodes archive tiles (ids as shown in the archive's catalog or in search results, "
+            "separated by commas) from their bitstreams into GeoTIFFs with the original "
+            "georeference, band order, data type and nodata."
+        )
+
+    def initAlgorithm(self, config=None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.ARCHIVE, tr("Archive folder"), QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(self.TILES, tr("Tile ids (comma separated)"))
+        )
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, tr("Output folder")))
+        self.addOutput(QgsProcessingOutputString(self.FILES, tr("Decoded files")))
+
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback) -> dict:
+        archive = self.parameterAsFile(parameters, self.ARCHIVE, context)
+        text = self.parameterAsString(parameters, self.TILES, context)
+        out = self.parameterAsString(parameters, self.OUTPUT, context)
+        try:
+            ids = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            raise QgsProcessingException(
+                tr("Tile ids must be whole numbers separated by commas, got '{text}'.").format(
+                    text=text
+                )
+            ) from None
+        if not ids:
+            raise QgsProcessingException(tr("Give at least one tile id."))
+        Path(out).mkdir(parents=True, exist_ok=True)
+        answer = self._engine(
+            feedback,
+            lambda: session().call(
+                "decode", {"archive": archive, "tiles": ids, "out_dir": out}, feedback.isCanceled
+            ),
+        )
+        files = decoded_files(answer)
+        for path in files:
+            feedback.pushInfo(path)
+        return {self.OUTPUT: out, self.FILES: ";".join(files)}
+
+
+def decoded_files(answer: Any) -> list[str]:
+    """GeoTIFF paths from a ``decode`` answer (a list, or a dict with ``paths``/``files``)."""
+    if isinstance(answer, dict):
+        answer = answer.get("paths") or answer.get("files") or answer.get("results") or []
+    files = []
+    for item in answer or []:
+        files.append(str(item.get("path", "")) if isinstance(item, dict) else str(item))
+    return [f for f in files if f]

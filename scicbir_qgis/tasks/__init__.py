@@ -1,0 +1,1 @@
+"""Background work: every engine call the user waits for runs in a ``QgsTask``."""

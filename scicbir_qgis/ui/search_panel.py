@@ -1,0 +1,268 @@
+"""Search tab: pick archive and query raster, draw a region, get similar tiles as layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import QCoreApplication, QSize, Qt
+from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import results as result_layers
+from ..core.engine import EngineSession, session
+from ..core.queries import QueryError, new_results_dir, search_params
+from ..core.settings import PluginSettings
+from ..paths import icon_path
+from ..tasks.engine_task import EngineTask, submit
+from . import feedback
+from .map_tool import POLYGON, RECTANGLE, RegionMapTool
+
+THUMB = QSize(72, 72)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SciCbirSearch", text)
+
+
+class SearchPanel(QWidget):
+    """Everything of the Search tab; ``search()`` is what the Search button runs."""
+
+    def __init__(self, iface, parent=None, engine: EngineSession | None = None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self.engine = engine or session()
+        self.canvas = iface.mapCanvas()
+        self.settings = PluginSettings.load()
+        self.region = None
+        self.region_crs = None
+        self.task: EngineTask | None = None
+        self.last_result: result_layers.ResultLayers | None = None
+        self.map_tool = RegionMapTool(self.canvas)
+        self.map_tool.regionDrawn.connect(self._on_region)
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        help_label = QLabel(
+            tr(
+                "1. Choose the archive and the raster to query. 2. Draw a rectangle or polygon "
+                "on the map. 3. Press Search: the most similar archive tiles appear in the "
+                "group 'Similar tiles', best first."
+            ),
+            self,
+        )
+        help_label.setWordWrap(True)
+        help_label.setObjectName("searchHelp")
+        layout.addWidget(help_label)
+
+        form = QFormLayout()
+        self.archive_edit = QgsFileWidget(self)
+        self.archive_edit.setObjectName("searchArchive")
+        self.archive_edit.setStorageMode(QgsFileWidget.GetDirectory)
+        self.archive_edit.setFilePath(self.settings.archive)
+        self.archive_edit.setToolTip(tr("Archive folder made with the Archive tab"))
+        form.addRow(tr("Archive"), self.archive_edit)
+
+        self.layer_combo = QgsMapLayerComboBox(self)
+        self.layer_combo.setObjectName("queryLayer")
+        self.layer_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer_combo.setToolTip(tr("The raster the region is read from"))
+        form.addRow(tr("Query raster"), self.layer_combo)
+
+        draw_row = QHBoxLayout()
+        self.rect_button = QToolButton(self)
+        self.rect_button.setText(tr("Rectangle"))
+        self.rect_button.setCheckable(True)
+        self.rect_button.setToolTip(tr("Draw the query region as a rectangle (press and drag)"))
+        self.rect_button.clicked.connect(lambda: self.activate_tool(RECTANGLE))
+        self.poly_button = QToolButton(self)
+        self.poly_button.setText(tr("Polygon"))
+        self.poly_button.setCheckable(True)
+        self.poly_button.setToolTip(
+            tr("Draw the query region as a polygon (click vertices, right-click to finish)")
+        )
+        self.poly_button.clicked.connect(lambda: self.activate_tool(POLYGON))
+        self.region_label = QLabel(tr("no region drawn"), self)
+        draw_row.addWidget(self.rect_button)
+        draw_row.addWidget(self.poly_button)
+        draw_row.addWidget(self.region_label, 1)
+        form.addRow(tr("Region"), draw_row)
+
+        self.k_spin = QSpinBox(self)
+        self.k_spin.setRange(1, 500)
+        self.k_spin.setValue(self.settings.k)
+        self.k_spin.setToolTip(tr("How many similar tiles to return"))
+        form.addRow(tr("Results (k)"), self.k_spin)
+
+        self.keep_check = QCheckBox(tr("Keep previous results"), self)
+        self.keep_check.setChecked(self.settings.keep_previous_results)
+        form.addRow("", self.keep_check)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.search_button = QPushButton(QIcon(icon_path()), tr("Search"), self)
+        self.search_button.setObjectName("searchButton")
+        self.search_button.clicked.connect(self.search)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.search_button, 1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+
+        self.status_label = QLabel("", self)
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+
+        self.results_list = QListWidget(self)
+        self.results_list.setObjectName("resultsList")
+        self.results_list.setIconSize(THUMB)
+        self.results_list.setToolTip(tr("Click a result to zoom to it"))
+        self.results_list.itemClicked.connect(self._zoom_to_item)
+        layout.addWidget(self.results_list, 1)
+
+    # Region -------------------------------------------------------------------------------
+    def activate_tool(self, mode: str) -> None:
+        self.rect_button.setChecked(mode == RECTANGLE)
+        self.poly_button.setChecked(mode == POLYGON)
+        self.map_tool.set_mode(mode)
+        self.canvas.setMapTool(self.map_tool)
+
+    def _on_region(self, geometry) -> None:
+        self.set_region(geometry, self.canvas.mapSettings().destinationCrs())
+
+    def set_region(self, geometry, crs) -> None:
+        """Use ``geometry`` (in ``crs``) as the query region and show it on the canvas."""
+        self.region = geometry
+        self.region_crs = crs
+        if crs == self.canvas.mapSettings().destinationCrs():
+            self.map_tool.show_geometry(geometry)
+        box = geometry.boundingBox()
+        self.region_label.setText(
+            tr("{w:.0f} x {h:.0f} {units}").format(
+                w=box.width(), h=box.height(), units=_unit_name(crs)
+            )
+        )
+
+    # Search -------------------------------------------------------------------------------
+    def search(self) -> EngineTask | None:
+        """Send the search to the engine in a background task; returns the task."""
+        layer = self.layer_combo.currentLayer()
+        archive = self.archive_edit.filePath().strip()
+        if not isinstance(layer, QgsRasterLayer):
+            layer = None
+        try:
+            # Validate first so that no results folder is made for a request that cannot run.
+            search_params(archive, layer, self.region, self.region_crs, 1, Path("."))
+            params = search_params(
+                archive, layer, self.region, self.region_crs, self.k_spin.value(), new_results_dir()
+            )
+        except QueryError as exc:
+            feedback.warning(self.iface, str(exc))
+            self.status_label.setText(str(exc))
+            return None
+        settings = PluginSettings.load()
+        settings.archive = archive
+        settings.k = self.k_spin.value()
+        settings.keep_previous_results = self.keep_check.isChecked()
+        settings.save()
+
+        self._busy(True, tr("Searching..."))
+        replace = not self.keep_check.isChecked()
+        self.task = submit(
+            EngineTask(
+                tr("SCI-CBIR: searching similar tiles"),
+                lambda context: self.engine.call("search", params, context.is_cancelled),
+                lambda answer: self._show_results(answer, params["out"], replace),
+                self._failed,
+                lambda: self._busy(False, tr("Search cancelled.")),
+            )
+        )
+        return self.task
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def _busy(self, busy: bool, message: str) -> None:
+        self.search_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.status_label.setText(message)
+        if not busy:
+            self.task = None
+
+    def _failed(self, message: str, details: str) -> None:
+        self._busy(False, message)
+        feedback.error(self.iface, message, details)
+
+    def _show_results(self, answer, footprints: str, replace: bool) -> None:
+        tiles = result_layers.parse_results(answer)
+        project = QgsProject.instance()
+        added = result_layers.add_results(project, tiles, footprints, replace)
+        self.last_result = added
+        self._fill_list(added)
+        if added.missing:
+            feedback.warning(
+                self.iface,
+                tr("{n} result tiles could not be opened; see the SCI-CBIR log.").format(
+                    n=len(added.missing)
+                ),
+            )
+        if not tiles:
+            self._busy(False, tr("No similar tiles found."))
+        else:
+            self._busy(
+                False,
+                tr("{n} similar tiles, best distance {d:g} (lower is more similar).").format(
+                    n=len(tiles), d=tiles[0].distance
+                ),
+            )
+
+    def _fill_list(self, added: result_layers.ResultLayers) -> None:
+        self.results_list.clear()
+        for layer in added.rasters:
+            item = QListWidgetItem(layer.name())
+            item.setData(Qt.UserRole, layer.id())
+            item.setIcon(QIcon(_thumbnail(layer)))
+            item.setToolTip(layer.source())
+            self.results_list.addItem(item)
+
+    def _zoom_to_item(self, item: QListWidgetItem) -> None:
+        layer = QgsProject.instance().mapLayer(item.data(Qt.UserRole))
+        if layer is None:
+            feedback.warning(self.iface, tr("That result layer was removed from the project."))
+            return
+        result_layers.zoom_to(self.canvas, layer)
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self.map_tool.clear()
+        if self.canvas.mapTool() is self.map_tool:
+            self.canvas.unsetMapTool(self.map_tool)
+
+
+def _thumbnail(layer: QgsRasterLayer) -> QPixmap:
+    image = layer.previewAsImage(THUMB, QColor(Qt.white))
+    return QPixmap.fromImage(image)
+
+
+def _unit_name(crs) -> str:
+    from qgis.core import QgsUnitTypes
+
+    if crs is None:
+        return ""
+    return QgsUnitTypes.toAbbreviatedString(crs.mapUnits())

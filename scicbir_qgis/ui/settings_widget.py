@@ -1,0 +1,168 @@
+"""The plugin's settings form, shown as a page of QGIS's Options and as a stand-alone dialog.
+
+One form for both places so there is one set of defaults: engine Python (with "Check engine",
+which starts the engine and shows its versions and device), default archive, default model,
+number of results and whether a new search keeps the previous results.
+"""
+
+from __future__ import annotations
+
+from qgis.gui import QgsFileWidget, QgsOptionsPageWidget, QgsOptionsWidgetFactory
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.engine import EngineSession, session
+from ..core.settings import PluginSettings, default_engine_python
+from ..paths import icon_path
+from ..tasks.engine_task import EngineTask, submit
+from .feedback import describe_engine
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SciCbirSettings", text)
+
+
+class SettingsForm(QWidget):
+    """Edits a ``PluginSettings``; ``apply()`` stores it."""
+
+    def __init__(self, parent=None, engine: EngineSession | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine or session()
+        self.settings = PluginSettings.load()
+        self.check_task: EngineTask | None = None
+        form = QFormLayout(self)
+
+        self.python_edit = QgsFileWidget(self)
+        self.python_edit.setObjectName("enginePython")
+        self.python_edit.setStorageMode(QgsFileWidget.GetFile)
+        self.python_edit.setFilePath(self.settings.engine_python)
+        self.python_edit.setToolTip(
+            tr("Python interpreter where the scicbir engine is installed. Default: {path}").format(
+                path=default_engine_python()
+            )
+        )
+        form.addRow(tr("Engine Python"), self.python_edit)
+
+        check_row = QHBoxLayout()
+        self.check_button = QPushButton(tr("Check engine"), self)
+        self.check_button.setObjectName("checkEngine")
+        self.check_button.clicked.connect(self.check_engine)
+        self.check_label = QLabel(tr("Not checked yet."), self)
+        self.check_label.setObjectName("checkEngineResult")
+        self.check_label.setWordWrap(True)
+        check_row.addWidget(self.check_button)
+        check_row.addWidget(self.check_label, 1)
+        form.addRow("", check_row)
+
+        self.archive_edit = QgsFileWidget(self)
+        self.archive_edit.setStorageMode(QgsFileWidget.GetDirectory)
+        self.archive_edit.setFilePath(self.settings.archive)
+        form.addRow(tr("Default archive folder"), self.archive_edit)
+
+        self.model_edit = QLineEdit(self.settings.model, self)
+        self.model_edit.setPlaceholderText(tr("engine default (chosen by the raster's bands)"))
+        form.addRow(tr("Default model"), self.model_edit)
+
+        self.k_spin = QSpinBox(self)
+        self.k_spin.setRange(1, 500)
+        self.k_spin.setValue(self.settings.k)
+        form.addRow(tr("Number of results (k)"), self.k_spin)
+
+        self.keep_check = QCheckBox(tr("A new search keeps the previous results"), self)
+        self.keep_check.setChecked(self.settings.keep_previous_results)
+        form.addRow("", self.keep_check)
+
+    def current(self) -> PluginSettings:
+        settings = PluginSettings.load()
+        settings.engine_python = self.python_edit.filePath().strip() or default_engine_python()
+        settings.archive = self.archive_edit.filePath().strip()
+        settings.model = self.model_edit.text().strip()
+        settings.k = self.k_spin.value()
+        settings.keep_previous_results = self.keep_check.isChecked()
+        return settings
+
+    def apply(self) -> None:
+        self.current().save()
+
+    def check_engine(self) -> None:
+        """Start the engine with the interpreter in the form and show versions and device."""
+        python = self.python_edit.filePath().strip() or default_engine_python()
+        self.check_button.setEnabled(False)
+        self.check_label.setText(tr("Starting the engine with {python}...").format(python=python))
+
+        def done(answer: dict) -> None:
+            self.check_button.setEnabled(True)
+            self.check_label.setText(tr("OK: {summary}").format(summary=describe_engine(answer)))
+
+        def failed(message: str, details: str) -> None:
+            self.check_button.setEnabled(True)
+            self.check_label.setText(message)
+
+        self.check_task = submit(
+            EngineTask(
+                tr("SCI-CBIR: checking the engine"),
+                lambda context: self.engine.hello(python),
+                done,
+                failed,
+                lambda: self.check_button.setEnabled(True),
+            )
+        )
+
+
+class SettingsDialog(QDialog):
+    """The form in a dialog (the panel's settings button)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("SCI-CBIR settings"))
+        layout = QVBoxLayout(self)
+        self.form = SettingsForm(self)
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        self.form.apply()
+        super().accept()
+
+
+class SettingsPage(QgsOptionsPageWidget):
+    """Settings > Options > SCI-CBIR."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.form = SettingsForm(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+
+    def apply(self) -> None:
+        self.form.apply()
+
+
+class SettingsPageFactory(QgsOptionsWidgetFactory):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("SCI-CBIR")
+
+    def icon(self) -> QIcon:
+        return QIcon(icon_path())
+
+    def createWidget(self, parent=None) -> SettingsPage:
+        return SettingsPage(parent)

@@ -1,0 +1,153 @@
+"""The dock panel as a user meets it: tabs, settings, drawing a region, input checks."""
+
+from __future__ import annotations
+
+import pytest
+from qgis.core import Qgis, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
+from qgis.gui import QgsMapMouseEvent
+from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+pytestmark = pytest.mark.qgis
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, plugin_settings, engine_session):
+    from scicbir_qgis.ui.dock import SciCbirDock
+
+    widget = SciCbirDock(qgis_iface, qgis_iface.mainWindow(), engine_session)
+    qgis_iface.messageBar().clear_messages()
+    yield widget
+    widget.shutdown()
+    widget.deleteLater()
+
+
+@pytest.fixture
+def canvas_on_raster(qgis_iface, data_dir):
+    layer = QgsRasterLayer(str(data_dir / "rgb" / "neon_OSBS_029.tif"), "neon")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    canvas = qgis_iface.mapCanvas()
+    canvas.resize(400, 400)
+    canvas.setDestinationCrs(layer.crs())
+    canvas.setLayers([layer])
+    canvas.setExtent(layer.extent())
+    canvas.refresh()
+    yield canvas, layer
+    QgsProject.instance().removeAllMapLayers()
+
+
+def _mouse(canvas, kind, x, y, button=Qt.LeftButton):
+    buttons = Qt.NoButton if kind == QEvent.MouseButtonRelease else button
+    return QgsMapMouseEvent(canvas, kind, QPoint(x, y), button, buttons, Qt.NoModifier)
+
+
+def test_dock_has_search_archive_train_tabs_with_help(dock):
+    assert [dock.tabs.tabText(i) for i in range(dock.tabs.count())] == [
+        "Search",
+        "Archive",
+        "Train",
+    ]
+    assert "Draw a rectangle" in dock.search_panel.findChild(object, "searchHelp").text()
+
+
+def test_settings_dialog_saves_values_that_the_panel_then_uses(dock, tmp_path):
+    from scicbir_qgis.core.settings import PluginSettings
+
+    dialog = dock.open_settings()
+    dialog.form.archive_edit.setFilePath(str(tmp_path))
+    dialog.form.k_spin.setValue(7)
+    dialog.accept()
+    stored = PluginSettings.load()
+    assert stored.archive == str(tmp_path) and stored.k == 7
+    from scicbir_qgis.ui.search_panel import SearchPanel
+
+    panel = SearchPanel(dock.iface, None, dock.engine)
+    assert panel.archive_edit.filePath() == str(tmp_path)
+    assert panel.k_spin.value() == 7
+
+
+def test_options_page_factory_makes_the_same_form(qgis_new_project, plugin_settings):
+    from scicbir_qgis.ui.settings_widget import SettingsPageFactory
+
+    factory = SettingsPageFactory()
+    assert factory.title() == "SCI-CBIR"
+    page = factory.createWidget(None)
+    page.form.k_spin.setValue(33)
+    page.apply()
+    from scicbir_qgis.core.settings import PluginSettings
+
+    assert PluginSettings.load().k == 33
+
+
+def test_rectangle_drawn_with_the_mouse_becomes_the_query_region(dock, canvas_on_raster):
+    canvas, layer = canvas_on_raster
+    panel = dock.search_panel
+    panel.activate_tool("rectangle")
+    assert canvas.mapTool() is panel.map_tool
+    tool = panel.map_tool
+    tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, 100, 100))
+    tool.canvasMoveEvent(_mouse(canvas, QEvent.MouseMove, 200, 250))
+    tool.canvasReleaseEvent(_mouse(canvas, QEvent.MouseButtonRelease, 200, 250))
+    assert panel.region is not None
+    assert panel.region_crs == layer.crs()
+    box = panel.region.boundingBox()
+    to_map = canvas.getCoordinateTransform()
+    corner_a, corner_b = to_map.toMapCoordinates(100, 100), to_map.toMapCoordinates(200, 250)
+    assert box.xMinimum() == pytest.approx(min(corner_a.x(), corner_b.x()))
+    assert box.xMaximum() == pytest.approx(max(corner_a.x(), corner_b.x()))
+    assert box.yMinimum() == pytest.approx(min(corner_a.y(), corner_b.y()))
+    assert box.yMaximum() == pytest.approx(max(corner_a.y(), corner_b.y()))
+    assert box.width() > 0 and box.height() / box.width() == pytest.approx(1.5, rel=1e-6)
+    # the rubber band keeps showing the region
+    assert tool.rubber_band.asGeometry().boundingBox() == box
+    assert "m" in panel.region_label.text()
+
+
+def test_polygon_needs_three_vertices_and_ends_with_right_click(dock, canvas_on_raster):
+    canvas, _ = canvas_on_raster
+    panel = dock.search_panel
+    panel.activate_tool("polygon")
+    tool = panel.map_tool
+    for x, y in ((50, 50), (300, 60)):
+        tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, x, y))
+    tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, 0, 0, Qt.RightButton))
+    assert panel.region is None, "two vertices are not a polygon"
+    for x, y in ((50, 50), (300, 60), (200, 300)):
+        tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, x, y))
+    tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, 0, 0, Qt.RightButton))
+    assert panel.region is not None
+    assert panel.region.type() == 2  # polygon
+    assert len(panel.region.asPolygon()[0]) == 4  # closed ring of three vertices
+
+
+def test_search_without_archive_or_region_explains_what_is_missing(dock, canvas_on_raster):
+    panel = dock.search_panel
+    panel.archive_edit.setFilePath("")
+    assert panel.search() is None
+    assert "archive folder" in panel.status_label.text()
+    bar = dock.iface.messageBar()
+    assert any("archive folder" in m for m in bar.get_messages(Qgis.Warning))
+
+
+def test_search_without_region_asks_to_draw_one(dock, canvas_on_raster, tmp_path):
+    panel = dock.search_panel
+    panel.archive_edit.setFilePath(str(tmp_path))
+    panel.layer_combo.setLayer(canvas_on_raster[1])
+    assert panel.search() is None
+    assert "Draw a region" in panel.status_label.text()
+
+
+def test_region_in_another_crs_is_sent_with_its_crs(dock, canvas_on_raster, tmp_path):
+    from qgis.core import QgsGeometry
+
+    from scicbir_qgis.core.queries import search_params
+
+    _, layer = canvas_on_raster
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    region = QgsGeometry.fromRect(QgsRectangle(-82.0, 29.6, -81.9, 29.7))
+    params = search_params(str(tmp_path), layer, region, wgs84, 5, tmp_path)
+    assert params["crs"] == "EPSG:4326"
+    assert params["raster"].endswith("neon_OSBS_029.tif")
+    assert params["geometry"].startswith("Polygon")
+    assert params["k"] == 5
+    assert params["out"].endswith(".gpkg")
