@@ -1,0 +1,364 @@
+"""The archive's catalog: a GeoPackage (``catalog.gpkg``) with one row per tile.
+
+Layers (all readable by QGIS and ``ogrinfo``):
+
+- ``tiles`` (features, EPSG:4326): footprint polygon of each tile's valid pixels plus its
+  source, window, CRS, bands, dtype, nodata, normalisation, hash code (hex and blob), stream
+  location in the packs, bits, bpp, PSNR and model id. Tiles of images without a georeference
+  have no geometry here (``georeferenced`` = 0) and are drawn in ``image_tiles`` instead.
+- ``image_tiles`` (features, undefined Cartesian SRS): pixel-space footprints of tiles of
+  non-georeferenced images (x = column, y = -row), ``fid`` = the tile id.
+- ``sources`` (attributes): one row per source raster, written in the same transaction as its
+  tiles, so a ``sources`` row means "all tiles of this source are in".
+- ``archive_meta`` (attributes): key/value facts (format version, model identity, generation).
+
+Tile ids (``tiles.fid``) are ``AUTOINCREMENT``: an id is never reused, even after a changed
+source's tiles are replaced, so an id held by a search result or the faiss index never points
+at a different tile.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.archive import gpkg
+
+FORMAT_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);
+CREATE TABLE IF NOT EXISTS sources (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT UNIQUE NOT NULL, files TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime REAL NOT NULL, sha256 TEXT NOT NULL,
+  width INTEGER NOT NULL, height INTEGER NOT NULL, band_count INTEGER NOT NULL,
+  dtype TEXT NOT NULL, nodata REAL, crs_wkt TEXT, epsg INTEGER, transform TEXT NOT NULL,
+  georeferenced INTEGER NOT NULL, source_bands TEXT NOT NULL, band_names TEXT NOT NULL,
+  band_mapping TEXT NOT NULL, norm_kind TEXT NOT NULL, norm_offset TEXT NOT NULL,
+  norm_scale TEXT NOT NULL, tiles INTEGER NOT NULL, empty_tiles INTEGER NOT NULL,
+  raw_bytes INTEGER NOT NULL, stream_bytes INTEGER NOT NULL, model_id TEXT NOT NULL,
+  added TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE IF NOT EXISTS tiles (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POLYGON,
+  source_id INTEGER NOT NULL, source_path TEXT NOT NULL, source_sha256 TEXT NOT NULL,
+  col INTEGER NOT NULL, row INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+  valid_width INTEGER NOT NULL, valid_height INTEGER NOT NULL, georeferenced INTEGER NOT NULL,
+  crs TEXT, bands TEXT NOT NULL, source_bands TEXT NOT NULL, dtype TEXT NOT NULL, nodata REAL,
+  normalisation TEXT NOT NULL, hash_hex TEXT NOT NULL, hash BLOB NOT NULL,
+  hash_bits INTEGER NOT NULL, hash_logits BLOB, pack TEXT NOT NULL, offset INTEGER NOT NULL,
+  length INTEGER NOT NULL, mask_offset INTEGER, mask_length INTEGER, bits INTEGER NOT NULL,
+  bpp REAL NOT NULL, psnr REAL, model_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tiles_source ON tiles(source_id);
+CREATE TABLE IF NOT EXISTS image_tiles (
+  fid INTEGER PRIMARY KEY, geom POLYGON, source_path TEXT NOT NULL,
+  col INTEGER NOT NULL, row INTEGER NOT NULL, valid_width INTEGER NOT NULL,
+  valid_height INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class TileRecord:
+    """One catalog row of the ``tiles`` layer (``id`` = ``fid``)."""
+
+    id: int
+    source_id: int
+    source_path: str
+    source_sha256: str
+    col: int
+    row: int
+    width: int
+    height: int
+    valid_width: int
+    valid_height: int
+    georeferenced: bool
+    crs: str | None
+    bands: tuple[str, ...]
+    source_bands: tuple[int, ...]
+    dtype: str
+    nodata: float | None
+    normalisation: dict[str, Any]
+    hash_hex: str
+    hash: bytes
+    hash_bits: int
+    hash_logits: bytes | None
+    pack: str
+    offset: int
+    length: int
+    mask_offset: int | None
+    mask_length: int | None
+    bits: int
+    bpp: float
+    psnr: float | None
+    model_id: str
+    footprint: list[tuple[float, float]] | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> TileRecord:
+        values = dict(row)
+        values["id"] = values.pop("fid")
+        blob = values.pop("geom")
+        values["footprint"] = gpkg.polygon_from_blob(blob) if blob else None
+        values["georeferenced"] = bool(values["georeferenced"])
+        values["bands"] = tuple(json.loads(values["bands"]))
+        values["source_bands"] = tuple(json.loads(values["source_bands"]))
+        values["normalisation"] = json.loads(values["normalisation"])
+        return cls(**values)
+
+    @property
+    def code_bits(self) -> np.ndarray:
+        """The hash code as a uint8 0/1 vector of ``hash_bits`` entries."""
+        return np.unpackbits(np.frombuffer(self.hash, dtype=np.uint8))[: self.hash_bits]
+
+
+TILE_COLUMNS = [f.name for f in fields(TileRecord) if f.name not in ("id", "footprint")]
+
+
+class Catalog:
+    """The SQLite connection to ``catalog.gpkg`` and the few queries the archive needs."""
+
+    def __init__(self, path: str | Path, create: bool = False) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise FileNotFoundError(self.path)
+        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        if create:
+            with self.transaction():
+                gpkg.init_geopackage(self.conn)
+                gpkg.execute_script(self.conn, _SCHEMA)
+                gpkg.register_features(self.conn, "tiles", "geom", 4326, "archive tile footprints")
+                gpkg.register_features(
+                    self.conn,
+                    "image_tiles",
+                    "geom",
+                    -1,
+                    "tile footprints of non-georeferenced images (pixel space)",
+                )
+                gpkg.register_attributes(self.conn, "sources", "source rasters of the archive")
+                gpkg.register_attributes(self.conn, "archive_meta", "archive facts (model, format)")
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO archive_meta VALUES ('format_version', ?)",
+                    (str(FORMAT_VERSION),),
+                )
+                self.conn.execute("INSERT OR IGNORE INTO archive_meta VALUES ('generation', '0')")
+
+    # --- transactions and meta -------------------------------------------------------------
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    def meta(self) -> dict[str, str]:
+        return {
+            r["key"]: r["value"] for r in self.conn.execute("SELECT key, value FROM archive_meta")
+        }
+
+    def set_meta(self, values: dict[str, object]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO archive_meta VALUES (?, ?)",
+            [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in values.items()],
+        )
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every committed change to the tiles; the index records the one it saw."""
+        row = self.conn.execute("SELECT value FROM archive_meta WHERE key='generation'").fetchone()
+        return int(row["value"]) if row else 0
+
+    # --- sources ---------------------------------------------------------------------------
+
+    def source(self, path: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM sources WHERE path = ?", (path,)).fetchone()
+        return dict(row) if row else None
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM sources ORDER BY id")]
+
+    def touch_source(self, path: str, size: int, mtime: float) -> None:
+        """Record a new mtime for a source whose content (checksum) did not change."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE sources SET size=?, mtime=? WHERE path=?", (size, mtime, path)
+            )
+
+    def replace_source(
+        self,
+        source: dict[str, Any],
+        tiles: Sequence[dict[str, Any]],
+        image_rings: dict[int, list] | None = None,
+    ) -> list[int]:
+        """Atomically replace everything about ``source['path']`` with ``source`` and ``tiles``.
+
+        One transaction: afterwards the catalog holds either the old or the new tiles of the
+        source, never a mix, and never half a source. Returns the new tile ids in order.
+        ``tiles`` rows hold ``TILE_COLUMNS`` (minus ``source_id``) plus ``geom`` (a blob or
+        None) and optionally ``pixel_ring`` (footprint in pixel space for ``image_tiles``).
+        """
+        ids: list[int] = []
+        with self.transaction():
+            self._delete_source(source["path"])
+            columns = list(source)
+            cursor = self.conn.execute(
+                f"INSERT INTO sources ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [source[c] for c in columns],
+            )
+            source_id = cursor.lastrowid
+            names = ["geom", *TILE_COLUMNS]
+            sql = f"INSERT INTO tiles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            for tile in tiles:
+                row = dict(tile, source_id=source_id)
+                cursor = self.conn.execute(sql, [row.get(n) for n in names])
+                ids.append(cursor.lastrowid)
+                ring = tile.get("pixel_ring")
+                if ring is not None:
+                    self.conn.execute(
+                        "INSERT INTO image_tiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            cursor.lastrowid,
+                            gpkg.polygon_blob(ring, -1),
+                            row["source_path"],
+                            row["col"],
+                            row["row"],
+                            row["valid_width"],
+                            row["valid_height"],
+                        ),
+                    )
+            self._bump()
+        return ids
+
+    def remove_source(self, path: str) -> None:
+        with self.transaction():
+            self._delete_source(path)
+            self._bump()
+
+    def _delete_source(self, path: str) -> None:
+        self.conn.execute("DELETE FROM image_tiles WHERE source_path = ?", (path,))
+        self.conn.execute("DELETE FROM tiles WHERE source_path = ?", (path,))
+        self.conn.execute("DELETE FROM sources WHERE path = ?", (path,))
+
+    def _bump(self) -> None:
+        self.conn.execute(
+            "UPDATE archive_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+        )
+        for table in ("tiles", "image_tiles"):
+            self._grow_extent(table)
+
+    def _grow_extent(self, table: str) -> None:
+        """Union the layer's recorded extent with the envelopes of rows added since."""
+        row = self.conn.execute(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", (table,)
+        ).fetchone()
+        known = None if row is None or row[0] is None else tuple(row)
+        last = int(self.meta().get(f"extent_rowid_{table}", "0"))
+        extent = list(known) if known else None
+        top = last
+        for rowid, blob in self.conn.execute(
+            f"SELECT rowid, geom FROM {table} WHERE rowid > ? AND geom IS NOT NULL", (last,)
+        ):
+            minx, maxx, miny, maxy = struct.unpack_from("<4d", blob, 8)
+            if extent is None:
+                extent = [minx, miny, maxx, maxy]
+            else:
+                extent = [
+                    min(extent[0], minx),
+                    min(extent[1], miny),
+                    max(extent[2], maxx),
+                    max(extent[3], maxy),
+                ]
+            top = max(top, rowid)
+        if extent is not None:
+            gpkg.update_extent(self.conn, table, extent)
+        self.set_meta({f"extent_rowid_{table}": str(top)})
+
+    # --- tiles -----------------------------------------------------------------------------
+
+    def tile(self, tile_id: int) -> TileRecord | None:
+        row = self.conn.execute(
+            f"SELECT fid, geom, {', '.join(TILE_COLUMNS)} FROM tiles WHERE fid = ?", (int(tile_id),)
+        ).fetchone()
+        return TileRecord.from_row(row) if row else None
+
+    def tiles(
+        self, ids: Iterable[int] | None = None, source_path: str | None = None
+    ) -> list[TileRecord]:
+        select = f"SELECT fid, geom, {', '.join(TILE_COLUMNS)} FROM tiles"
+        if ids is not None:
+            wanted = [int(i) for i in ids]
+            found: dict[int, TileRecord] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = self.conn.execute(
+                    f"{select} WHERE fid IN ({', '.join('?' * len(chunk))})", chunk
+                )
+                found.update((r["fid"], TileRecord.from_row(r)) for r in rows)
+            return [found[i] for i in wanted if i in found]
+        if source_path is not None:
+            rows = self.conn.execute(f"{select} WHERE source_path = ? ORDER BY fid", (source_path,))
+        else:
+            rows = self.conn.execute(f"{select} ORDER BY fid")
+        return [TileRecord.from_row(r) for r in rows]
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """All tile ids (int64) and hash codes (uint8, packed), and the code length in bits."""
+        rows = self.conn.execute("SELECT fid, hash, hash_bits FROM tiles ORDER BY fid").fetchall()
+        if not rows:
+            bits = int(self.meta().get("hash_bits", "0") or 0)
+            return np.zeros(0, np.int64), np.zeros((0, max(1, bits // 8)), np.uint8), bits
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), -1)
+        return ids, codes.copy(), int(rows[0][2])
+
+    def logits(self, ids: Sequence[int]) -> np.ndarray | None:
+        """Hash-layer logits (float32, (len(ids), bits)) of tiles in the order asked.
+
+        None if any of them is unknown or has no logits recorded.
+        """
+        wanted = [int(i) for i in ids]
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT fid, hash_logits FROM tiles WHERE fid IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((r[0], r[1]) for r in rows)
+        if any(found.get(i) is None for i in wanted):
+            return None
+        if not wanted:
+            return np.zeros((0, 0), np.float32)
+        return np.stack([np.frombuffer(found[i], dtype="<f4") for i in wanted]).astype(np.float32)
+
+    def pack_ends(self) -> dict[str, int]:
+        """For each pack, the end of the last committed record (where appending may resume)."""
+        ends: dict[str, int] = {}
+        for pack, end in self.conn.execute(
+            "SELECT pack, max(max(offset + length, coalesce(mask_offset + mask_length, 0))) "
+            "FROM tiles GROUP BY pack"
+        ):
+            ends[pack] = int(end)
+        return ends
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,372 @@
+"""The batch job: compress every raster under a folder into an archive folder.
+
+Per source: skip it if the catalog already holds it unchanged (same size and mtime, or same
+sha256); otherwise map its bands, choose its normalisation, cut it on the model's tile grid
+(windowed reads), encode and hash each tile, append the bitstreams to the packs, ``fsync``
+them, and only then commit the source's tiles in one catalog transaction that also removes the
+tiles of its previous version. A kill at any moment therefore leaves the catalog with whole
+sources only, and running the job again continues with the first source not committed, never
+duplicating a tile. Errors caused by one file (unreadable, wrong bands, bad CRS) are recorded in
+the summary and the batch goes on. The faiss index is rebuilt at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.archive import gpkg
+from scicbir.archive.encoder import BatchEncoder
+from scicbir.archive.normalise import choose_normalisation, model_normalisation
+from scicbir.archive.packs import pack_mask
+from scicbir.archive.store import Archive
+from scicbir.errors import CancelledError, InputError, UserFacingError
+from scicbir.progress import CancelToken, Progress, no_progress
+from scicbir.rasters import RasterSource, TileGrid, find_sources, map_bands, read_tiles
+from scicbir.rasters.discover import SourceSpec
+from scicbir.rasters.footprint import footprints_wgs84, pixel_footprints
+
+
+@dataclass
+class SourceResult:
+    """What happened to one source: added, replaced, unchanged, or failed (with the reason)."""
+
+    path: str
+    status: str
+    tiles: int = 0
+    empty_tiles: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompressSummary:
+    archive: str
+    sources: list[SourceResult] = field(default_factory=list)
+    seconds: float = 0.0
+    tiles: int = 0
+    source_bytes: int = 0
+    stream_bytes: int = 0
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [s for s in self.sources if s.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.sources if s.status == status)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            ok=self.ok,
+            added=self.count("added"),
+            replaced=self.count("replaced"),
+            unchanged=self.count("unchanged"),
+            failed=len(self.failed),
+            tiles_per_s=self.tiles / self.seconds if self.seconds else 0.0,
+        )
+        return data
+
+
+@dataclass
+class CompressOptions:
+    bands: Sequence[int | str] | None = None
+    band_names: Sequence[str] | str | None = None
+    workers: int = 1
+    batch_size: int = 8
+    psnr: bool = True
+
+
+def compress_folder(
+    src: str | Path,
+    archive_dir: str | Path,
+    model: str | None = None,
+    *,
+    options: CompressOptions | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> CompressSummary:
+    """Compress every raster under ``src`` into the archive ``archive_dir`` (created if needed).
+
+    ``model``: a model name or package path; default: the archive's model, or the registry's
+    default for the sources' band count. Raises ``ModelMismatchError`` if ``model`` is not the
+    archive's model and ``CancelledError`` when cancelled (the archive stays consistent).
+    """
+    options = options or CompressOptions()
+    progress = progress or no_progress
+    started = time.perf_counter()
+    archive_dir = Path(archive_dir).resolve()
+    src = Path(src)
+    if not src.exists():
+        raise InputError(
+            f"{src} does not exist; give a raster file or a folder of rasters", file=str(src)
+        )
+    specs = find_sources(src, exclude=[archive_dir])
+    summary = CompressSummary(str(archive_dir))
+    if not specs:
+        raise InputError(f"no raster files found under {src}", file=str(src))
+
+    # Scan: open each source once for its size (progress total) and to find broken files early.
+    plan: list[tuple[SourceSpec, int]] = []
+    package = _resolve_package(archive_dir, model, specs)
+    tile_size = int(package.config.tile_size)
+    for spec in specs:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with RasterSource(spec.path, spec.files, spec.band_names or None) as source:
+                    plan.append((spec, len(TileGrid(source.width, source.height, tile_size))))
+        except UserFacingError as exc:
+            summary.sources.append(SourceResult(str(spec.path), "failed", error=str(exc)))
+    total = sum(n for _, n in plan)
+
+    archive = Archive.create(archive_dir, package)
+    archive.lock()
+    encoder = None
+    writer = archive.pack_writer()
+    done = 0
+    try:
+        encoder = BatchEncoder(package, archive.codec, options.workers, options.psnr)
+        for spec, n_windows in plan:
+            if cancel is not None:
+                cancel.raise_if_cancelled("compress")
+            progress(done, total, f"{spec.path.name}", source=str(spec.path))
+            try:
+                result = _compress_source(
+                    archive,
+                    writer,
+                    encoder,
+                    package,
+                    spec,
+                    options,
+                    _ticker(progress, done, total, spec.path.name),
+                    cancel,
+                )
+            except CancelledError:
+                raise
+            except UserFacingError as exc:
+                result = SourceResult(str(spec.path), "failed", error=str(exc))
+            except Exception as exc:  # a file GDAL chokes on mid-read: report it, keep going
+                result = SourceResult(
+                    str(spec.path), "failed", error=f"{spec.path}: {type(exc).__name__}: {exc}"
+                )
+            summary.sources.append(result)
+            summary.tiles += result.tiles if result.status in ("added", "replaced") else 0
+            done += n_windows
+        progress(total, total, "index")
+        archive.rebuild_index()
+    finally:
+        if encoder is not None:
+            encoder.close()
+        writer.close()
+        archive.close()
+    summary.sources.sort(key=lambda s: s.path)
+    rows = {s["path"]: s for s in Archive.open(archive_dir).sources()}
+    for s in summary.sources:
+        if s.status in ("added", "replaced") and s.path in rows:
+            summary.source_bytes += int(rows[s.path]["raw_bytes"])
+            summary.stream_bytes += int(rows[s.path]["stream_bytes"])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _resolve_package(archive_dir: Path, model: str | None, specs: list[SourceSpec]):
+    """The model to use: as given (checked against the archive later), the archive's, or a default."""
+    from scicbir.models import resolve_model
+
+    if model is None and (archive_dir / "catalog.gpkg").is_file():
+        with Archive.open(archive_dir) as archive:
+            return archive.package
+    num_bands = None
+    for spec in specs:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with RasterSource(spec.path, spec.files, spec.band_names or None) as source:
+                    num_bands = source.count
+                    break
+        except UserFacingError:
+            continue
+    return resolve_model(model, num_bands=num_bands)
+
+
+def _compress_source(
+    archive: Archive,
+    writer,
+    encoder: BatchEncoder,
+    package,
+    spec: SourceSpec,
+    options: CompressOptions,
+    tick,
+    cancel: CancelToken | None,
+) -> SourceResult:
+    path = str(spec.path)
+    catalog = archive.catalog
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = RasterSource(spec.path, spec.files, spec.band_names or None)
+    notes = [str(w.message) for w in caught]
+    with source:
+        size, mtime = source.stat()
+        previous = catalog.source(path)
+        checksum = None
+        if previous is not None:
+            if previous["size"] == size and previous["mtime"] == mtime:
+                return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
+            checksum = source.checksum()
+            if previous["sha256"] == checksum:
+                catalog.touch_source(path, size, mtime)
+                return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
+        checksum = checksum or source.checksum()
+
+        model_bands = archive.model.bands
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mapping = map_bands(
+                path,
+                source.band_names,
+                model_bands,
+                explicit=options.bands,
+                band_names=options.band_names,
+                colour_interp=source.colour_interp,
+            )
+        notes += [str(w.message) for w in caught]
+        bands = list(mapping.indexes)
+        norm = choose_normalisation(
+            model_normalisation(package, len(bands)), source.overview(bands), source.nodata
+        )
+        if norm.kind == "source_range":
+            notes.append(
+                f"{path}: value range does not fit the model's normalisation; "
+                "using the source's own 0.1-99.9 percentile range per band"
+            )
+        norm_json = json.dumps(norm.as_dict())
+        tile_size = archive.model.tile_size
+        grid = TileGrid(source.width, source.height, tile_size)
+        crs_text = (
+            (f"EPSG:{source.epsg}" if source.epsg else source.crs_wkt)
+            if source.georeferenced
+            else None
+        )
+        common = {
+            "source_path": path,
+            "source_sha256": checksum,
+            "width": tile_size,
+            "height": tile_size,
+            "georeferenced": int(source.georeferenced),
+            "crs": crs_text,
+            "bands": json.dumps(list(model_bands)),
+            "source_bands": json.dumps(bands),
+            "dtype": source.dtype.name,
+            "nodata": source.nodata,
+            "normalisation": norm_json,
+            "hash_bits": archive.model.hash_bits,
+            "model_id": archive.model.model_id,
+        }
+
+        def batches():
+            batch = []
+            for k, tile in enumerate(read_tiles(source, tile_size, bands, windows=list(grid))):
+                batch.append(tile)
+                if len(batch) == options.batch_size:
+                    yield _batch_args(batch, norm)
+                    batch = []
+                    tick(k)
+            if batch:
+                yield _batch_args(batch, norm)
+
+        rows: list[dict[str, Any]] = []
+        windows = []
+        stream_bytes = 0
+        for tiles, results in encoder.map(batches()):
+            if cancel is not None:
+                cancel.raise_if_cancelled("compress")
+            for tile, res in zip(tiles, results, strict=True):
+                pack, offset, length = writer.append(res.stream)
+                mask_offset = mask_length = None
+                if tile.nodata_mask is not None:
+                    _, mask_offset, mask_length = writer.append(pack_mask(tile.nodata_mask))
+                stream_bytes += length
+                w = tile.window
+                windows.append(w)
+                rows.append(
+                    dict(
+                        common,
+                        col=w.col,
+                        row=w.row,
+                        valid_width=w.valid_width,
+                        valid_height=w.valid_height,
+                        hash_hex=res.code.hex(),
+                        hash_logits=res.logits,
+                        hash=res.code,
+                        pack=pack,
+                        offset=offset,
+                        length=length,
+                        mask_offset=mask_offset,
+                        mask_length=mask_length,
+                        bits=8 * length,
+                        bpp=8 * length / float(tile_size * tile_size),
+                        psnr=res.psnr,
+                    )
+                )
+        if source.georeferenced:
+            for row, ring in zip(
+                rows, footprints_wgs84(source.transform, source.crs, windows), strict=True
+            ):
+                row["geom"] = gpkg.polygon_blob(ring, 4326)
+        else:
+            for row, ring in zip(rows, pixel_footprints(windows), strict=True):
+                row["pixel_ring"] = ring
+        writer.sync()  # bitstreams durable before any catalog row points at them
+        source_row = {
+            "path": path,
+            "files": json.dumps([str(f) for f in source.files]),
+            "size": size,
+            "mtime": mtime,
+            "sha256": checksum,
+            "width": source.width,
+            "height": source.height,
+            "band_count": source.count,
+            "dtype": source.dtype.name,
+            "nodata": source.nodata,
+            "crs_wkt": source.crs_wkt,
+            "epsg": source.epsg,
+            "transform": json.dumps(list(source.transform)[:6]),
+            "georeferenced": int(source.georeferenced),
+            "source_bands": json.dumps(bands),
+            "band_names": json.dumps(list(source.band_names)),
+            "band_mapping": mapping.how,
+            "norm_kind": norm.kind,
+            "norm_offset": json.dumps(list(norm.offset)),
+            "norm_scale": json.dumps(list(norm.scale)),
+            "tiles": len(rows),
+            "empty_tiles": len(grid) - len(rows),
+            "raw_bytes": source.band_raw_bytes(bands),
+            "stream_bytes": stream_bytes,
+            "model_id": archive.model.model_id,
+        }
+        catalog.replace_source(source_row, rows)
+    status = "replaced" if previous is not None else "added"
+    return SourceResult(path, status, len(rows), len(grid) - len(rows), warnings=notes)
+
+
+def _ticker(progress: Progress, done: int, total: int, name: str):
+    return lambda k: progress(done + k, total, name)
+
+
+def _batch_args(batch, norm):
+    tiles = norm.forward(np.stack([t.data for t in batch]))
+    masks = [t.nodata_mask for t in batch]
+    valid = [(t.window.valid_height, t.window.valid_width) for t in batch]
+    return tiles, masks, valid, batch

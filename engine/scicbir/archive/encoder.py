@@ -1,0 +1,122 @@
+"""Encoding tile batches, in this process or in a pool of worker processes.
+
+The work per batch is the network's analysis transform (torch, multi-threaded), the entropy
+coding (single-threaded C++) and, for the per-tile PSNR, a decode of each stream (which also
+proves the stream decodes). ``workers=1`` runs it in-process with torch using every core;
+``workers=N`` runs N processes, each with ``cores / N`` torch threads, so entropy coding of one
+batch overlaps the transforms of another. The caller reads rasters and writes the archive in
+its own process either way; batches come back in submission order.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class EncodedResult:
+    stream: bytes
+    code: bytes
+    logits: bytes
+    psnr: float | None
+
+
+def psnr(
+    reference: np.ndarray, decoded: np.ndarray, mask: np.ndarray | None, valid: tuple[int, int]
+) -> float:
+    """PSNR (dB) over the valid, non-nodata pixels, peak = 1 (the nominal normalised range)."""
+    h, w = valid
+    diff = reference[:, :h, :w].astype(np.float64) - decoded[:, :h, :w].astype(np.float64)
+    if mask is not None:
+        diff = diff[:, ~mask]
+    mse = float(np.mean(diff * diff)) if diff.size else 0.0
+    return 100.0 if mse <= 1e-10 else min(100.0, 10.0 * math.log10(1.0 / mse))
+
+
+def encode_batch(
+    codec, tiles: np.ndarray, masks: list, valid: list, with_psnr: bool
+) -> list[EncodedResult]:
+    encoded = codec.encode(tiles)
+    decoded = codec.decode_many([item.stream for item in encoded]) if with_psnr else None
+    results = []
+    for k, item in enumerate(encoded):
+        quality = psnr(tiles[k], decoded[k], masks[k], valid[k]) if decoded is not None else None
+        logits = np.asarray(item.logits, dtype="<f4").tobytes()
+        results.append(EncodedResult(bytes(item.stream), bytes(item.code), logits, quality))
+    return results
+
+
+_WORKER_CODEC = None
+
+
+def _init_worker(package_path: str, threads: int) -> None:
+    global _WORKER_CODEC
+    import torch
+
+    from scicbir.codec import TileCodec
+    from scicbir.models import ModelPackage
+
+    torch.set_num_threads(threads)
+    _WORKER_CODEC = TileCodec(ModelPackage.load(package_path))
+
+
+def _worker_batch(
+    tiles: np.ndarray, masks: list, valid: list, with_psnr: bool
+) -> list[EncodedResult]:
+    return encode_batch(_WORKER_CODEC, tiles, masks, valid, with_psnr)
+
+
+class BatchEncoder:
+    """Encodes batches of normalised tiles; ``map`` yields results in input order."""
+
+    def __init__(self, package, codec_factory, workers: int = 1, with_psnr: bool = True) -> None:
+        self.workers = max(1, int(workers))
+        self.with_psnr = with_psnr
+        self._pool = None
+        self._codec = None
+        if self.workers == 1:
+            self._codec = codec_factory()
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from scicbir.archive.store import _package_path
+
+            threads = max(1, (os.cpu_count() or 1) // self.workers)
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(_package_path(package), threads),
+            )
+
+    def map(
+        self, batches: Iterable[tuple[np.ndarray, list, list, object]]
+    ) -> Iterator[tuple[object, list[EncodedResult]]]:
+        """``batches`` of (tiles, masks, valid sizes, tag) -> (tag, results), in order."""
+        if self._pool is None:
+            for tiles, masks, valid, tag in batches:
+                yield tag, encode_batch(self._codec, tiles, masks, valid, self.with_psnr)
+            return
+        pending: deque = deque()
+        for tiles, masks, valid, tag in batches:
+            pending.append(
+                (tag, self._pool.submit(_worker_batch, tiles, masks, valid, self.with_psnr))
+            )
+            while len(pending) > 2 * self.workers:
+                tag0, future = pending.popleft()
+                yield tag0, future.result()
+        while pending:
+            tag0, future = pending.popleft()
+            yield tag0, future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

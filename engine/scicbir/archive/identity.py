@@ -1,0 +1,72 @@
+"""The model an archive was made with, and the refusal to mix models.
+
+Bitstreams only decode with the exact weights that wrote them, and hash codes are only
+comparable under the same hash head, so an archive is bound to one model package: its id, the
+sha256 of its weights, its bands, tile size and hash length are recorded at creation
+(``archive_meta``) and every later use is checked against them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from scicbir.errors import ModelMismatchError
+from scicbir.rasters.bands import model_band_name
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    model_id: str
+    checksum: str
+    bands: tuple[str, ...]
+    tile_size: int
+    hash_bits: int
+
+    @classmethod
+    def of_package(cls, package) -> ModelIdentity:
+        config = package.config
+        return cls(
+            model_id=str(package.model_id),
+            checksum=str(package.checksum),
+            bands=tuple(model_band_name(b) for b in config.bands),
+            tile_size=int(config.tile_size),
+            hash_bits=int(config.hash_bits),
+        )
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str]) -> ModelIdentity | None:
+        if "model_id" not in meta:
+            return None
+        return cls(
+            model_id=meta["model_id"],
+            checksum=meta["model_checksum"],
+            bands=tuple(json.loads(meta["bands"])),
+            tile_size=int(meta["tile_size"]),
+            hash_bits=int(meta["hash_bits"]),
+        )
+
+    def to_meta(self) -> dict[str, str]:
+        return {
+            "model_id": self.model_id,
+            "model_checksum": self.checksum,
+            "bands": json.dumps(list(self.bands)),
+            "tile_size": str(self.tile_size),
+            "hash_bits": str(self.hash_bits),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def check(self, other: ModelIdentity, archive: str) -> None:
+        """Raise ``ModelMismatchError`` unless ``other`` is the very same model."""
+        if other.checksum != self.checksum:
+            raise ModelMismatchError(
+                f"archive {archive} was made with model '{self.model_id}' "
+                f"(weights sha256 {self.checksum[:12]}...), not '{other.model_id}' "
+                f"(sha256 {other.checksum[:12]}...); use --model {self.model_id} "
+                "(the same package) or a new archive folder",
+                archive=archive,
+                archive_model=self.model_id,
+                given_model=other.model_id,
+            )

@@ -1,0 +1,125 @@
+"""Bitstream storage: append-only pack files, no file per tile.
+
+A pack (``packs/pack-000001.bin``) is a sequence of records, each a 12-byte header
+(``b"SCB1"``, payload length, CRC-32 of the payload; little endian) followed by the payload (a
+tile's bitstream, or its zlib-compressed nodata mask). The catalog stores each record's payload
+offset and length. Crash safety comes from the order of writes: records are appended, flushed
+and ``fsync``-ed *before* the catalog transaction that references them commits. A kill in
+between leaves unreferenced bytes at the end of a pack, never a reference to missing bytes; the
+next writer truncates each pack to the end of its last referenced record before appending.
+The header lets a reader verify every record (``read`` raises on a CRC mismatch) and lets the
+packs be scanned without the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+MAGIC = b"SCB1"
+HEADER = struct.Struct("<4sII")
+PACK_LIMIT = 1 << 30  # start a new pack after 1 GiB
+
+
+class PackError(Exception):
+    """A record does not match its header (damaged or truncated pack)."""
+
+
+def pack_name(number: int) -> str:
+    return f"pack-{number:06d}.bin"
+
+
+class PackWriter:
+    """Appends records to the newest pack; ``sync()`` makes them durable."""
+
+    def __init__(self, folder: str | Path, committed_ends: dict[str, int]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        existing = sorted(p.name for p in self.folder.glob("pack-*.bin"))
+        for name in existing:  # drop bytes no committed catalog row refers to
+            end = committed_ends.get(name, 0)
+            path = self.folder / name
+            if path.stat().st_size > end:
+                with open(path, "r+b") as handle:
+                    handle.truncate(end)
+                    os.fsync(handle.fileno())
+        number = int(existing[-1][5:11]) if existing else 1
+        self._open(number)
+
+    def _open(self, number: int) -> None:
+        self.number = number
+        self.name = pack_name(number)
+        self._file = open(self.folder / self.name, "ab")
+        self._file.seek(0, os.SEEK_END)
+        self._dirty = False
+
+    def append(self, payload: bytes) -> tuple[str, int, int]:
+        """Append one record; returns (pack name, payload offset, payload length)."""
+        if self._file.tell() > PACK_LIMIT:
+            self.sync()
+            self._file.close()
+            self._open(self.number + 1)
+        start = self._file.tell()
+        self._file.write(HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)))
+        self._file.write(payload)
+        self._dirty = True
+        return self.name, start + HEADER.size, len(payload)
+
+    def sync(self) -> None:
+        """Flush and fsync: call before committing catalog rows that reference new records."""
+        if self._dirty:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._dirty = False
+
+    def close(self) -> None:
+        self.sync()
+        self._file.close()
+
+
+class PackReader:
+    """Reads records by (pack, offset, length), keeping pack files open."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._files: dict[str, object] = {}
+
+    def read(self, pack: str, offset: int, length: int) -> bytes:
+        handle = self._files.get(pack)
+        if handle is None:
+            path = self.folder / pack
+            if not path.exists():
+                raise PackError(f"{path} is missing")
+            handle = self._files[pack] = open(path, "rb")
+        handle.seek(offset - HEADER.size)
+        header = handle.read(HEADER.size)
+        payload = handle.read(length)
+        if len(header) < HEADER.size or len(payload) < length:
+            raise PackError(f"{self.folder / pack}: record at {offset} is truncated")
+        magic, size, crc = HEADER.unpack(header)
+        if magic != MAGIC or size != length or zlib.crc32(payload) != crc:
+            raise PackError(f"{self.folder / pack}: record at {offset} is damaged")
+        return payload
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files = {}
+
+
+def pack_mask(mask) -> bytes:
+    """A boolean (h, w) nodata mask as a compact record payload."""
+    import numpy as np
+
+    h, w = mask.shape
+    return struct.pack("<II", h, w) + zlib.compress(np.packbits(mask, axis=None).tobytes(), 6)
+
+
+def unpack_mask(payload: bytes):
+    import numpy as np
+
+    h, w = struct.unpack_from("<II", payload, 0)
+    bits = np.unpackbits(np.frombuffer(zlib.decompress(payload[8:]), dtype=np.uint8))
+    return bits[: h * w].reshape(h, w).astype(bool)

@@ -1,0 +1,274 @@
+"""``Archive``: the archive folder as one object (catalog + packs + index + model identity).
+
+Folder layout (see ``docs/archive-format.md``)::
+
+    DIR/catalog.gpkg      GeoPackage: tiles layer (footprints + per-tile facts), sources, meta
+    DIR/packs/pack-*.bin  append-only bitstream packs
+    DIR/index.faiss       faiss binary index of the hash codes (ids = tile ids), derived data
+    DIR/index.json        the catalog generation the index reflects
+
+Read API (used by search, decode and the service)::
+
+    with Archive.open(DIR) as archive:
+        archive.model                    # ModelIdentity (id, checksum, bands, tile size, bits)
+        archive.tile(42)                 # TileRecord, or InputError naming the missing id
+        archive.tiles([3, 1, 2])         # TileRecords in the order asked (unknown ids dropped)
+        archive.tiles_of_source(path)    # TileRecords of one source raster
+        archive.logits([3, 1])           # hash-layer logits float32 (n, bits), for tie-breaks
+        archive.sources()                # source rows (dicts)
+        archive.index()                  # faiss IndexBinaryIDMap, rebuilt if stale
+        archive.decode_tile(42)          # pixels in source units, source band order, nodata put back
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.archive.catalog import Catalog, TileRecord
+from scicbir.archive.identity import ModelIdentity
+from scicbir.archive.index import load_index, rebuild_index
+from scicbir.archive.packs import PackError, PackReader, PackWriter, unpack_mask
+from scicbir.errors import InputError
+
+CATALOG = "catalog.gpkg"
+PACKS = "packs"
+LOCK = ".lock"
+
+
+class Archive:
+    """An archive folder. Create with ``Archive.create``, open with ``Archive.open``."""
+
+    def __init__(self, folder: Path, catalog: Catalog) -> None:
+        self.folder = folder
+        self.catalog = catalog
+        self.model = ModelIdentity.from_meta(catalog.meta())
+        self._reader = PackReader(folder / PACKS)
+        self._codec = None
+        self._package = None
+        self._lock_handle = None
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: str | Path, package=None) -> Archive:
+        """Open an existing archive; with ``package``, refuse it unless it is the archive's model."""
+        folder = Path(folder)
+        path = folder / CATALOG
+        if not path.is_file():
+            raise InputError(
+                f"{folder} is not a scicbir archive (no {CATALOG}); create one with "
+                f"'scicbir compress SRC --archive {folder}'",
+                archive=str(folder),
+            )
+        archive = cls(folder, Catalog(path))
+        if package is not None:
+            archive.use_package(package)
+        return archive
+
+    @classmethod
+    def create(cls, folder: str | Path, package) -> Archive:
+        """Open ``folder`` as an archive for ``package``, creating it if needed."""
+        folder = Path(folder)
+        if (folder / CATALOG).is_file():
+            return cls.open(folder, package)
+        folder.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(folder / CATALOG, create=True)
+        identity = ModelIdentity.of_package(package)
+        with catalog.transaction():
+            catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
+        archive = cls(folder, catalog)
+        archive._package = package
+        return archive
+
+    def use_package(self, package) -> None:
+        """Bind the model package used to decode; ``ModelMismatchError`` if it is another model."""
+        identity = ModelIdentity.of_package(package)
+        if self.model is None:
+            with self.catalog.transaction():
+                self.catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
+            self.model = identity
+        else:
+            self.model.check(identity, str(self.folder))
+        self._package = package
+        self._codec = None
+
+    @property
+    def package(self):
+        """The archive's model package (found by its recorded path or id, checksum verified)."""
+        if self._package is None:
+            from scicbir.models import resolve_model
+
+            meta = self.catalog.meta()
+            hint = meta.get("model_path")
+            candidate = None
+            if hint and Path(hint).exists():
+                candidate = resolve_model(hint)
+            if (
+                candidate is None
+                or ModelIdentity.of_package(candidate).checksum != self.model.checksum
+            ):
+                candidate = resolve_model(self.model.model_id)
+            self.use_package(candidate)
+        return self._package
+
+    def codec(self):
+        """A ``TileCodec`` for the archive's model (created once)."""
+        if self._codec is None:
+            from scicbir.codec import TileCodec
+
+            self._codec = TileCodec(self.package)
+        return self._codec
+
+    def lock(self) -> None:
+        """Take the writer lock: one process at a time may add to an archive."""
+        handle = open(self.folder / LOCK, "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.close()
+            raise InputError(
+                f"another scicbir process is writing to the archive {self.folder}; "
+                "wait for it to finish (or stop it) and run again",
+                archive=str(self.folder),
+            ) from exc
+        self._lock_handle = handle
+
+    def pack_writer(self) -> PackWriter:
+        """A writer appending to the packs (call ``lock()`` first)."""
+        return PackWriter(self.folder / PACKS, self.catalog.pack_ends())
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def tile(self, tile_id: int) -> TileRecord:
+        record = self.catalog.tile(tile_id)
+        if record is None:
+            raise InputError(
+                f"archive {self.folder} has no tile {tile_id}; 'scicbir archive info "
+                f"{self.folder}' lists what it holds",
+                tile=tile_id,
+            )
+        return record
+
+    def tiles(self, ids=None) -> list[TileRecord]:
+        return self.catalog.tiles(ids)
+
+    def tiles_of_source(self, path: str | Path) -> list[TileRecord]:
+        """Tiles of a source, by the path it was compressed from (absolute or as given)."""
+        key = self.source_key(path)
+        return self.catalog.tiles(source_path=key) if key else []
+
+    def source_key(self, path: str | Path) -> str | None:
+        text = str(path)
+        for candidate in (text, str(Path(text).resolve())):
+            if self.catalog.source(candidate):
+                return candidate
+        return None
+
+    def sources(self) -> list[dict[str, Any]]:
+        return self.catalog.sources()
+
+    def read_stream(self, tile: TileRecord) -> bytes:
+        try:
+            return self._reader.read(tile.pack, tile.offset, tile.length)
+        except PackError as exc:
+            raise InputError(
+                f"tile {tile.id}: {exc}; the archive is damaged", tile=tile.id
+            ) from exc
+
+    def read_mask(self, tile: TileRecord) -> np.ndarray | None:
+        """The tile's nodata mask (True = nodata) over its valid window, or None."""
+        if tile.mask_offset is None:
+            return None
+        return unpack_mask(self._reader.read(tile.pack, tile.mask_offset, tile.mask_length))
+
+    def decode_tile(self, tile: TileRecord | int) -> np.ndarray:
+        """Decoded pixels of a tile's valid window: source dtype, source band order, nodata restored.
+
+        Band order is ascending raster band number (``sorted(tile.source_bands)``).
+        """
+        if not isinstance(tile, TileRecord):
+            tile = self.tile(int(tile))
+        normalised = self.codec().decode(self.read_stream(tile))
+        return to_source_units(tile, normalised, self.read_mask(tile))
+
+    def logits(self, ids) -> np.ndarray | None:
+        """Hash-layer logits of tiles (float32 ``(len(ids), bits)``), None if any is unknown."""
+        return self.catalog.logits(ids)
+
+    def index(self):
+        """The faiss index of the hash codes, rebuilt (and saved) when missing or stale."""
+        index = load_index(self.folder, self.catalog.generation)
+        if index is None:
+            index = rebuild_index(self.catalog, self.folder)
+        return index
+
+    def rebuild_index(self):
+        return rebuild_index(self.catalog, self.folder)
+
+    def close(self) -> None:
+        self._reader.close()
+        self.catalog.close()
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def to_source_units(
+    tile: TileRecord, normalised: np.ndarray, mask: np.ndarray | None
+) -> np.ndarray:
+    """Normalised codec output (model band order, padded) -> the tile's pixels as stored at source."""
+    norm = tile.normalisation
+    offset = np.asarray(norm["offset"], np.float64)[:, None, None]
+    scale = np.asarray(norm["scale"], np.float64)[:, None, None]
+    values = (
+        normalised[:, : tile.valid_height, : tile.valid_width].astype(np.float64) * scale + offset
+    )
+    order = sorted(range(len(tile.source_bands)), key=lambda i: tile.source_bands[i])
+    values = values[order]
+    out = to_dtype(values, np.dtype(tile.dtype))
+    if mask is not None and tile.nodata is not None:
+        out[:, mask] = np.asarray(tile.nodata).astype(out.dtype)
+    return out
+
+
+def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Clip to the dtype's range and round for integer types."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+    return values.astype(dtype)
+
+
+def _package_path(package) -> str:
+    for name in ("path", "folder", "root", "directory"):
+        value = getattr(package, name, None)
+        if value:
+            return str(Path(value).resolve())
+    return ""
+
+
+def source_row_json(values: dict[str, Any]) -> dict[str, Any]:
+    """Encode list/dict fields of a ``sources`` row as JSON text."""
+    return {
+        k: json.dumps(v) if isinstance(v, list | tuple | dict) else v for k, v in values.items()
+    }
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
