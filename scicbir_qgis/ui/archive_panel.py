@@ -37,27 +37,48 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("SciCbirArchive", text)
 
 
+CATALOG = "catalog.gpkg"
+TILES_LAYER = "tiles"
+
+
 def catalog_path(archive: str, answer: Any = None) -> str | None:
-    """The archive's catalog GeoPackage: as the engine names it, else the folder's ``*.gpkg``."""
-    if isinstance(answer, dict):
-        for key in ("catalog", "gpkg", "footprints"):
-            if answer.get(key) and Path(str(answer[key])).is_file():
-                return str(answer[key])
-    found = sorted(Path(archive).glob("*.gpkg")) if archive else []
-    return str(found[0]) if found else None
+    """The archive's catalog GeoPackage (``catalog.gpkg`` in the archive folder)."""
+    if isinstance(answer, dict) and answer.get("catalog"):
+        if Path(str(answer["catalog"])).is_file():
+            return str(answer["catalog"])
+    if archive and (Path(archive) / CATALOG).is_file():
+        return str(Path(archive) / CATALOG)
+    return None
 
 
 def failures_of(answer: Any) -> list[str]:
-    """Readable "file: reason" lines from the job's summary."""
+    """Readable "file: reason" lines for the sources that failed in a ``compress`` summary."""
     if not isinstance(answer, dict):
         return []
-    items = answer.get("failures") or answer.get("failed") or answer.get("errors") or []
     lines = []
-    for item in items:
-        if isinstance(item, dict):
-            lines.append(f"{item.get('file') or item.get('path', '?')}: {item.get('message', '')}")
-        else:
-            lines.append(str(item))
+    for source in answer.get("sources") or []:
+        if isinstance(source, dict) and source.get("status") == "failed":
+            lines.append(f"{source.get('path', '?')}: {source.get('error') or ''}")
+    return lines
+
+
+def summary_lines(answer: Any) -> list[str]:
+    """The figures of a ``compress`` summary a user cares about, one per line."""
+    if not isinstance(answer, dict):
+        return []
+    lines = []
+    labels = (
+        ("added", tr("files added")),
+        ("replaced", tr("files replaced (changed since)")),
+        ("unchanged", tr("files already in the archive")),
+        ("failed", tr("files failed")),
+        ("tiles", tr("tiles written")),
+    )
+    for key, label in labels:
+        if isinstance(answer.get(key), (int, float)):
+            lines.append(f"{label}: {answer[key]}")
+    if answer.get("seconds"):
+        lines.append(tr("time: {s:.1f} s").format(s=float(answer["seconds"])))
     return lines
 
 
@@ -69,7 +90,9 @@ def add_archive_layer(project: QgsProject, archive: str, answer: Any = None):
     name = tr("Archive {name}").format(name=Path(archive).name)
     for layer in project.mapLayersByName(name):
         project.removeMapLayer(layer.id())
-    layer = result_layers.load_footprints(path, name, result_layers.ARCHIVE_STYLE)
+    layer = result_layers.load_footprints(
+        f"{path}|layername={TILES_LAYER}", name, result_layers.ARCHIVE_STYLE
+    )
     if not layer.isValid():
         return None
     project.addMapLayer(layer)
@@ -222,11 +245,7 @@ class ArchivePanel(QWidget):
         self._busy(False)
         self.progress.setValue(100)
         failures = failures_of(answer)
-        lines = [tr("Finished: {archive}").format(archive=archive)]
-        if isinstance(answer, dict):
-            for key in ("sources", "tiles", "tiles_added", "skipped", "bpp", "seconds"):
-                if key in answer and not isinstance(answer[key], (list, dict)):
-                    lines.append(f"{key}: {answer[key]}")
+        lines = [tr("Finished: {archive}").format(archive=archive), *summary_lines(answer)]
         if failures:
             lines.append(tr("{n} files failed:").format(n=len(failures)))
             lines.extend(failures)

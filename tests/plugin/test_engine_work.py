@@ -1,0 +1,185 @@
+"""The panel's long work with the real engine: compress a folder, search a region, cancel.
+
+A tiny random RGB model (tile 64) keeps this fast; the archive is built from the committed RGB
+samples by the Archive tab's own code path.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+)
+
+from .conftest import wait_for_task, wait_until
+
+pytestmark = pytest.mark.qgis
+
+
+@pytest.fixture
+def rgb_folder(tmp_path, data_dir):
+    folder = tmp_path / "rasters"
+    shutil.copytree(data_dir / "rgb", folder)
+    return folder
+
+
+def _compress(panel, source, archive, model):
+    panel.source_edit.setFilePath(str(source))
+    panel.archive_edit.setFilePath(str(archive))
+    panel.model_combo.setCurrentText(str(model))
+    return panel.compress()
+
+
+def test_compress_task_writes_the_archive_and_adds_its_footprints(
+    qgis_iface,
+    qgis_new_project,
+    plugin_settings,
+    engine_session,
+    rgb_folder,
+    tmp_path,
+    tiny_rgb_model,
+):
+    from scicbir_qgis.ui.archive_panel import ArchivePanel
+
+    panel = ArchivePanel(qgis_iface, None, engine_session)
+    archive = tmp_path / "archive"
+    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    wait_for_task(task, timeout=300)
+    layer = panel.archive_layer
+    assert layer is not None and layer.isValid(), panel.summary.toPlainText()
+    assert QgsProject.instance().mapLayer(layer.id()) is layer
+    # 400x400 and 485x373 pixels on a 64-pixel grid: 7x7 + 8x6 tiles
+    assert layer.featureCount() == 49 + 48
+    assert layer.crs().authid() == "EPSG:4326"
+    assert "tiles written: 97" in panel.summary.toPlainText()
+    assert panel.progress.value() == 100
+    assert panel.compress_button.isEnabled()
+
+
+def test_cancel_stops_compress_and_running_again_completes_it(
+    qgis_iface,
+    qgis_new_project,
+    plugin_settings,
+    engine_session,
+    rgb_folder,
+    tmp_path,
+    tiny_rgb_model,
+    data_dir,
+):
+    from scicbir_qgis.ui.archive_panel import ArchivePanel
+
+    for name in ("landsat/landsat8_224078_crop.tif",):
+        shutil.copy(data_dir / name, rgb_folder / "landsat.tif")
+    panel = ArchivePanel(qgis_iface, None, engine_session)
+    archive = tmp_path / "archive"
+    cancelled = []
+    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    task.progressEvent.connect(lambda event: task.cancel())
+    original = task.on_cancelled
+    task.on_cancelled = lambda: (cancelled.append(True), original())
+    wait_for_task(task, timeout=300)
+    assert cancelled, "the job ran to its end instead of stopping"
+    assert "Cancelled" in panel.summary.toPlainText()
+    assert panel.compress_button.isEnabled() and not panel.cancel_button.isEnabled()
+    # the engine is still there and the same command continues where it stopped
+    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    wait_for_task(task, timeout=300)
+    assert panel.archive_layer is not None
+    tiles = panel.archive_layer.featureCount()
+    ids = [f.id() for f in panel.archive_layer.getFeatures()]
+    assert len(set(ids)) == tiles
+    assert tiles > 97  # the RGB tiles plus the Landsat crop's
+
+
+@pytest.fixture
+def rgb_archive(tmp_path, rgb_folder, engine_session, tiny_rgb_model):
+    archive = tmp_path / "archive"
+    client = engine_session.client()
+    job = client.start_job(
+        "compress",
+        {"input": str(rgb_folder), "archive": str(archive), "model": str(tiny_rgb_model.path)},
+    )
+    client.wait_job(job, timeout=300)
+    return archive
+
+
+def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
+    qgis_iface, qgis_new_project, plugin_settings, engine_session, rgb_archive, rgb_folder
+):
+    from scicbir_qgis.core.results import GROUP_NAME
+    from scicbir_qgis.ui.search_panel import SearchPanel
+
+    query = QgsRasterLayer(str(rgb_folder / "neon_OSBS_029.tif"), "neon")
+    assert query.isValid()
+    QgsProject.instance().addMapLayer(query)
+    panel = SearchPanel(qgis_iface, None, engine_session)
+    panel.archive_edit.setFilePath(str(rgb_archive))
+    panel.layer_combo.setLayer(query)
+    panel.k_spin.setValue(5)
+    # the region is drawn on a Web Mercator canvas: the engine gets it with its CRS
+    mercator = QgsCoordinateReferenceSystem("EPSG:3857")
+    extent = query.extent()
+    quarter = QgsRectangle(
+        extent.xMinimum(),
+        extent.yMinimum(),
+        extent.xMinimum() + extent.width() / 3,
+        extent.yMinimum() + extent.height() / 3,
+    )
+    transform = QgsCoordinateTransform(query.crs(), mercator, QgsProject.instance())
+    panel.set_region(QgsGeometry.fromRect(transform.transformBoundingBox(quarter)), mercator)
+    wait_for_task(panel.search(), timeout=300)
+    assert panel.last_result is not None, panel.status_label.text()
+    groups = [g for g in QgsProject.instance().layerTreeRoot().children() if g.name() == GROUP_NAME]
+    assert len(groups) == 1
+    rasters = panel.last_result.rasters
+    assert len(rasters) == 5
+    assert [r.customProperty("scicbir/rank") for r in rasters] == [1, 2, 3, 4, 5]
+    distances = [r.customProperty("scicbir/distance") for r in rasters]
+    assert distances == sorted(distances)
+    sources = {
+        "EPSG:32617": QgsRasterLayer(str(rgb_folder / "neon_OSBS_029.tif"), "a"),
+        "EPSG:4326": QgsRasterLayer(str(rgb_folder / "rmnp-rgb.tif"), "b"),
+    }
+    for layer in rasters:
+        assert layer.isValid()
+        assert layer.width() == 64 and layer.height() == 64
+        source = sources[layer.crs().authid()]
+        # a decoded tile is a 64-pixel window of its source, on the source's pixel grid
+        assert layer.rasterUnitsPerPixelX() == pytest.approx(source.rasterUnitsPerPixelX())
+        assert source.extent().intersects(layer.extent())
+    assert panel.last_result.footprints is not None
+    assert panel.last_result.footprints.featureCount() == 5
+    assert panel.results_list.count() == 5
+    assert not panel.results_list.item(0).icon().isNull()
+    # the drawn region stays visible
+    assert not panel.map_tool.rubber_band.asGeometry().isEmpty()
+    # clicking a result zooms the canvas to it
+    panel.results_list.itemClicked.emit(panel.results_list.item(0))
+    QgsProject.instance().removeAllMapLayers()
+
+
+def test_a_running_search_can_be_cancelled(
+    qgis_iface, qgis_new_project, plugin_settings, engine_session, rgb_archive, rgb_folder
+):
+    from scicbir_qgis.ui.search_panel import SearchPanel
+
+    query = QgsRasterLayer(str(rgb_folder / "rmnp-rgb.tif"), "rmnp")
+    QgsProject.instance().addMapLayer(query)
+    panel = SearchPanel(qgis_iface, None, engine_session)
+    panel.archive_edit.setFilePath(str(rgb_archive))
+    panel.layer_combo.setLayer(query)
+    panel.set_region(QgsGeometry.fromRect(query.extent()), query.crs())
+    task = panel.search()
+    panel.cancel()
+    wait_for_task(task, timeout=120)
+    wait_until(panel.search_button.isEnabled, 5)
+    assert panel.status_label.text() == "Search cancelled."
+    assert panel.last_result is None
+    QgsProject.instance().removeAllMapLayers()
