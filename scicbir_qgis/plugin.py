@@ -7,13 +7,10 @@ from qgis.PyQt.QtCore import QCoreApplication, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from .core.i18n import tr
 from .paths import i18n_dir, icon_path
 
 MENU = "&SCI-CBIR"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirPlugin", text)
 
 
 class SciCbirPlugin:

@@ -12,19 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from qgis.PyQt.QtCore import QCoreApplication
-
 from ..engine_client import EngineClient, EngineError, EngineStartError, EngineTimeoutError
 from . import log
+from .i18n import tr
 from .settings import PluginSettings
 
 POLL_S = 0.2
 Progress = Callable[[dict], None]
 IsCancelled = Callable[[], bool]
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirEngine", text)
 
 
 class EngineUnavailableError(Exception):

@@ -16,11 +16,8 @@ from qgis.core import (
     QgsGeometry,
     QgsRasterLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirQueries", text)
+from .i18n import tr
 
 
 class QueryError(ValueError):

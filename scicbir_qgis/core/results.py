@@ -21,18 +21,14 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..paths import resources_dir
 from . import rendering
+from .i18n import tr
 
 GROUP_NAME = "Similar tiles"
 RANK_STYLE = "footprints_by_rank.qml"
 ARCHIVE_STYLE = "archive_footprints.qml"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirResults", text)
 
 
 @dataclass

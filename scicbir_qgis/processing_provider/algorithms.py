@@ -26,18 +26,14 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.engine import EngineUnavailableError, JobCancelledError, session
+from ..core.i18n import tr
 from ..core.queries import QueryError, compress_params, search_params
 from ..core.settings import PluginSettings
 from ..engine_client import EngineError
 from ..paths import icon_path
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirProcessing", text)
 
 
 class _EngineAlgorithm(QgsProcessingAlgorithm):

@@ -11,7 +11,6 @@ from typing import Any
 
 from qgis.core import QgsProject
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,15 +26,11 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import results as result_layers
 from ..core.engine import EngineSession, session
+from ..core.i18n import tr
 from ..core.queries import QueryError, compress_params
 from ..core.settings import PluginSettings
 from ..tasks.engine_task import EngineTask, submit
 from . import feedback
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirArchive", text)
-
 
 CATALOG = "catalog.gpkg"
 TILES_LAYER = "tiles"

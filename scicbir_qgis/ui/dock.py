@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -14,14 +13,11 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.engine import EngineSession, session
+from ..core.i18n import tr
 from ..core.settings import PluginSettings
 from .archive_panel import ArchivePanel
 from .search_panel import SearchPanel
 from .settings_widget import SettingsDialog
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirDock", text)
 
 
 class TrainPanel(QWidget):

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from qgis.core import Qgis
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core import log
+from ..core.i18n import tr
 
 TITLE = "SCI-CBIR"
 DURATION_S = 15
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirFeedback", text)
 
 
 def _bar(iface):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QCoreApplication, QSize, Qt
+from qgis.PyQt.QtCore import QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import results as result_layers
 from ..core.engine import EngineSession, session
+from ..core.i18n import tr
 from ..core.queries import QueryError, new_results_dir, search_params
 from ..core.settings import PluginSettings
 from ..paths import icon_path
@@ -32,10 +33,6 @@ from . import feedback
 from .map_tool import POLYGON, RECTANGLE, RegionMapTool
 
 THUMB = QSize(72, 72)
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirSearch", text)
 
 
 class SearchPanel(QWidget):

@@ -8,7 +8,6 @@ number of results and whether a new search keeps the previous results.
 from __future__ import annotations
 
 from qgis.gui import QgsFileWidget, QgsOptionsPageWidget, QgsOptionsWidgetFactory
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -25,14 +24,11 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.engine import EngineSession, session
+from ..core.i18n import tr
 from ..core.settings import PluginSettings, default_engine_python
 from ..paths import icon_path
 from ..tasks.engine_task import EngineTask, submit
 from .feedback import describe_engine
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirSettings", text)
 
 
 class SettingsForm(QWidget):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,22 +26,20 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.engine import EngineSession, session
+from ..core.i18n import tr
 from ..core.settings import PluginSettings
 from ..tasks.engine_task import EngineTask, submit
 from . import feedback
 from .curves import CurvesWidget
 
 DATASET_KINDS = (
-    ("bigearthnet", "BigEarthNet-S2 folders"),
-    ("class-folders", "One folder per class (EuroSAT, AID)"),
-    ("mlrsnet", "MLRSNet (images + label CSVs)"),
-    ("geotiff-csv", "GeoTIFFs + labels CSV"),
+    ("bigearthnet", QT_TRANSLATE_NOOP("@default", "BigEarthNet-S2 folders")),
+    ("class-folders", QT_TRANSLATE_NOOP("@default", "One folder per class (EuroSAT, AID)")),
+    ("mlrsnet", QT_TRANSLATE_NOOP("@default", "MLRSNet (images + label CSVs)")),
+    ("geotiff-csv", QT_TRANSLATE_NOOP("@default", "GeoTIFFs + labels CSV")),
 )
+
 DEVICES = ("auto", "cpu", "cuda")
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SciCbirTrain", text)
 
 
 def model_path_of(answer: Any) -> str:
