@@ -188,6 +188,8 @@ def _resolve_package(archive_dir: Path, model: str | None, specs: list[SourceSpe
     if model is None and (archive_dir / "catalog.gpkg").is_file():
         with Archive.open(archive_dir) as archive:
             return archive.package
+    if model is not None:
+        return resolve_model(model)  # band mapping is checked per source
     num_bands = None
     for spec in specs:
         try:

@@ -1,0 +1,149 @@
+"""Decoding archive tiles back to GeoTIFFs in the source's own georeference and units.
+
+A tile, or a whole source raster re-assembled from its tiles, is written with the source's CRS,
+geotransform (shifted to the tile's window), dtype and nodata, its bands in the source's band
+order (ascending raster band numbers) with their names as band descriptions. Windows of the
+source that held only nodata were never stored and come back as nodata. The file is written as
+a plain tiled GeoTIFF next to the target and then copied into a Cloud Optimized GeoTIFF (GDAL's
+COG driver), which costs one extra pass over a file that is already compressed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from scicbir.archive.catalog import TileRecord
+from scicbir.archive.store import Archive, to_source_units
+from scicbir.errors import InputError
+from scicbir.progress import CancelToken, Progress, no_progress
+
+BATCH = 8
+
+
+def _profile(archive: Archive, source: dict, tile: TileRecord, width: int, height: int) -> dict:
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    bands = sorted(tile.source_bands)
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": len(bands),
+        "dtype": tile.dtype,
+        "nodata": tile.nodata,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+    }
+    if source["georeferenced"]:
+        profile["crs"] = CRS.from_wkt(source["crs_wkt"])
+        profile["transform"] = Affine(*json.loads(source["transform"]))
+    return profile
+
+
+def _band_names(source: dict, bands: list[int]) -> list[str | None]:
+    names = json.loads(source["band_names"])
+    return [names[b - 1] if b - 1 < len(names) else None for b in bands]
+
+
+def _write_cog(tmp: Path, out: Path) -> None:
+    from rasterio.shutil import copy as copy_raster
+
+    try:
+        copy_raster(tmp, out, driver="COG", compress="deflate")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _tmp_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.tmp-{os.getpid()}.tif")
+
+
+def decode_tile_to_file(archive: Archive, tile_id: int, out: str | Path) -> Path:
+    """Write one tile (its valid window) as a GeoTIFF; returns the path."""
+    import rasterio
+    from rasterio.windows import Window, transform
+
+    tile = archive.tile(int(tile_id))
+    source = archive.catalog.source(tile.source_path)
+    pixels = archive.decode_tile(tile)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    profile = _profile(archive, source, tile, tile.valid_width, tile.valid_height)
+    if "transform" in profile:
+        window = Window(tile.col, tile.row, tile.valid_width, tile.valid_height)
+        profile["transform"] = transform(window, profile["transform"])
+    profile["blockxsize"] = profile["blockysize"] = 16 * max(1, min(16, tile.width // 16))
+    tmp = _tmp_path(out)
+    with rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(pixels)
+        for k, name in enumerate(_band_names(source, sorted(tile.source_bands)), start=1):
+            if name:
+                dst.set_band_description(k, name)
+    _write_cog(tmp, out)
+    return out
+
+
+def decode_source(
+    archive: Archive,
+    source_path: str | Path,
+    out: str | Path,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Re-assemble a whole source raster from its tiles into a GeoTIFF; returns the path."""
+    import rasterio
+    from rasterio.windows import Window
+
+    progress = progress or no_progress
+    key = archive.source_key(source_path)
+    if key is None:
+        raise InputError(
+            f"archive {archive.folder} holds no source '{source_path}'; "
+            f"'scicbir archive info {archive.folder} --json' lists its sources",
+            source=str(source_path),
+        )
+    source = archive.catalog.source(key)
+    tiles = archive.tiles_of_source(key)
+    if not tiles:
+        raise InputError(f"source '{key}' has no stored tiles (it held only nodata)", source=key)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    profile = _profile(archive, source, tiles[0], source["width"], source["height"])
+    codec = archive.codec()
+    tmp = _tmp_path(out)
+    try:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            if tiles[0].nodata is not None:
+                # Unstored (nodata-only) windows must read back as nodata, not zero.
+                fill = np.full(
+                    (profile["count"], 256, 256), tiles[0].nodata, dtype=profile["dtype"]
+                )
+                for r in range(0, source["height"], 256):
+                    for c in range(0, source["width"], 256):
+                        w, h = min(256, source["width"] - c), min(256, source["height"] - r)
+                        dst.write(fill[:, :h, :w], window=Window(c, r, w, h))
+            for k, name in enumerate(_band_names(source, sorted(tiles[0].source_bands)), start=1):
+                if name:
+                    dst.set_band_description(k, name)
+            for start in range(0, len(tiles), BATCH):
+                if cancel is not None:
+                    cancel.raise_if_cancelled("decode")
+                batch = tiles[start : start + BATCH]
+                decoded = codec.decode_many([archive.read_stream(t) for t in batch])
+                for tile, normalised in zip(batch, decoded, strict=True):
+                    pixels = to_source_units(tile, normalised, archive.read_mask(tile))
+                    window = Window(tile.col, tile.row, tile.valid_width, tile.valid_height)
+                    dst.write(pixels, window=window)
+                progress(start + len(batch), len(tiles), f"decoding {Path(key).name}")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _write_cog(tmp, out)
+    return out

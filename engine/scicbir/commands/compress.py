@@ -1,0 +1,69 @@
+"""``scicbir compress SRC --archive DIR``: batch-compress a raster folder into an archive."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compress",
+        help="compress every raster under a folder into an archive folder (resumable)",
+        description="Cut every raster under SRC (recursive) on the model's tile grid, encode and "
+        "hash each tile, and add it to the archive DIR (created if missing). Running it again "
+        "continues where it stopped; changed rasters are re-compressed, unchanged ones skipped. "
+        "Exit status 1 when any file failed (see the summary).",
+    )
+    parser.add_argument("src", help="raster file or folder of rasters")
+    parser.add_argument("--archive", required=True, metavar="DIR", help="archive folder")
+    parser.add_argument("--model", help="model name or package folder (default: the archive's)")
+    parser.add_argument(
+        "--bands",
+        help="raster bands feeding the model's bands, in the model's order: 1-based numbers or "
+        "band names, comma separated (e.g. 4,3,2)",
+    )
+    parser.add_argument(
+        "--band-names",
+        help="names of the raster's bands in file order, comma separated, or a preset "
+        "(sentinel2-13, sentinel2-12, rgb, bgr)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="encoding processes (default 1)")
+    parser.add_argument("--batch-size", type=int, default=8, help="tiles per encoding batch")
+    parser.add_argument(
+        "--no-psnr", action="store_true", help="skip decoding each tile to measure its PSNR"
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scicbir.archive.compress import CompressOptions, compress_folder
+    from scicbir.archive.progress_bar import ProgressBar
+
+    options = CompressOptions(
+        bands=[b.strip() for b in args.bands.split(",")] if args.bands else None,
+        band_names=args.band_names,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        psnr=not args.no_psnr,
+    )
+    with ProgressBar("compress", disable=args.quiet) as bar:
+        summary = compress_folder(args.src, args.archive, args.model, options=options, progress=bar)
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2))
+    else:
+        data = summary.as_dict()
+        print(
+            f"{data['added']} added, {data['replaced']} replaced, {data['unchanged']} unchanged, "
+            f"{data['failed']} failed; {summary.tiles} tiles in {summary.seconds:.1f} s "
+            f"({data['tiles_per_s']:.1f} tiles/s); archive {summary.archive}"
+        )
+        for source in summary.sources:
+            for note in source.warnings:
+                print(f"warning: {note}", file=sys.stderr)
+    for source in summary.failed:
+        print(f"failed: {source.error}", file=sys.stderr)
+    return 0 if summary.ok else 1

@@ -1,0 +1,36 @@
+"""``scicbir decode --archive DIR (--tile ID | --source PATH) -o OUT.tif``: tiles back to GeoTIFF."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "decode",
+        help="decode an archive tile or a whole source raster to a GeoTIFF",
+        description="Write a GeoTIFF (Cloud Optimized) with the source's CRS, transform, band "
+        "order, dtype and nodata.",
+    )
+    parser.add_argument("--archive", required=True, metavar="DIR", help="archive folder")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--tile", type=int, metavar="ID", help="tile id (catalog fid)")
+    what.add_argument("--source", metavar="PATH", help="source raster path as compressed")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.tif", help="GeoTIFF to write")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scicbir.archive.decode import decode_source, decode_tile_to_file
+    from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.archive.store import Archive
+
+    with Archive.open(args.archive) as archive:
+        if args.tile is not None:
+            path = decode_tile_to_file(archive, args.tile, args.output)
+        else:
+            with ProgressBar("decode", disable=args.quiet) as bar:
+                path = decode_source(archive, args.source, args.output, progress=bar)
+    print(path)
+    return 0
