@@ -1,0 +1,335 @@
+"""``TileCodec``: normalised tiles <-> real bitstreams, and tiles -> binary hash codes.
+
+Encoding runs the transforms (analysis, hyper-analysis, hash head, hyper-synthesis, entropy
+parameters) on whole batches; only the rANS coder runs per tile. Decoding runs the
+auto-regressive latent decoder for a batch of streams in lockstep and the synthesis transform
+on the batch. Tiles smaller than the model's tile size (raster edges) are replicate-padded to the
+network size and cropped back on decoding; the stream header records the true size.
+
+Hash codes: ``EncodedTile.code`` / ``HashResult.codes`` are ``np.packbits`` of (logit >= 0), most
+significant bit first (bit i of the code is bit ``7 - i % 8`` of byte ``i // 8``). With
+``hash_side="encoder"`` they come from the latents y; with ``"decoder"`` from ŷ, which the
+decoder recovers from the stream, so ``code_from_stream`` gives the same code without the image.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from scicbir.codec import bitstream
+from scicbir.codec.entropy import MixtureCoder
+from scicbir.codec.normalisation import Normalisation
+from scicbir.errors import InputError
+from scicbir.models.network import pad_to_multiple
+from scicbir.models.package import ModelPackage
+from scicbir.progress import CancelToken, Progress
+
+BACKENDS = ("torch", "onnx", "auto")
+
+
+@dataclass
+class EncodedTile:
+    """One coded tile: its stream, hash code (packed bits), hash logits and geometry."""
+
+    stream: bytes
+    code: bytes
+    logits: np.ndarray
+    bits: int
+    height: int
+    width: int
+
+    @property
+    def num_bytes(self) -> int:
+        return len(self.stream)
+
+    @property
+    def bpp(self) -> float:
+        """Bits of the whole stream per spatial pixel of the (unpadded) tile."""
+        return 8.0 * len(self.stream) / (self.height * self.width)
+
+
+@dataclass
+class HashResult:
+    """``codes`` uint8 (B, bits/8) packed MSB first; ``logits`` float32 (B, bits)."""
+
+    codes: np.ndarray
+    logits: np.ndarray
+
+    @property
+    def bits(self) -> int:
+        return int(self.logits.shape[1])
+
+
+@dataclass
+class CodecTimings:
+    """Seconds spent per stage since the codec was made (for benchmarks and reports)."""
+
+    transforms: float = 0.0
+    entropy: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def pack_codes(logits: np.ndarray) -> np.ndarray:
+    """Packed hash codes from logits: bit = (logit >= 0), ``np.packbits`` MSB first."""
+    return np.packbits(np.asarray(logits) >= 0, axis=-1)
+
+
+class TileCodec:
+    """Codec of one model package. ``backend``: "torch", "onnx" or "auto" (ONNX when exported).
+
+    The ONNX path (onnxruntime) runs only the analysis transform and hash head; the entropy
+    coder, hyperprior and synthesis always run in torch.
+
+    ``exact_synthesis`` (default) runs the synthesis transform in float64 and rounds the result
+    to float32: float32 convolutions differ in the last bits between thread counts (measured
+    2e-6), float64 ones by far less than a float32 step, so a stream decodes to the same pixels
+    in every process. It costs about 1.6x the synthesis time; ``False`` uses float32.
+    """
+
+    def __init__(
+        self,
+        package: ModelPackage,
+        device: str = "cpu",
+        backend: str = "auto",
+        batch_size: int = 16,
+        exact_synthesis: bool = True,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise InputError(f"backend must be one of {BACKENDS}, not {backend!r}")
+        self.package = package
+        self.config = package.config
+        self.device = torch.device(device)
+        self.net = package.build_network(device)
+        self.normalisation = Normalisation.from_config(self.config)
+        self.coder = MixtureCoder(self.net)
+        self.batch_size = max(1, int(batch_size))
+        self.timings = CodecTimings()
+        self.exact_synthesis = exact_synthesis
+        self._g_s64: torch.nn.Module | None = None
+        self.onnx = None
+        if backend in ("onnx", "auto") and self.device.type == "cpu":
+            from scicbir.codec.onnx_runtime import OnnxAnalysis
+
+            self.onnx = OnnxAnalysis.for_package(package, required=backend == "onnx")
+        elif backend == "onnx":
+            raise InputError("the ONNX backend runs on the CPU only; use device 'cpu'")
+
+    @property
+    def backend(self) -> str:
+        return "onnx" if self.onnx is not None else "torch"
+
+    # ------------------------------------------------------------------ input checks
+    def check_tiles(self, tiles: np.ndarray, what: str = "tiles") -> np.ndarray:
+        """Validate normalised tiles and return them as float32 (B, C, h, w)."""
+        arr = np.asarray(tiles)
+        if arr.ndim == 3:
+            arr = arr[None]
+        if arr.ndim != 4:
+            raise InputError(f"{what}: expected (B, C, h, w) or (C, h, w), got shape {arr.shape}")
+        B, C, h, w = arr.shape
+        cfg = self.config
+        if C != cfg.num_bands:
+            raise InputError(
+                f"{what} have {C} bands but model '{cfg.name}' takes {cfg.num_bands} "
+                f"({', '.join(cfg.band_names)}); select or map the bands to the model's"
+            )
+        if B == 0 or h == 0 or w == 0:
+            raise InputError(f"{what} are empty (shape {arr.shape}); nothing to encode")
+        if h > cfg.tile_size or w > cfg.tile_size:
+            raise InputError(
+                f"{what} of {h}x{w} pixels exceed the model's tile size {cfg.tile_size}; cut "
+                "the raster on the model's tile grid"
+            )
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+            raise InputError(f"{what}: dtype {arr.dtype} is not a real number type")
+        arr = arr.astype(np.float32, copy=False)
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            index = int(np.argwhere(bad.reshape(B, -1).any(axis=1))[0, 0])
+            raise InputError(
+                f"{what}: tile {index} contains NaN or infinite values; mask nodata before "
+                "encoding (fill it or skip the tile)"
+            )
+        return arr
+
+    def _to_network(self, arr: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(np.ascontiguousarray(arr)).to(self.device)
+        return pad_to_multiple(x, side=self.config.padded_size)
+
+    # ------------------------------------------------------------------ analysis
+    @torch.no_grad()
+    def _analysis(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latents y and hash logits u of a padded batch (ONNX or torch)."""
+        if self.onnx is not None:
+            y, u = self.onnx.run(x.cpu().numpy())
+            return torch.from_numpy(y).to(self.device), torch.from_numpy(u)
+        y = self.net.g_a(x)
+        source = y if self.config.hash_side == "encoder" else torch.round(y)
+        return y, self.net.hash_logits(source).cpu()
+
+    # ------------------------------------------------------------------ hash
+    @torch.no_grad()
+    def hash(self, tiles: np.ndarray) -> HashResult:
+        """Hash codes of normalised tiles (B, C, h, w), the same codes ``encode`` gives."""
+        arr = self.check_tiles(tiles)
+        logits = []
+        for start in range(0, arr.shape[0], self.batch_size):
+            _, u = self._analysis(self._to_network(arr[start : start + self.batch_size]))
+            logits.append(u.float().numpy())
+        u = np.concatenate(logits)
+        return HashResult(pack_codes(u), u)
+
+    # ------------------------------------------------------------------ encode
+    @torch.no_grad()
+    def encode(
+        self,
+        tiles: np.ndarray,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[EncodedTile]:
+        """Encode normalised float32 tiles (B, C, h, w) into streams + hash codes."""
+        arr = self.check_tiles(tiles)
+        out: list[EncodedTile] = []
+        total = arr.shape[0]
+        for start in range(0, total, self.batch_size):
+            if cancel is not None:
+                cancel.raise_if_cancelled("encoding")
+            out += self._encode_batch(arr[start : start + self.batch_size])
+            if progress is not None:
+                progress(len(out), total, "encoding tiles")
+        return out
+
+    def _encode_batch(self, arr: np.ndarray) -> list[EncodedTile]:
+        t0 = time.perf_counter()
+        net = self.net
+        _, _, h, w = arr.shape
+        y, u = self._analysis(self._to_network(arr))
+        z = net.h_a(y)
+        z_strings = net.entropy_bottleneck.compress(z)
+        z_hat = net.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
+        y_hat = torch.round(y).cpu().double()
+        hyper = self.coder.hyper(z_hat)
+        params = self.coder.parameters_all(y_hat, hyper)
+        t1 = time.perf_counter()
+        y_np = y_hat.numpy()
+        u_np = u.float().numpy()
+        codes = pack_codes(u_np)
+        prefix = bitstream.model_prefix(self.package.checksum)
+        tiles = []
+        for b in range(arr.shape[0]):
+            abs_max = self.coder.symbol_range(y_np[b])
+            y_string = self.coder.encode(y_np[b], tuple(p[:, b] for p in params), abs_max)
+            header = bitstream.StreamHeader(
+                prefix,
+                self.config.num_bands,
+                h,
+                w,
+                y.shape[2],
+                y.shape[3],
+                z.shape[2],
+                z.shape[3],
+                abs_max,
+            )
+            stream = bitstream.pack(header, z_strings[b], y_string)
+            tiles.append(
+                EncodedTile(stream, codes[b].tobytes(), u_np[b], self.config.hash_bits, h, w)
+            )
+        self.timings.transforms += t1 - t0
+        self.timings.entropy += time.perf_counter() - t1
+        return tiles
+
+    # ------------------------------------------------------------------ decode
+    def _parse(self, streams: list[bytes]) -> list[tuple[bitstream.StreamHeader, bytes, bytes]]:
+        parsed = []
+        for i, s in enumerate(streams):
+            what = "bitstream" if len(streams) == 1 else f"bitstream {i}"
+            header, z_string, y_string = bitstream.unpack(s, self.package.checksum, what)
+            cfg = self.config
+            lat = cfg.latent_size
+            if (
+                header.bands != cfg.num_bands
+                or (header.latent_h, header.latent_w) != (lat, lat)
+                or (header.hyper_h, header.hyper_w) != (cfg.hyper_size, cfg.hyper_size)
+                or header.height > cfg.tile_size
+                or header.width > cfg.tile_size
+            ):
+                raise InputError(f"{what}: header shapes do not fit model '{cfg.name}'")
+            parsed.append((header, z_string, y_string))
+        return parsed
+
+    @torch.no_grad()
+    def decode_latents(self, streams: list[bytes]) -> tuple[torch.Tensor, list]:
+        """ŷ (B, N, H, W) float32 recovered from streams (no synthesis), and their headers."""
+        parsed = self._parse(list(streams))
+        headers = [p[0] for p in parsed]
+        net = self.net
+        hz, wz = headers[0].hyper_h, headers[0].hyper_w
+        z_hat = net.entropy_bottleneck.decompress([p[1] for p in parsed], (hz, wz))
+        hyper = self.coder.hyper(z_hat)
+        try:
+            y_hat = self.coder.decode(
+                [p[2] for p in parsed],
+                hyper,
+                [h.abs_max for h in headers],
+                headers[0].latent_h,
+                headers[0].latent_w,
+            )
+        except (RuntimeError, ValueError) as exc:  # rANS refuses an inconsistent payload
+            raise InputError(f"bitstream payload cannot be decoded ({exc})") from exc
+        return y_hat, headers
+
+    @torch.no_grad()
+    def decode_many(
+        self,
+        streams: list[bytes],
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[np.ndarray]:
+        """Decode streams into normalised float32 tiles (C, h, w), batch by batch."""
+        out: list[np.ndarray] = []
+        streams = list(streams)
+        for start in range(0, len(streams), self.batch_size):
+            if cancel is not None:
+                cancel.raise_if_cancelled("decoding")
+            t0 = time.perf_counter()
+            y_hat, headers = self.decode_latents(streams[start : start + self.batch_size])
+            t1 = time.perf_counter()
+            x_hat = self.synthesis(y_hat).cpu().numpy()
+            for b, header in enumerate(headers):
+                out.append(np.ascontiguousarray(x_hat[b, :, : header.height, : header.width]))
+            self.timings.entropy += t1 - t0
+            self.timings.transforms += time.perf_counter() - t1
+            if progress is not None:
+                progress(len(out), len(streams), "decoding tiles")
+        return out
+
+    @torch.no_grad()
+    def synthesis(self, y_hat: torch.Tensor) -> torch.Tensor:
+        """x̂ = g_s(ŷ), float32; in float64 when ``exact_synthesis`` (see the class docstring)."""
+        if not self.exact_synthesis:
+            return self.net.g_s(y_hat.to(self.device))
+        if self._g_s64 is None:
+            import copy
+
+            self._g_s64 = copy.deepcopy(self.net.g_s).double().eval()
+        return self._g_s64(y_hat.to(self.device).double()).float()
+
+    def decode(self, stream: bytes) -> np.ndarray:
+        """Decode one stream into a normalised float32 tile (C, h, w)."""
+        return self.decode_many([stream])[0]
+
+    # ------------------------------------------------------------------ decoder-side codes
+    @torch.no_grad()
+    def codes_from_streams(self, streams: list[bytes]) -> HashResult:
+        """Hash codes computed from the latents recovered from the streams (decoder side)."""
+        logits = []
+        streams = list(streams)
+        for start in range(0, len(streams), self.batch_size):
+            y_hat, _ = self.decode_latents(streams[start : start + self.batch_size])
+            logits.append(self.net.hash_logits(y_hat.to(self.device)).cpu().float().numpy())
+        u = np.concatenate(logits)
+        return HashResult(pack_codes(u), u)

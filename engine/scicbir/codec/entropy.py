@@ -1,0 +1,179 @@
+"""Deterministic rANS coding of the latents y with the K-component Gaussian mixture.
+
+The decoder must rebuild, symbol by symbol, exactly the probability tables the encoder used, in
+another process, perhaps with another thread count. Floating-point convolutions are not
+bit-reproducible across thread counts, so the entropy-parameter path is made robust in three
+steps:
+
+1. its inputs are exact: the quantised latents ŷ are integers and ẑ comes from the factorized
+   model's integer tables stored in the package;
+2. ``h_s``, the masked context convolution and ``entropy_parameters`` run in float64, so that
+   two evaluations differ by ~1e-15 at most;
+3. the mixture parameters are snapped to a coarse grid (means to 1/64, scales to 1/16 of an
+   octave, weights to 1/256) before the CDFs are built with scipy's element-wise normal CDF and
+   integer arithmetic. A difference of 1e-15 changes a snapped value only if it falls within
+   1e-15 of a grid boundary (probability ~1e-13 per parameter).
+
+The encoder computes all parameters at once (ŷ is known); the decoder walks the latent grid in
+raster order, computing the parameters of one position from the already decoded neighbours
+(the 5x5 masked context). Symbols are written position by position, channel by channel.
+Values beyond ±``MAX_ABS`` are escaped (compressai's rANS bypass coding), so an outlier never
+blows up the table size.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812  (the usual name)
+from scipy.special import ndtr
+from torch import Tensor
+
+from scicbir._compressai import import_compressai
+
+import_compressai()
+
+from compressai.ans import RansDecoder, RansEncoder  # noqa: E402
+
+PRECISION = 16
+TOTAL = 1 << PRECISION
+#: Largest |symbol| with its own table entry; larger ones are escaped.
+MAX_ABS = 64
+MEAN_GRID = 64.0
+LOG2_SCALE_GRID = 16.0
+WEIGHT_GRID = 256.0
+SCALE_MIN, SCALE_MAX = 0.11, 256.0
+
+
+def snap_parameters(
+    scales: np.ndarray, means: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Snap float64 mixture parameters to the fixed grid (see the module docstring)."""
+    s = np.clip(np.abs(scales), SCALE_MIN, SCALE_MAX)
+    s = np.exp2(np.rint(np.log2(s) * LOG2_SCALE_GRID) / LOG2_SCALE_GRID)
+    m = np.rint(means * MEAN_GRID) / MEAN_GRID
+    w = np.rint(weights * WEIGHT_GRID) / WEIGHT_GRID
+    w = np.where(w.sum(axis=0, keepdims=True) > 0, w, 1.0)  # all-zero weights -> uniform
+    return s, m, w
+
+
+def build_cdfs(
+    scales: np.ndarray, means: np.ndarray, weights: np.ndarray, abs_max: int
+) -> np.ndarray:
+    """Integer CDFs ``(L, 2*abs_max + 3)`` for symbols -abs_max..abs_max plus the escape symbol.
+
+    Inputs are snapped parameters shaped ``(K, L)``. Each of the 2*abs_max+1 symbols gets at
+    least frequency 1, the escape symbol exactly 1, and the frequencies sum to 2**16.
+    """
+    edges = np.arange(-abs_max, abs_max + 2, dtype=np.float64) - 0.5  # (n + 1,)
+    pmf = np.zeros((scales.shape[1], edges.size - 1), dtype=np.float64)
+    for k in range(scales.shape[0]):
+        c = ndtr((edges[None, :] - means[k][:, None]) / scales[k][:, None])
+        pmf += weights[k][:, None] * np.diff(c, axis=1)
+    n = pmf.shape[1]
+    budget = TOTAL - 1 - n  # escape takes 1, every symbol at least 1
+    total = pmf.sum(axis=1, keepdims=True)
+    total[total <= 0] = 1.0
+    freq = np.floor(pmf / total * budget).astype(np.int64) + 1
+    rest = (TOTAL - 1) - freq.sum(axis=1)
+    freq[np.arange(freq.shape[0]), np.argmax(pmf, axis=1)] += rest
+    cdf = np.zeros((freq.shape[0], n + 2), dtype=np.int64)
+    np.cumsum(freq, axis=1, out=cdf[:, 1 : n + 1])
+    cdf[:, n + 1] = TOTAL
+    return cdf
+
+
+class MixtureCoder:
+    """Codes ŷ of one network; holds float64 copies of the entropy-parameter modules."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        self.N = net.config.N
+        self.K = net.config.K
+        self.h_s = copy.deepcopy(net.h_s).cpu().double().eval()
+        ctx = net.context_prediction
+        self.ctx_weight = (ctx.weight * ctx.mask).detach().cpu().double()
+        self.ctx_bias = ctx.bias.detach().cpu().double()
+        self.entropy_parameters = copy.deepcopy(net.entropy_parameters).cpu().double().eval()
+
+    # ------------------------------------------------------------------ parameters
+    @torch.no_grad()
+    def hyper(self, z_hat: Tensor) -> Tensor:
+        """h_s(ẑ) in float64, (B, 2N, H, W)."""
+        return self.h_s(z_hat.detach().cpu().double())
+
+    def _mixture(self, hyper: Tensor, ctx: Tensor) -> tuple[np.ndarray, ...]:
+        """Snapped (scales, means, weights), each (K, B, N, ...) float64 numpy."""
+        gmm = self.entropy_parameters(torch.cat((hyper, ctx), dim=1))
+        B = gmm.shape[0]
+        rest = gmm.shape[2:]
+        scales, means, weights = (
+            t.reshape(B, self.K, self.N, *rest).transpose(0, 1) for t in gmm.chunk(3, dim=1)
+        )
+        weights = weights.softmax(dim=0)
+        return snap_parameters(scales.numpy(), means.numpy(), weights.numpy())
+
+    @torch.no_grad()
+    def parameters_all(self, y_hat: Tensor, hyper: Tensor) -> tuple[np.ndarray, ...]:
+        """Encoder side: parameters of every position at once, each (K, B, N, H, W)."""
+        ctx = F.conv2d(y_hat.double(), self.ctx_weight, self.ctx_bias, padding=2)
+        return self._mixture(hyper, ctx)
+
+    @torch.no_grad()
+    def parameters_at(
+        self, y_padded: Tensor, hyper: Tensor, i: int, j: int
+    ) -> tuple[np.ndarray, ...]:
+        """Decoder side: parameters at (i, j) from the 5x5 window of ŷ (zero-padded by 2)."""
+        window = y_padded[:, :, i : i + 5, j : j + 5]
+        ctx = F.conv2d(window, self.ctx_weight, self.ctx_bias)
+        return self._mixture(hyper[:, :, i : i + 1, j : j + 1], ctx)
+
+    # ------------------------------------------------------------------ coding
+    @staticmethod
+    def symbol_range(y_hat: np.ndarray) -> int:
+        """Table half-width for one tile: max |ŷ| capped at ``MAX_ABS`` (at least 1)."""
+        return int(min(max(int(np.abs(y_hat).max(initial=0)), 1), MAX_ABS))
+
+    def encode(self, y_hat: np.ndarray, params: tuple[np.ndarray, ...], abs_max: int) -> bytes:
+        """Code one tile's ŷ (N, H, W) with its parameters (each (K, N, H, W))."""
+        N, H, W = y_hat.shape
+        symbols = y_hat.transpose(1, 2, 0).reshape(-1).astype(np.int64)
+        flat = [p.transpose(0, 2, 3, 1).reshape(self.K, -1) for p in params]
+        cdf = build_cdfs(*flat, abs_max)
+        count = symbols.size
+        lengths = [cdf.shape[1]] * count
+        offsets = [-abs_max] * count
+        return RansEncoder().encode_with_indexes(
+            symbols.tolist(), list(range(count)), cdf.tolist(), lengths, offsets
+        )
+
+    @torch.no_grad()
+    def decode(
+        self, strings: list[bytes], hyper: Tensor, abs_maxes: list[int], H: int, W: int
+    ) -> Tensor:
+        """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile)."""
+        B = len(strings)
+        y_padded = torch.zeros((B, self.N, H + 4, W + 4), dtype=torch.float64)
+        decoders = []
+        for s in strings:
+            d = RansDecoder()
+            d.set_stream(s)
+            decoders.append(d)
+        channels = list(range(self.N))
+        for i in range(H):
+            for j in range(W):
+                scales, means, weights = self.parameters_at(y_padded, hyper, i, j)
+                for b, decoder in enumerate(decoders):
+                    a = abs_maxes[b]
+                    cdf = build_cdfs(
+                        scales[:, b].reshape(self.K, -1),
+                        means[:, b].reshape(self.K, -1),
+                        weights[:, b].reshape(self.K, -1),
+                        a,
+                    )
+                    values = decoder.decode_stream(
+                        channels, cdf.tolist(), [cdf.shape[1]] * self.N, [-a] * self.N
+                    )
+                    y_padded[b, :, i + 2, j + 2] = torch.tensor(values, dtype=torch.float64)
+        return y_padded[:, :, 2 : H + 2, 2 : W + 2].float()

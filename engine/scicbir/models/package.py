@@ -1,0 +1,201 @@
+"""Model packages: one folder per model, readable without unpickling anything.
+
+Layout of a package folder::
+
+    package.json        format_version, weights file name and sha256, ONNX exports and the
+                        weights checksum each was exported from
+    config.json         ModelConfig (architecture, bands, tile size, normalisation, hashing, labels)
+    weights.safetensors all tensors, including the factorized model's CDF tables, so that
+                        every process codes with the very same integer tables
+    card.md             model card: training data, recipe, measured figures
+    analysis.onnx       (optional) analysis transform + hash head, see ``onnx_export``
+
+The checksum (sha256 of the weights file) identifies the exact weights: archives and bitstreams
+record it and refuse to be decoded by another model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scicbir.errors import InputError, ModelMismatchError
+from scicbir.models.config import FORMAT_VERSION, ModelConfig
+
+if TYPE_CHECKING:
+    from scicbir.models.network import SciCbirNet
+
+MANIFEST = "package.json"
+CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+CARD = "card.md"
+
+#: Buffers whose size depends on training data (CDF tables): never shape-checked.
+_VARIABLE_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length", "scale_table")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class ModelPackage:
+    """A model package folder, loaded and verified (see the module docstring for the layout)."""
+
+    path: Path
+    config: ModelConfig
+    checksum: str
+    card: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict)
+    _net: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def model_id(self) -> str:
+        """The model's name (``config.name``); with ``checksum`` it identifies the weights."""
+        return self.config.name
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path / self.manifest.get("weights", WEIGHTS)
+
+    def onnx_path(self, part: str = "analysis") -> Path | None:
+        """The ONNX export of ``part`` if present and made from these very weights, else None."""
+        entry = self.manifest.get("onnx", {}).get(part)
+        if not entry:
+            return None
+        path = self.path / entry["file"]
+        if not path.is_file() or entry.get("weights_sha256") != self.checksum:
+            return None
+        return path
+
+    # ------------------------------------------------------------------ load
+    @classmethod
+    def load(cls, path: str | Path) -> ModelPackage:
+        """Read and verify a package folder; raise ``InputError`` naming the file and the fix."""
+        path = Path(path).expanduser()
+        if not path.is_dir():
+            raise InputError(
+                f"model package {path} is not a folder; give a package folder or a model name "
+                "(see `scicbir model list`)"
+            )
+        manifest_path = path / MANIFEST
+        if not manifest_path.is_file():
+            raise InputError(f"{path} is not a model package: {MANIFEST} is missing")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{manifest_path}: unreadable ({exc})") from exc
+        version = manifest.get("format_version")
+        if version != FORMAT_VERSION:
+            raise InputError(
+                f"{manifest_path}: package format_version {version!r} is not supported "
+                f"(this engine reads {FORMAT_VERSION}); update the engine or re-export the model"
+            )
+        config = ModelConfig.load(path / CONFIG)
+        weights = path / manifest.get("weights", WEIGHTS)
+        if not weights.is_file():
+            raise InputError(f"model package {path}: weights file {weights.name} is missing")
+        checksum = sha256_file(weights)
+        expected = manifest.get("weights_sha256")
+        if expected and expected != checksum:
+            raise InputError(
+                f"{weights}: checksum differs from {MANIFEST} (file corrupt or replaced); "
+                "restore the package or re-save it"
+            )
+        card_path = path / CARD
+        card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
+        package = cls(path=path, config=config, checksum=checksum, card=card, manifest=manifest)
+        package._net = package._build_checked()
+        return package
+
+    def _build_checked(self) -> SciCbirNet:
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        from scicbir.models.network import SciCbirNet
+
+        net = SciCbirNet(self.config)
+        try:
+            state = load_file(str(self.weights_path))
+        except (SafetensorError, OSError) as exc:
+            raise InputError(
+                f"{self.weights_path}: not a readable safetensors file ({exc})"
+            ) from exc
+        expected = net.state_dict()
+        missing = sorted(set(expected) - set(state))
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            raise ModelMismatchError(
+                f"{self.weights_path} does not fit {self.path / CONFIG}: "
+                f"missing {missing[:5]}, unexpected {unexpected[:5]}; the weights were saved "
+                "for another architecture"
+            )
+        for key, tensor in expected.items():
+            if key.rsplit(".", 1)[-1] in _VARIABLE_BUFFERS:
+                continue
+            if tuple(state[key].shape) != tuple(tensor.shape):
+                raise ModelMismatchError(
+                    f"{self.weights_path}: tensor {key} has shape {tuple(state[key].shape)} but "
+                    f"{self.path / CONFIG} needs {tuple(tensor.shape)}; config and weights do "
+                    "not belong together"
+                )
+        net.load_state_dict(state)
+        if net.entropy_bottleneck._quantized_cdf.numel() == 0:
+            net.entropy_bottleneck.update(force=True)
+        net.eval()
+        return net
+
+    def build_network(self, device: str = "cpu") -> SciCbirNet:
+        """The network in eval mode with its entropy tables loaded (a fresh copy per call)."""
+        if self._net is not None:
+            net, self._net = self._net, None  # the copy verified by load(), handed out once
+        else:
+            net = self._build_checked()
+        return net.to(device).eval()
+
+    # ------------------------------------------------------------------ save
+    @staticmethod
+    def save(
+        net: SciCbirNet, config: ModelConfig, path: str | Path, card: str = ""
+    ) -> ModelPackage:
+        """Write ``net`` as a package folder at ``path`` (created or overwritten) and load it back.
+
+        The factorized model's CDF tables are computed here and stored in the weights, so that
+        encoder and decoder never recompute them independently.
+        """
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        net = net.cpu().eval()
+        net.apply_context_mask()
+        net.entropy_bottleneck.update(force=True)
+        state = {k: v.detach().contiguous().clone() for k, v in net.state_dict().items()}
+        weights = path / WEIGHTS
+        tmp = weights.with_suffix(".tmp")
+        save_file(state, str(tmp), metadata={"format": "pt"})  # one key: stable bytes
+        tmp.replace(weights)
+        config.save(path / CONFIG)
+        (path / CARD).write_text(card or f"# {config.name}\n\n{config.description}\n", "utf-8")
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "weights": WEIGHTS,
+            "weights_sha256": sha256_file(weights),
+            "onnx": {},
+        }
+        write_manifest(path, manifest)
+        return ModelPackage.load(path)
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write ``package.json`` atomically (a crash leaves the old one)."""
+    tmp = path / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path / MANIFEST)
