@@ -1,0 +1,64 @@
+"""Turn cached tiles into training/evaluation batches: crop to the model's tile, flip, pad.
+
+Training takes a random ``tile_size`` crop of each cached sample (and random horizontal/vertical
+flips in stage 3); evaluation takes the centre crop. Samples smaller than the tile are
+replicate-padded, as the codec pads edge tiles. Crops and flips come from a generator seeded by
+(seed, epoch, step), so a resumed epoch sees the same pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from scicbir.training.cache import TileCache
+
+
+def _pad(x: np.ndarray, size: int) -> np.ndarray:
+    ph, pw = size - x.shape[-2], size - x.shape[-1]
+    if ph <= 0 and pw <= 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (0, max(ph, 0)), (0, max(pw, 0))), mode="edge")
+
+
+def load_batch(
+    cache: TileCache,
+    index: np.ndarray,
+    tile_size: int,
+    rng: np.random.Generator | None = None,
+    flips: bool = False,
+    device: str = "cpu",
+) -> tuple[Tensor, Tensor]:
+    """(x (B, C, T, T) float32, labels (B, L) float32) for cache rows ``index``.
+
+    ``rng`` None = centre crop, no flips (evaluation).
+    """
+    s = cache.tiles.shape[-1]
+    sorted_idx = np.sort(index)
+    order = np.argsort(np.argsort(index))
+    raw = np.asarray(cache.tiles[sorted_idx])[order]  # memmaps read fastest in order
+    labels = cache.labels[index]
+    if s > tile_size:
+        if rng is None:
+            o = (s - tile_size) // 2
+            raw = raw[:, :, o : o + tile_size, o : o + tile_size]
+        else:
+            offs = rng.integers(0, s - tile_size + 1, size=(len(index), 2))
+            raw = np.stack(
+                [
+                    r[:, a : a + tile_size, b : b + tile_size]
+                    for r, (a, b) in zip(raw, offs, strict=True)
+                ]
+            )
+    x = _pad(raw.astype(np.float32), tile_size)
+    if rng is not None and flips:
+        fl = rng.random((len(index), 2)) < 0.5
+        for i, (h, v) in enumerate(fl):
+            if h:
+                x[i] = x[i, :, :, ::-1]
+            if v:
+                x[i] = x[i, :, ::-1, :]
+    xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
+    lt = torch.from_numpy(labels.astype(np.float32)).to(device)
+    return xt, lt

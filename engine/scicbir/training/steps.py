@@ -1,0 +1,192 @@
+"""One optimisation step of each stage, and the per-epoch validation.
+
+Stage 1 descends the distortion only. Stage 2 takes the gradients of distortion and rate
+separately and descends their MGDA combination (weights from the parameters both losses reach,
+i.e. the shared encoder; eq. 3.14-3.15). Stage 3 does the same for the compression loss and
+adds the hashing sub-losses combined by PCGrad or DWA (eq. 3.17). Each step returns the figures
+that are logged: losses, MGDA weights, DWA weights, PCGrad conflict rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from scicbir.training.dwa import DynamicWeightAverage
+from scicbir.training.losses import (
+    balance_loss,
+    classification_loss,
+    distortion_loss,
+    psnr,
+    rate_bpp,
+    soft_pairwise_loss,
+)
+from scicbir.training.mgda import combine, mgda_weights
+from scicbir.training.pcgrad import flatten, pcgrad, unflatten
+
+Params = Sequence[nn.Parameter]
+
+
+def _grads(loss: Tensor, params: Params, retain: bool) -> list[Tensor | None]:
+    return list(torch.autograd.grad(loss, params, retain_graph=retain, allow_unused=True))
+
+
+def _apply(params: Params, grads: Sequence[Tensor | None]) -> None:
+    for p, g in zip(params, grads, strict=True):
+        p.grad = None if g is None else g.detach()
+
+
+def _mgda(gd: list[Tensor | None], gr: list[Tensor | None]) -> tuple[float, float]:
+    """MGDA weights over the parameters that both losses reach (the shared encoder)."""
+    shared = [i for i in range(len(gd)) if gd[i] is not None and gr[i] is not None]
+    if not shared:
+        return 0.5, 0.5
+    return mgda_weights([gd[i] for i in shared], [gr[i] for i in shared])
+
+
+def aux_step(net: nn.Module, aux_opt: torch.optim.Optimizer) -> float:
+    """Train the factorized entropy model's quantiles (compressai's auxiliary loss)."""
+    loss = net.aux_loss()
+    aux_opt.zero_grad(set_to_none=True)
+    loss.backward()
+    aux_opt.step()
+    return float(loss.detach())
+
+
+def stage1_step(net: nn.Module, opt: torch.optim.Optimizer, x: Tensor) -> dict[str, Any]:
+    out = net(x, hash=False)
+    ld = distortion_loss(x, out["x_hat"])
+    opt.zero_grad(set_to_none=True)
+    ld.backward()
+    opt.step()
+    bpp = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
+    return {"loss_distortion": float(ld.detach()), "bpp_estimate": float(bpp.detach())}
+
+
+def stage2_step(
+    net: nn.Module, opt: torch.optim.Optimizer, x: Tensor, params: Params
+) -> dict[str, Any]:
+    out = net(x, hash=False)
+    ld = distortion_loss(x, out["x_hat"])
+    lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
+    gd = _grads(ld, params, retain=True)
+    gr = _grads(lr_, params, retain=False)
+    w1, w2 = _mgda(gd, gr)
+    opt.zero_grad(set_to_none=True)
+    _apply(params, combine([gd, gr], [w1, w2]))
+    opt.step()
+    return {
+        "loss_distortion": float(ld.detach()),
+        "loss_rate_bpp": float(lr_.detach()),
+        "mgda_w1": w1,
+        "mgda_w2": w2,
+    }
+
+
+def stage3_step(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    x: Tensor,
+    labels: Tensor,
+    comp_params: Params,
+    hash_params: Params,
+    combiner: str,
+    dwa: DynamicWeightAverage | None,
+    seed: int,
+) -> dict[str, Any]:
+    out = net(x)
+    ld = distortion_loss(x, out["x_hat"])
+    lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
+    b = out["b"]
+    names = ["loss_pairwise", "loss_balance"]
+    losses = [soft_pairwise_loss(b, labels), balance_loss(b)]
+    if out.get("class_probs") is not None:
+        names.append("loss_classification")
+        losses.append(classification_loss(out["class_probs"], labels))
+    all_params = list(comp_params) + list(hash_params)
+    figures: dict[str, Any] = {n: float(v.detach()) for n, v in zip(names, losses, strict=True)}
+    if combiner == "pcgrad":
+        task = [_grads(loss, all_params, retain=True) for loss in losses]
+        used = [i for i in range(len(all_params)) if any(t[i] is not None for t in task)]
+        used_params = [all_params[i] for i in used]
+        flats = [flatten([t[i] for i in used], used_params) for t in task]
+        g, conflict = pcgrad(flats, seed=seed)
+        hash_grads: list[Tensor | None] = [None] * len(all_params)
+        for i, gi in zip(used, unflatten(g, used_params), strict=True):
+            hash_grads[i] = gi
+        figures["pcgrad_conflict_rate"] = conflict
+    else:
+        assert dwa is not None
+        weights = dwa.weights()
+        total = sum(w * loss for w, loss in zip(weights, losses, strict=True))
+        hash_grads = _grads(total, all_params, retain=True)
+        dwa.update([figures[n] for n in names])
+        for n, w in zip(names, weights, strict=True):
+            figures[f"dwa_w_{n.removeprefix('loss_')}"] = w
+    nc = len(comp_params)
+    gd = _grads(ld, comp_params, retain=True)
+    gr = _grads(lr_, comp_params, retain=False)
+    w1, w2 = _mgda(gd, gr)
+    comp = combine([gd, gr, hash_grads[:nc]], [w1, w2, 1.0])
+    opt.zero_grad(set_to_none=True)
+    _apply(all_params, comp + hash_grads[nc:])
+    opt.step()
+    figures.update(
+        loss_distortion=float(ld.detach()),
+        loss_rate_bpp=float(lr_.detach()),
+        mgda_w1=w1,
+        mgda_w2=w2,
+    )
+    return figures
+
+
+@torch.no_grad()
+def validate(
+    net: nn.Module,
+    batches: Sequence[tuple[Tensor, Tensor]],
+    hashing: bool,
+    retrieved: int = 8,
+    map_at: Sequence[int] = (8, 20),
+) -> dict[str, float]:
+    """Validation figures with rounding quantisation: PSNR, SSIM, estimated bpp, and (hashing)
+    precision/recall@R and mAP@k of each validation tile against the other ones."""
+    from pytorch_msssim import ssim
+
+    from scicbir.training.retrieval import retrieval_metrics
+
+    was_training = net.training
+    net.eval()
+    psnrs, ssims, bits, pixels = [], [], 0.0, 0
+    codes, labels = [], []
+    try:
+        for x, y in batches:
+            out = net(x, hash=hashing)
+            x_hat = out["x_hat"].clamp(0, max(1.0, float(x.max())))
+            psnrs.append(psnr(x, x_hat).cpu())
+            ssims.append(float(ssim(x_hat, x, data_range=1.0, size_average=True)) * x.shape[0])
+            bits += float(rate_bpp(out["likelihoods"], 1))
+            pixels += x.shape[0] * x.shape[2] * x.shape[3]
+            if hashing:
+                codes.append(out["u"].cpu().numpy())
+                labels.append(y.cpu().numpy())
+    finally:
+        net.train(was_training)
+    n = sum(len(p) for p in psnrs)
+    figures = {
+        "val_psnr": float(torch.cat(psnrs).mean()),
+        "val_ssim": sum(ssims) / max(n, 1),
+        "val_bpp": bits / max(pixels, 1),
+    }
+    if hashing and n > 1:
+        c, lab = np.concatenate(codes), np.concatenate(labels)
+        keep = lab.sum(axis=1) > 0
+        if keep.sum() > 1:
+            r = retrieval_metrics(
+                c[keep], lab[keep], c[keep], lab[keep], retrieved, map_at, exclude_self=True
+            )
+            figures.update({f"val_{k}": v for k, v in r.items()})
+    return figures

@@ -1,0 +1,554 @@
+"""The three-stage SCI-CBIR trainer: resumable, cancellable, reporting progress and metrics.
+
+``train(config)`` runs the stages listed in the configuration in order (method: thesis 3.2 and
+4.2; the published code's ``train_C.py`` = stages 1-2 and ``train_SCI.py`` = stage 3):
+
+1. distortion only, LR by validation PSNR, best-PSNR checkpoint ``stage1_best.pt``;
+2. rate + distortion by MGDA, LR raised at each bpp plateau, each plateau kept as
+   ``stage2_pareto_<i>.pt`` with its bpp/PSNR, lowest-bpp checkpoint ``stage2_best.pt``;
+3. joint hashing (per-part LRs, MGDA for compression, PCGrad or DWA for the hashing
+   sub-losses, class-balanced batches, flips), best-precision checkpoint ``stage3_best.pt``.
+
+After every epoch the whole state goes to ``checkpoints/last.pt``; a new ``train`` with the same
+output folder continues from it (after a crash or kill -9 as after a cancel, which also saves
+mid-epoch). Batches, crops, flips and noise are functions of the seed and the position, and
+the torch RNG state is saved, so a resumed run reproduces the uninterrupted one. The finished
+run writes a model package (``ModelPackage.save``) with a model card of the measured figures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.errors import CancelledError, InputError
+from scicbir.progress import CancelToken, Progress, no_progress
+from scicbir.training.checkpoint import LAST, load_checkpoint, save_checkpoint
+from scicbir.training.config import TrainConfig
+from scicbir.training.lr_rules import PlateauTracker, lr_for_psnr
+
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass
+class TrainResult:
+    """Where the run's outputs are and what it measured."""
+
+    output: Path
+    package: Path | None
+    stages_done: list[int]
+    best: dict[str, Any] = field(default_factory=dict)
+    pareto: list[dict[str, Any]] = field(default_factory=list)
+    evaluation: dict[str, Any] | None = None
+
+
+def train(
+    config: TrainConfig | str | Path,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    restart: bool = False,
+) -> TrainResult:
+    """Run (or continue) the training described by ``config``; see the module docstring.
+
+    ``restart=True`` ignores an existing ``last.pt`` in the output folder and starts over.
+    """
+    from scicbir.training.config import load_config
+
+    cfg = config if isinstance(config, TrainConfig) else load_config(config)
+    return Trainer(cfg, progress, cancel, restart).run()
+
+
+class Trainer:
+    """State and loop of one training run (use ``train()``)."""
+
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+        restart: bool = False,
+    ) -> None:
+        self.cfg = cfg
+        self.progress = progress or no_progress
+        self.cancel = cancel or CancelToken()
+        self.restart = restart
+        self.out = Path(cfg.output)
+        self.ckpt_dir = self.out / "checkpoints"
+        # position and state saved in checkpoints
+        self.stage = sorted(cfg.stages)[0]
+        self.epoch = 0
+        self.step = 0
+        self.global_step = 0
+        self.stage_started = False
+        self.done_stages: list[int] = []
+        self.best: dict[str, Any] = {}
+        self.pareto: list[dict[str, Any]] = []
+        self.lr = 0.0
+        self.plateau: PlateauTracker | None = None
+        self.dwa = None
+
+    # ------------------------------------------------------------------ set-up
+    def _prepare(self) -> None:
+        import torch
+
+        from scicbir.environment import select_device
+        from scicbir.training.cache import build_or_open
+        from scicbir.training.datasets import open_sources
+        from scicbir.training.splits import assign_splits
+
+        cfg = self.cfg
+        if cfg.threads:
+            torch.set_num_threads(int(cfg.threads))
+        self.device = select_device(cfg.device)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.progress(0, 1, "listing the dataset", stage=0)
+        sources = open_sources(cfg.data)
+        cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else self.out / "cache"
+        self.cache = build_or_open(
+            sources,
+            cache_root,
+            cfg.data.sample_size,
+            cfg.data.normalisation_offset,
+            cfg.data.normalisation_scale,
+            self.progress,
+            self.cancel,
+        )
+        keys = [k.split(":", 1)[-1] for k in self.cache.keys]
+        self.splits = assign_splits(
+            keys,
+            self.cache.prescribed,
+            cfg.data.train_fraction,
+            cfg.data.val_fraction,
+            cfg.data.split_salt,
+        )
+        self.train_idx = np.flatnonzero(self.splits == 0)
+        self.val_idx = np.flatnonzero(self.splits == 1)
+        if cfg.max_val_samples:
+            self.val_idx = self.val_idx[: cfg.max_val_samples]
+        if len(self.train_idx) < 2 or len(self.val_idx) < 1:
+            raise InputError(
+                f"{cfg.source_file}: the dataset has {len(self.train_idx)} training and "
+                f"{len(self.val_idx)} validation samples after the split; add samples or change "
+                "data.train_fraction / data.val_fraction"
+            )
+        if 3 in cfg.stages and not self.cache.label_names:
+            raise InputError(
+                f"{cfg.source_file}: stage 3 (hashing) needs labelled samples but the dataset "
+                "has no labels; give a labels CSV or a class-per-folder layout, or drop stage 3"
+            )
+        self.model_config = self._model_config()
+        self.notes = sources.notes
+
+    def _model_config(self):
+        from scicbir.models.config import BIGEARTHNET_S2_BANDS, RGB_BANDS, BandSpec, ModelConfig
+
+        cfg, m = self.cfg, self.cfg.model
+        known = {b.name: b for b in BIGEARTHNET_S2_BANDS + RGB_BANDS}
+        bands = tuple(known.get(b, BandSpec(b)) for b in self.cache.bands)
+        n = len(bands)
+
+        def per_band(v):
+            arr = np.asarray(v, dtype=float).reshape(-1)
+            return tuple(float(a) for a in (np.repeat(arr, n) if arr.size == 1 else arr))
+
+        return ModelConfig(
+            name=cfg.name,
+            bands=bands,
+            tile_size=m.tile_size,
+            N=m.N,
+            M=m.M,
+            K=m.K,
+            hash_bits=m.hash_bits,
+            hash_hidden=m.hash_hidden,
+            hash_side=m.hash_side,
+            hash_gamma=m.hash_gamma,
+            labels=self.cache.label_names,
+            normalisation_offset=per_band(cfg.data.normalisation_offset),
+            normalisation_scale=per_band(cfg.data.normalisation_scale),
+            description=cfg.description,
+        )
+
+    def _build_net(self) -> None:
+        import torch
+
+        from scicbir.models.network import SciCbirNet
+
+        torch.manual_seed(self.cfg.seed)
+        self.net = SciCbirNet(self.model_config).to(self.device)
+        self.net.train()
+        self.comp_params = self.net.compression_parameters()
+        self.hash_params = self.net.hashing_parameters()
+        aux = [p for n, p in self.net.named_parameters() if n.endswith(".quantiles")]
+        self.aux_opt = torch.optim.Adam(aux, lr=self.cfg.aux_lr)
+        self.opt = None
+
+    def _new_optimizer(self, stage: int) -> None:
+        import torch
+
+        s3 = self.cfg.stage3
+        if stage == 3:
+            self.opt = torch.optim.Adam(
+                [
+                    {"params": self.comp_params, "lr": s3.lr_compression, "name": "compression"},
+                    {"params": self.hash_params, "lr": s3.lr_hashing, "name": "hashing"},
+                ]
+            )
+        else:
+            self.opt = torch.optim.Adam(self.comp_params, lr=self.lr)
+
+    def _set_lr(self, lr: float) -> None:
+        self.lr = lr
+        if self.stage != 3 and self.opt is not None:
+            for group in self.opt.param_groups:
+                group["lr"] = lr
+
+    # ------------------------------------------------------------------ checkpoints
+    def _state(self) -> dict[str, Any]:
+        import torch
+
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "stage": self.stage,
+            "epoch": self.epoch,
+            "step": self.step,
+            "global_step": self.global_step,
+            "stage_started": self.stage_started,
+            "done_stages": list(self.done_stages),
+            "model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+            "optimizer": self.opt.state_dict() if self.opt is not None else {},
+            "aux_optimizer": self.aux_opt.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "lr": self.lr,
+            "plateau": self.plateau.state_dict() if self.plateau else {},
+            "dwa": self.dwa.state_dict() if self.dwa else {},
+            "best": json.loads(json.dumps(self.best)),
+            "pareto": json.loads(json.dumps(self.pareto)),
+            "model_config": self.model_config.to_json(),
+            "cache": self.cache.folder.name,
+        }
+        if torch.cuda.is_available() and self.device.startswith("cuda"):
+            state["cuda_rng"] = torch.cuda.get_rng_state()
+        return state
+
+    def _save_last(self) -> None:
+        save_checkpoint(self._state(), self.ckpt_dir / LAST)
+
+    def _save_weights(self, name: str, figures: dict[str, Any]) -> None:
+        state = {"model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()}}
+        state.update(figures=dict(figures), model_config=self.model_config.to_json())
+        save_checkpoint(state, self.ckpt_dir / name)
+
+    def _load_weights(self, state: dict[str, Any], source: str) -> None:
+        """Load matching tensors (a package with other labels keeps its compression part)."""
+        own = self.net.state_dict()
+        usable = {
+            k: v
+            for k, v in state.items()
+            if k in own and (tuple(v.shape) == tuple(own[k].shape) or "_quantized_cdf" in k)
+        }
+        skipped = sorted(set(own) - set(usable))
+        if not any(k.startswith("g_a.") for k in usable):
+            raise InputError(
+                f"'{source}' holds no weights that fit this model (bands, N or M differ); "
+                "start from a checkpoint of the same architecture"
+            )
+        usable = {k: v for k, v in usable.items() if tuple(v.shape) == tuple(own[k].shape)}
+        self.net.load_state_dict(usable, strict=False)
+        if skipped:
+            self.notes.append(f"started from {source}; not taken from it: {skipped[:6]}")
+
+    def _resume(self) -> bool:
+        import torch
+
+        path = self.ckpt_dir / LAST
+        if self.restart or not path.is_file():
+            return False
+        state = load_checkpoint(path)
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise InputError(f"'{path}' was written by another engine version; use --restart")
+        if state["model_config"] != self.model_config.to_json():
+            raise InputError(
+                f"'{path}' belongs to a run with another model or dataset configuration; "
+                "use another output folder or --restart to start over"
+            )
+        self.net.load_state_dict(state["model"])
+        self.stage = int(state["stage"])
+        self.epoch, self.step = int(state["epoch"]), int(state["step"])
+        self.global_step = int(state["global_step"])
+        self.stage_started = bool(state["stage_started"])
+        self.done_stages = list(state["done_stages"])
+        self.best, self.pareto = dict(state["best"]), list(state["pareto"])
+        self.lr = float(state["lr"])
+        self.aux_opt.load_state_dict(state["aux_optimizer"])
+        if self.stage_started:
+            self._setup_stage_objects(self.stage)
+            if state["optimizer"]:
+                self.opt.load_state_dict(state["optimizer"])
+            if state["plateau"] and self.plateau is not None:
+                self.plateau.load_state_dict(state["plateau"])
+            if state["dwa"] and self.dwa is not None:
+                self.dwa.load_state_dict(state["dwa"])
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and self.device.startswith("cuda"):
+            torch.cuda.set_rng_state(state["cuda_rng"])
+        return True
+
+    # ------------------------------------------------------------------ stages
+    def _setup_stage_objects(self, stage: int) -> None:
+        from scicbir.training.dwa import DynamicWeightAverage
+
+        self.plateau = None
+        self.dwa = None
+        if stage == 2:
+            s2 = self.cfg.stage2
+            self.plateau = PlateauTracker(
+                s2.lr_start, s2.lr_step, s2.lr_max, s2.plateau_patience, s2.plateau_tolerance
+            )
+            self.lr = self.lr or s2.lr_start
+        if stage == 3 and self.cfg.stage3.hashing_combiner == "dwa":
+            self.dwa = DynamicWeightAverage(3, self.cfg.stage3.dwa_temperature)
+        self._new_optimizer(stage)
+
+    def _enter_stage(self, stage: int) -> None:
+        """Start ``stage`` fresh: load the previous stage's chosen weights, new optimizer."""
+        start = None
+        if stage == 2 and (self.ckpt_dir / "stage1_best.pt").is_file():
+            start = self.ckpt_dir / "stage1_best.pt"
+        if stage == 3:
+            start = self._stage3_start()
+        if start is not None:
+            self._load_weights(load_checkpoint(start)["model"], str(start))
+        self.stage, self.epoch, self.step, self.stage_started = stage, 0, 0, True
+        self.lr = 0.0
+        if stage == 1:
+            self.lr = lr_for_psnr(None, self.cfg.stage1.lr_by_psnr)
+        self._setup_stage_objects(stage)
+
+    def _stage3_start(self) -> Path | None:
+        choice = self.cfg.stage3.start_from
+        if choice == "best":
+            for name in ("stage2_best.pt", "stage1_best.pt"):
+                if (self.ckpt_dir / name).is_file():
+                    return self.ckpt_dir / name
+            return None
+        if choice.startswith("pareto-"):
+            path = self.ckpt_dir / f"stage2_{choice.replace('-', '_')}.pt"
+            if not path.is_file():
+                have = [p["file"] for p in self.pareto]
+                raise InputError(
+                    f"stage3.start_from '{choice}': '{path}' does not exist (Pareto "
+                    f"checkpoints of this run: {have or 'none'})"
+                )
+            return path
+        raise InputError(f"stage3.start_from must be 'best' or 'pareto-<i>', not '{choice}'")
+
+    def _init_from(self) -> None:
+        """Weights to start from when the run does not begin with stage 1 (``init_from``)."""
+        src = self.cfg.init_from
+        if not src:
+            return
+        p = Path(src)
+        if p.is_dir():
+            from safetensors.torch import load_file
+
+            from scicbir.models.package import ModelPackage
+
+            package = ModelPackage.load(p)
+            state = load_file(str(package.weights_path))
+        else:
+            state = load_checkpoint(p)["model"]
+        self._load_weights(state, str(p))
+
+    # ------------------------------------------------------------------ loop
+    def _steps_per_epoch(self) -> int:
+        n = max(1, len(self.train_idx) // self.cfg.batch_size)
+        return min(n, self.cfg.max_steps_per_epoch or n)
+
+    def _epochs(self, stage: int) -> int:
+        return {1: self.cfg.stage1, 2: self.cfg.stage2, 3: self.cfg.stage3}[stage].epochs
+
+    def _total_steps(self) -> int:
+        return sum(self._epochs(s) for s in self.cfg.stages) * self._steps_per_epoch()
+
+    def _batches(self, stage: int, epoch: int) -> list[np.ndarray]:
+        from scicbir.training.sampler import class_balanced_batches, shuffled_batches
+
+        bs, seed = min(self.cfg.batch_size, len(self.train_idx)), self.cfg.seed
+        if stage == 3:
+            local = class_balanced_batches(
+                self.cache.labels[self.train_idx],
+                bs,
+                self.cfg.stage3.num_samples_per_class,
+                seed + 3,
+                epoch,
+            )
+        else:
+            local = shuffled_batches(len(self.train_idx), bs, seed + stage, epoch)
+        return [self.train_idx[b] for b in local][: self._steps_per_epoch()]
+
+    def _val_batches(self):
+        from scicbir.training.batches import load_batch
+
+        bs = self.cfg.eval_batch_size
+        for i in range(0, len(self.val_idx), bs):
+            yield load_batch(
+                self.cache, self.val_idx[i : i + bs], self.cfg.model.tile_size, device=self.device
+            )
+
+    def _train_step(self, stage: int, index: np.ndarray, epoch: int, step: int) -> dict[str, Any]:
+        from scicbir.training.batches import load_batch
+        from scicbir.training.sampler import epoch_rng
+        from scicbir.training.steps import aux_step, stage1_step, stage2_step, stage3_step
+
+        rng = epoch_rng(self.cfg.seed, epoch, 1000 * stage + 7 + step * 10)
+        flips = stage == 3 and self.cfg.stage3.flips
+        x, y = load_batch(self.cache, index, self.cfg.model.tile_size, rng, flips, self.device)
+        if stage == 1:
+            figures = stage1_step(self.net, self.opt, x)
+        elif stage == 2:
+            figures = stage2_step(self.net, self.opt, x, self.comp_params)
+        else:
+            figures = stage3_step(
+                self.net,
+                self.opt,
+                x,
+                y,
+                self.comp_params,
+                self.hash_params,
+                self.cfg.stage3.hashing_combiner,
+                self.dwa,
+                seed=self.cfg.seed * 1_000_003 + self.global_step,
+            )
+        figures["loss_aux"] = aux_step(self.net, self.aux_opt)
+        return figures
+
+    def _after_epoch(self, stage: int, epoch: int, val: dict[str, float]) -> dict[str, Any]:
+        """LR rules, best and Pareto checkpoints; returns extra figures for the epoch row."""
+        extra: dict[str, Any] = {}
+        key = f"stage{stage}"
+        if stage == 1:
+            if val["val_psnr"] > self.best.get(key, {}).get("val_psnr", -np.inf):
+                self.best[key] = {"epoch": epoch, **val}
+                self._save_weights("stage1_best.pt", self.best[key])
+            self._set_lr(lr_for_psnr(val["val_psnr"], self.cfg.stage1.lr_by_psnr))
+        elif stage == 2:
+            if val["val_bpp"] < self.best.get(key, {}).get("val_bpp", np.inf):
+                self.best[key] = {"epoch": epoch, **val}
+                self._save_weights("stage2_best.pt", self.best[key])
+            assert self.plateau is not None
+            last_epoch = epoch + 1 == self._epochs(2)
+            if self.plateau.update(val["val_bpp"]) or last_epoch:
+                i = len(self.pareto)
+                point = {"index": i, "epoch": epoch, "lr": self.lr, "file": f"stage2_pareto_{i}.pt"}
+                point.update(val)
+                self.pareto.append(point)
+                self._save_weights(point["file"], point)
+                extra["pareto_point"] = i
+                self._set_lr(self.plateau.lr)
+        else:
+            metric = f"val_precision@{self.cfg.evaluation.retrieved}"
+            value = val.get(metric, -np.inf)
+            if value > self.best.get(key, {}).get(metric, -np.inf) or key not in self.best:
+                self.best[key] = {"epoch": epoch, **val}
+                self._save_weights("stage3_best.pt", self.best[key])
+        return extra
+
+    def _run_stage(self, stage: int, metrics, total: int) -> None:
+        from scicbir.training.steps import validate
+
+        epochs = self._epochs(stage)
+        while self.epoch < epochs:
+            epoch = self.epoch
+            batches = self._batches(stage, epoch)
+            t0 = time.perf_counter()
+            while self.step < len(batches):
+                if self.cancel.cancelled:
+                    self._save_last()
+                    raise CancelledError(
+                        f"training cancelled in stage {stage}, epoch {epoch + 1}; state saved in "
+                        f"'{self.ckpt_dir / LAST}': run the same command again to continue"
+                    )
+                figures = self._train_step(stage, batches[self.step], epoch, self.step)
+                self.step += 1
+                self.global_step += 1
+                lrs = {g.get("name", "lr"): g["lr"] for g in self.opt.param_groups}
+                row = {"stage": stage, "epoch": epoch, "step": self.step, **figures}
+                row.update({f"lr_{k}" if k != "lr" else "lr": v for k, v in lrs.items()})
+                metrics.step(self.global_step, row)
+                self.progress(
+                    self.global_step,
+                    total,
+                    f"stage {stage} epoch {epoch + 1}/{epochs} step {self.step}/{len(batches)}",
+                    **row,
+                )
+            val = validate(
+                self.net,
+                list(self._val_batches()),
+                hashing=stage == 3,
+                retrieved=self.cfg.evaluation.retrieved,
+                map_at=self.cfg.evaluation.map_at,
+            )
+            extra = self._after_epoch(stage, epoch, val)
+            row = {"stage": stage, "epoch": epoch, "lr": self.lr, **val, **extra}
+            row["seconds"] = round(time.perf_counter() - t0, 3)
+            metrics.epoch(self.global_step, row)
+            self.progress(
+                self.global_step,
+                total,
+                f"stage {stage} epoch {epoch + 1}/{epochs} validated",
+                **row,
+            )
+            self.epoch, self.step = epoch + 1, 0
+            self._save_last()
+
+    def run(self) -> TrainResult:
+        from scicbir.training.metrics_log import MetricsWriter
+
+        self._prepare()
+        self._build_net()
+        resumed = self._resume()
+        if not resumed:
+            self._init_from()
+        (self.out / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
+        metrics = MetricsWriter(self.out / "metrics", self.global_step, self.cfg.tensorboard)
+        total = self._total_steps()
+        try:
+            for stage in sorted(self.cfg.stages):
+                if stage in self.done_stages:
+                    continue
+                if not (self.stage == stage and self.stage_started):
+                    self._enter_stage(stage)
+                    self._save_last()
+                self._run_stage(stage, metrics, total)
+                self.done_stages.append(stage)
+                self._save_last()
+        finally:
+            metrics.close()
+        package = self._write_package()
+        return TrainResult(self.out, package, self.done_stages, self.best, self.pareto)
+
+    # ------------------------------------------------------------------ package
+    def _final_checkpoint(self) -> Path | None:
+        for name in ("stage3_best.pt", "stage2_best.pt", "stage1_best.pt"):
+            stage = int(name[5])
+            if stage in self.cfg.stages and (self.ckpt_dir / name).is_file():
+                return self.ckpt_dir / name
+        return None
+
+    def _write_package(self) -> Path | None:
+        from scicbir.models.package import ModelPackage
+        from scicbir.training.card import model_card
+
+        final = self._final_checkpoint()
+        if final is not None:
+            self.net.load_state_dict(load_checkpoint(final)["model"])
+        path = self.out / self.cfg.name
+        self.progress(self.global_step, self.global_step, "writing the model package", stage=0)
+        card = model_card(self.cfg, self.model_config, self.cache, self.splits, self, final)
+        ModelPackage.save(self.net, self.model_config, path, card)
+        return path
