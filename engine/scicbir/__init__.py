@@ -8,3 +8,7 @@ drives through the JSON-lines service (``scicbir serve``).
 
 __version__ = "0.1.0"
 PROTOCOL_VERSION = 1
+
+# Reading a user's rasters must never write beside them: GDAL's PAM would drop ``*.aux.xml``
+# side-car files (statistics, histograms) next to the sources.
+__import__("os").environ.setdefault("GDAL_PAM_ENABLED", "NO")
