@@ -8,9 +8,11 @@ reloads the entry, so a search after a compress job sees the new tiles.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -51,3 +53,42 @@ class LoadedObjects:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Identity of a file: changes when the file is replaced (an archive deleted and made
+    again), not when rows are added to it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+class ArchiveObjects:
+    """The loaded objects the query methods share: decoding codecs and archive searchers."""
+
+    def __init__(self, loaded: LoadedObjects) -> None:
+        self.loaded = loaded
+
+    def bind(self, archive: Any) -> None:
+        """Give an opened ``Archive`` the cached codec of its model (built on first use), so
+        decoding does not rebuild the network for every request."""
+        identity = archive.model
+        if identity is None:
+            return
+        codec = self.loaded.get(("codec", identity.checksum), archive.codec)
+        archive.use_package(codec.package)  # checks the model identity
+        archive._codec = codec
+
+    def searcher(self, folder: Path) -> Any:
+        """The ``Searcher`` of an archive folder; a new one when the catalog file was replaced
+        (a searcher follows tiles added to its catalog by itself)."""
+        from scicbir.search.query import Searcher
+
+        real = Path(os.path.realpath(folder))
+        return self.loaded.get(
+            ("searcher", str(real)),
+            lambda: Searcher(real),
+            _file_identity(real / "catalog.gpkg"),
+        )

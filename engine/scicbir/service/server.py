@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from scicbir.errors import UserFacingError
 from scicbir.service import protocol
-from scicbir.service.cache import LoadedObjects
+from scicbir.service.cache import ArchiveObjects, LoadedObjects
 from scicbir.service.jobs import JobPlan, JobRegistry, current_job_id
 from scicbir.service.methods import Method, method_table
 from scicbir.service.params import ParamsError
@@ -41,6 +41,7 @@ class Service:
         self.methods: dict[str, Method] = method_table()
         self.jobs = JobRegistry(writer)
         self.loaded = LoadedObjects()
+        self.objects = ArchiveObjects(self.loaded)
         self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="scicbir-query")
 
     def handle_line(self, line: str) -> None:

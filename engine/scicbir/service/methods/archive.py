@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scicbir.errors import InputError
 from scicbir.service.availability import require
 from scicbir.service.jobs import JobPlan
-from scicbir.service.params import Params
+from scicbir.service.params import Params, ParamsError
 
 if TYPE_CHECKING:
     from scicbir.service.server import Service
@@ -23,31 +25,44 @@ def archive_resource(path: os.PathLike | str) -> str:
 def archive_info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     p = Params("archive.info", params, ("archive",))
     archive = p.path("archive", required=True)
-    info = require(MODULE, "archive_info", "archive.info")
+    info = require("scicbir.archive.info", "archive_info", "archive.info")
     return info(archive)
 
 
 def compress(service: Service, params: dict[str, Any]) -> JobPlan:
-    p = Params("compress", params, ("input", "archive", "model", "bands", "workers", "device"))
+    p = Params(
+        "compress",
+        params,
+        ("input", "archive", "model", "bands", "band_names", "workers", "batch_size", "psnr"),
+    )
     source = p.path("input", required=True)
     archive = p.path("archive", required=True)
     model = p.str("model")
-    bands = p.any("bands")
-    workers = p.int("workers", minimum=1)
-    device = p.str("device", "auto")
-    compress_folder = require(MODULE, "compress_folder", "compress")
-
-    def run(progress, cancel):
-        return compress_folder(
-            source,
-            archive,
-            model=model,
-            bands=bands,
-            workers=workers,
-            device=device,
-            progress=progress,
-            cancel=cancel,
+    bands = _bands(p)
+    band_names = p.any("band_names")
+    if band_names is not None and not isinstance(band_names, str | list):
+        raise ParamsError(
+            "compress", "'band_names' must be a preset or a list of names", "band_names"
         )
+    compress_folder = require("scicbir.archive.compress", "compress_folder", "compress")
+    options_type = require("scicbir.archive.compress", "CompressOptions", "compress")
+    options = options_type(
+        bands=bands,
+        band_names=band_names,
+        workers=p.int("workers", 1, minimum=1),
+        batch_size=p.int("batch_size", 8, minimum=1),
+        psnr=p.bool("psnr", True),
+    )
+    if not source.exists():
+        raise InputError(
+            f"{source} does not exist; give a raster file or a folder of rasters", file=str(source)
+        )
+
+    def run(progress, cancel) -> dict[str, Any]:
+        summary = compress_folder(
+            source, archive, model, options=options, progress=progress, cancel=cancel
+        )
+        return summary.as_dict()
 
     return JobPlan(
         run,
@@ -56,21 +71,64 @@ def compress(service: Service, params: dict[str, Any]) -> JobPlan:
     )
 
 
+def _bands(p: Params) -> list[int | str] | None:
+    value = p.any("bands")
+    if value is None:
+        return None
+    if (
+        isinstance(value, list)
+        and value
+        and all(
+            (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v)
+            for v in value
+        )
+    ):
+        return list(value)
+    raise ParamsError(
+        "compress",
+        f"'bands' must list the raster bands feeding the model's bands, as 1-based "
+        f"numbers or band names (e.g. [4, 3, 2]), got {value!r}",
+        "bands",
+    )
+
+
 def index_rebuild(service: Service, params: dict[str, Any]) -> JobPlan:
     p = Params("index.rebuild", params, ("archive",))
-    archive = p.path("archive", required=True)
-    rebuild_index = require(MODULE, "rebuild_index", "index.rebuild")
+    folder = p.path("archive", required=True)
+    archive_type = require("scicbir.archive.store", "Archive", "index.rebuild")
 
-    def run(progress, cancel):
-        return rebuild_index(archive, progress=progress, cancel=cancel)
+    def run(progress, cancel) -> dict[str, Any]:
+        progress(0, 1, "rebuilding the index")
+        with archive_type.open(folder) as archive:
+            index = archive.rebuild_index()
+        progress(1, 1, "index rebuilt")
+        return {"archive": str(folder), "tiles": int(index.ntotal)}
 
-    return JobPlan(run, archive_resource(archive), {"archive": str(archive)})
+    return JobPlan(run, archive_resource(folder), {"archive": str(folder)})
 
 
 def decode(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    p = Params("decode", params, ("archive", "tiles", "source", "out_dir", "out"))
-    archive = p.path("archive", required=True)
+    """Tiles -> one GeoTIFF each in ``out_dir``, or a whole source raster -> ``out``."""
+    p = Params("decode", params, ("archive", "tiles", "out_dir", "source", "out"))
+    folder = p.path("archive", required=True)
     tiles = p.int_list("tiles")
     source = p.str("source")
-    decode_tile = require(MODULE, "decode_tile", "decode")
-    raise NotImplementedError((archive, tiles, source, decode_tile))
+    if (tiles is None) == (source is None):
+        raise InputError("decode: give either 'tiles' (with 'out_dir') or 'source' (with 'out')")
+    archive_type = require("scicbir.archive.store", "Archive", "decode")
+    with archive_type.open(folder) as archive:
+        service.objects.bind(archive)
+        if tiles is not None:
+            out_dir = p.path("out_dir", required=True)
+            decode_tile_to_file = require("scicbir.archive.decode", "decode_tile_to_file", "decode")
+            files = [
+                {
+                    "tile_id": t,
+                    "path": str(decode_tile_to_file(archive, t, out_dir / f"tile_{t}.tif")),
+                }
+                for t in tiles
+            ]
+            return {"files": files}
+        out = p.path("out", required=True)
+        decode_source = require("scicbir.archive.decode", "decode_source", "decode")
+        return {"path": str(decode_source(archive, source, Path(out)))}

@@ -1,20 +1,73 @@
-"""The ``search`` method: a region of a raster -> ranked archive tiles."""
+"""The ``search`` method: a region, a whole raster or an archive tile -> ranked archive tiles.
+
+The archive's ``Searcher`` (hasher + faiss index) is loaded on the first query and kept, so an
+interactive user's next query costs only reading, hashing and ranking.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from scicbir.service.availability import require
-from scicbir.service.params import Params
+from scicbir.service.params import Params, ParamsError
 
 if TYPE_CHECKING:
     from scicbir.service.server import Service
 
-MODULE = "scicbir.search"
+MODULE = "scicbir.search.query"
+ACCEPTED = (
+    "archive", "raster", "bbox", "geometry", "crs", "tile", "k", "exclude_self",
+    "bands", "band_names", "out", "decode",
+)  # fmt: skip
 
 
 def search(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    p = Params("search", params, ("archive", "raster", "bbox", "geometry", "crs", "k", "tile"))
-    p.path("archive", required=True)
-    search_region = require(MODULE, "search_region", "search")
-    raise NotImplementedError(search_region)
+    p = Params("search", params, ACCEPTED)
+    folder = p.path("archive", required=True)
+    raster = p.str("raster")
+    tile = p.int("tile", minimum=0)
+    bbox = p.number_list("bbox", 4)
+    geometry = p.any("geometry")
+    if geometry is not None and not isinstance(geometry, str | dict):
+        raise ParamsError("search", "'geometry' must be WKT text or a GeoJSON object", "geometry")
+    k = p.int("k", 20, minimum=1)
+    exclude_self = p.bool("exclude_self", True)
+    bands = p.any("bands")
+    band_names = p.any("band_names")
+    out = p.path("out")
+    decode_dir = p.path("decode")
+    if (tile is None) == (raster is None):
+        raise ParamsError(
+            "search",
+            "give either 'raster' (with 'bbox' or 'geometry', or alone "
+            "for the whole raster) or 'tile' (an archive tile id)",
+            "raster",
+        )
+    if bbox is not None and geometry is not None:
+        raise ParamsError("search", "give the region as 'bbox' or 'geometry', not both", "bbox")
+    require(MODULE, "Searcher", "search")
+    searcher = service.objects.searcher(folder)
+    if tile is not None:
+        result = searcher.search_tile(tile, k=k, exclude_self=exclude_self)
+    elif bbox is not None or geometry is not None:
+        result = searcher.search_region(
+            raster, geometry=geometry, bbox=bbox, crs=p.str("crs"), k=k,
+            exclude_self=exclude_self, bands=bands, band_names=band_names,
+        )  # fmt: skip
+    else:
+        result = searcher.search_raster(
+            raster, k=k, exclude_self=exclude_self, bands=bands, band_names=band_names
+        )
+    if decode_dir is not None:
+        decode_hits = require("scicbir.search.results", "decode_hits", "search")
+        archive_type = require("scicbir.archive.store", "Archive", "search")
+        with archive_type.open(folder) as archive:
+            service.objects.bind(archive)
+            decode_hits(result, archive, decode_dir)
+    if out is not None:
+        write_results_gpkg = require("scicbir.search.results", "write_results_gpkg", "search")
+        write_results_gpkg(result, out)
+    answer = result.to_dict()
+    answer["archive"] = str(folder)
+    answer["out"] = str(out) if out is not None else None
+    return answer

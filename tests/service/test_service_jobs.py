@@ -1,0 +1,204 @@
+"""The real engine process driven through the plugin's client: compress jobs with progress,
+queries answered while a job runs, cancel then resume, and a SIGKILL mid-job then resume.
+
+Archives are built from crops of the committed RGB samples (real georeferenced imagery) with a
+tiny random model, so each job takes seconds; every crop is its own source file because the
+archive commits per source, which is the granularity a resumed job continues from.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from scicbir_qgis.engine_client import EngineClient, EngineDiedError, EngineError
+
+# (sample, row, col, height, width): 4 + 6 + 4 tiles of 64x64.
+CROPS = {
+    "a_neon.tif": ("rgb/neon_OSBS_029.tif", 0, 0, 128, 128),
+    "b_neon.tif": ("rgb/neon_OSBS_029.tif", 192, 0, 128, 192),
+    "c_rmnp.tif": ("rgb/rmnp-rgb.tif", 64, 64, 128, 128),
+}
+TOTAL_TILES = 4 + 6 + 4
+
+
+def write_crops(data_dir: Path, folder: Path) -> Path:
+    import rasterio
+    from rasterio.windows import Window
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (sample, row, col, height, width) in CROPS.items():
+        with rasterio.open(data_dir / sample) as src:
+            window = Window(col, row, width, height)
+            profile = src.profile | {
+                "width": width,
+                "height": height,
+                "transform": src.window_transform(window),
+                "tiled": False,
+            }
+            profile.pop("blockxsize", None)
+            profile.pop("blockysize", None)
+            with rasterio.open(folder / name, "w", **profile) as dst:
+                dst.write(src.read(window=window))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, data_dir):
+    from scicbir.models.testing import make_random_package
+
+    root = tmp_path_factory.mktemp("service")
+    make_random_package(root / "model", bands=3, tile_size=64, N=16, M=16, hash_bits=32)
+    write_crops(data_dir, root / "src")
+    return root
+
+
+class Recorder:
+    """Collects notifications per job, with the time each arrived."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, str, dict]] = []
+        self.lock = threading.Condition()
+
+    def __call__(self, method: str, params: dict) -> None:
+        with self.lock:
+            self.events.append((time.monotonic(), method, params))
+            self.lock.notify_all()
+
+    def progress(self, job: str) -> list[dict]:
+        return [p for _, m, p in self.events if m == "progress" and p.get("job") == job]
+
+    def wait_for(self, predicate, timeout: float = 120.0) -> None:
+        with self.lock:
+            assert self.lock.wait_for(predicate, timeout), "no such notification in time"
+
+
+@pytest.fixture(scope="module")
+def engine(engine_python):
+    recorder = Recorder()
+    client = EngineClient(engine_python, {"OMP_NUM_THREADS": "1"}, on_notification=recorder)
+    client.recorder = recorder  # type: ignore[attr-defined]
+    hello = client.start()
+    for method in ("compress", "search", "archive.info"):
+        if not hello["methods"].get(method):
+            client.stop()
+            pytest.skip(f"'{method}' is not part of this engine build")
+    yield client
+    client.stop()
+
+
+def compress_params(workspace: Path, archive: str) -> dict:
+    return {
+        "input": str(workspace / "src"),
+        "archive": str(workspace / archive),
+        "model": str(workspace / "model"),
+        "batch_size": 2,
+        "psnr": False,
+    }
+
+
+def tiles_in(engine: EngineClient, folder: Path) -> int:
+    return engine.call("archive.info", {"archive": str(folder)}, timeout=120)["tiles"]
+
+
+def second_source_started(recorder: Recorder, job: str):
+    return lambda: any(p["message"] == "b_neon.tif" for p in recorder.progress(job))
+
+
+@pytest.fixture(scope="module")
+def full_archive(engine, workspace) -> dict:
+    job = engine.start_job("compress", compress_params(workspace, "full"))
+    return {"job": job, "result": engine.wait_job(job, timeout=300)}
+
+
+def test_compress_job_reports_progress_and_result(engine, workspace, full_archive):
+    result = full_archive["result"]
+    assert result["ok"] and result["tiles"] == TOTAL_TILES and result["added"] == 3
+    events = engine.recorder.progress(full_archive["job"])
+    dones = [e["done"] for e in events]
+    assert dones == sorted(dones) and dones[-1] == events[-1]["total"] == TOTAL_TILES
+    assert {"a_neon.tif", "b_neon.tif", "c_rmnp.tif"} <= {e["message"] for e in events}
+    assert tiles_in(engine, workspace / "full") == TOTAL_TILES
+    listed = {j["job"]: j for j in engine.jobs()}
+    assert listed[full_archive["job"]]["state"] == "done"
+
+
+def test_search_is_answered_while_a_compress_job_runs_then_cancel_and_resume(
+    engine, workspace, full_archive
+):
+    full = str(workspace / "full")
+    first = engine.call("search", {"archive": full, "tile": 1, "k": 3, "exclude_self": False})
+    assert first["results"][0]["tile_id"] == 1 and first["results"][0]["distance"] == 0
+
+    recorder: Recorder = engine.recorder
+    job = engine.start_job("compress", compress_params(workspace, "resumed"))
+    recorder.wait_for(second_source_started(recorder, job))
+    answer = engine.call(
+        "search",
+        {"archive": full, "raster": str(workspace / "src" / "a_neon.tif"), "k": 5,
+         "exclude_self": False},
+    )  # fmt: skip
+    assert not engine.job(job).finished.is_set(), "the search waited for the job"
+    assert answer["results"][0]["distance"] == 0 and len(answer["results"]) == 5
+
+    assert engine.cancel(job)["cancel_requested"]
+    with pytest.raises(EngineError) as err:
+        engine.wait_job(job, timeout=120)
+    assert err.value.cancelled
+    partial = tiles_in(engine, workspace / "resumed")
+    assert 4 <= partial < TOTAL_TILES  # the first source was committed, the rest was not
+
+    again = engine.start_job("compress", compress_params(workspace, "resumed"))
+    result = engine.wait_job(again, timeout=300)
+    assert result["unchanged"] >= 1 and result["ok"]
+    assert tiles_in(engine, workspace / "resumed") == TOTAL_TILES
+
+
+def test_engine_killed_mid_job_is_reported_and_a_new_engine_resumes(
+    engine, workspace, full_archive
+):
+    recorder: Recorder = engine.recorder
+    job = engine.start_job("compress", compress_params(workspace, "killed"))
+    recorder.wait_for(second_source_started(recorder, job))
+    pid = engine.pid
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(EngineDiedError) as err:
+        engine.wait_job(job, timeout=60)
+    assert err.value.returncode == -signal.SIGKILL
+    assert engine.job(job).state == "lost"
+    recorder.wait_for(lambda: any(m == "engine.died" for _, m, _ in recorder.events), 10)
+
+    # The next call starts a fresh engine; the archive holds what was committed before the kill.
+    partial = tiles_in(engine, workspace / "killed")
+    assert engine.pid != pid and engine.restarts >= 1
+    assert 4 <= partial < TOTAL_TILES
+    again = engine.start_job("compress", compress_params(workspace, "killed"))
+    result = engine.wait_job(again, timeout=300)
+    assert result["ok"] and result["unchanged"] >= 1
+    killed = engine.call("archive.info", {"archive": str(workspace / "killed")})
+    full = engine.call("archive.info", {"archive": full_archive["result"]["archive"]})
+    assert killed["tiles"] == full["tiles"] == TOTAL_TILES
+    assert killed["stream_bytes"] == full["stream_bytes"]  # same tiles, same bitstreams
+
+
+def test_second_compress_into_a_busy_archive_is_refused(engine, workspace):
+    params = compress_params(workspace, "busy")
+    job = engine.start_job("compress", params)
+    try:
+        with pytest.raises(EngineError) as err:
+            engine.start_job("compress", params)
+        assert err.value.code == "busy" and job in err.value.message
+    finally:
+        engine.cancel(job)
+        with pytest.raises(EngineError):
+            engine.wait_job(job, timeout=120)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-q"]))
