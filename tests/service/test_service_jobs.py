@@ -200,5 +200,34 @@ def test_second_compress_into_a_busy_archive_is_refused(engine, workspace):
             engine.wait_job(job, timeout=120)
 
 
+@pytest.mark.slow
+def test_train_job_cancel_resume_then_eval(engine, repo_root, tmp_path):
+    if not engine.hello["methods"].get("train"):
+        pytest.skip("'train' is not part of this engine build")
+    recorder: Recorder = engine.recorder
+    config = str(repo_root / "engine" / "configs" / "tiny-test.yaml")
+    params = {"config": config, "output": str(tmp_path / "run"), "stages": [1], "epochs": 2}
+    job = engine.start_job("train", params)
+    recorder.wait_for(
+        lambda: any(p["figures"].get("stage") == 1 for p in recorder.progress(job)), 300
+    )
+    engine.cancel(job)
+    with pytest.raises(EngineError) as err:
+        engine.wait_job(job, timeout=300)
+    assert err.value.cancelled and "saved" in err.value.message
+    steps = [p["figures"] for p in recorder.progress(job) if p["figures"].get("stage") == 1]
+    assert steps and all({"epoch", "step"} <= set(f) for f in steps)
+
+    again = engine.start_job("train", params)
+    result = engine.wait_job(again, timeout=600)
+    assert result["stages_done"] == [1]
+    assert Path(result["model"], "config.json").is_file() or Path(result["model"]).is_dir()
+    figures = engine.wait_job(
+        engine.start_job("eval", {"model": result["model"], "data": config, "max_samples": 8}),
+        timeout=300,
+    )
+    assert figures["compression"]["bpp"] > 0
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
