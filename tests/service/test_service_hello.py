@@ -51,6 +51,50 @@ def test_hello_malformed_unknown_and_shutdown(engine_env):
         proc.wait()
 
 
+def test_malformed_input_lines_get_error_replies_and_the_engine_keeps_serving(engine_env):
+    env = dict(engine_env, PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scicbir", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    lines = [
+        b"\xff\xfe not utf-8 {",  # broken bytes
+        b"[1, 2, 3]",  # JSON, not an object
+        b'{"id": 5}',  # no method
+        b'{"id": 6, "method": "hello", "params": "x"}',  # params not an object
+        b'{"id": 7, "method": "hello", "params": {"colour": "red"}}',  # unknown param
+        b'{"id": 8, "method": "cancel", "params": {"job": "no-such-job"}}',
+        b'{"id": 9, "method": "search", "params": {"archive": 3}}',  # wrong type
+        b"   ",  # blank lines are ignored
+        b'{"id": 10, "method": "hello"}',
+    ]
+    try:
+        out, _ = proc.communicate(b"\n".join(lines) + b"\n", timeout=120)
+    finally:
+        proc.kill()
+    replies = [json.loads(line) for line in out.decode("utf-8").splitlines()]
+    assert len(replies) == 8
+    # Queries (search) are answered from a thread pool: match replies by id, not by order.
+    anonymous = [r["error"]["code"] for r in replies if r["id"] is None]
+    assert anonymous == ["parse_error", "invalid_request"]
+    by_id = {r["id"]: r for r in replies if r["id"] is not None}
+    assert {i: r.get("error", {}).get("code") for i, r in by_id.items()} == {
+        5: "invalid_request",
+        6: "invalid_params",
+        7: "invalid_params",
+        8: "invalid_input",
+        9: "invalid_params",
+        10: None,
+    }
+    assert by_id[7]["error"]["data"] == {"param": "colour"}
+    assert by_id[9]["error"]["data"] == {"param": "archive"}
+    assert by_id[10]["result"]["pid"] == proc.pid
+    assert proc.returncode == 0  # end of input: clean exit
+
+
 def test_closing_stdin_ends_the_engine(engine_env):
     proc = start_engine(engine_env)
     proc.stdin.close()

@@ -136,6 +136,10 @@ def serve(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     logging.getLogger("scicbir").addHandler(_NotificationLogHandler(writer))
     service = Service(writer)
     source = stdin or sys.stdin
+    if stdin is None and hasattr(source, "reconfigure"):
+        # The protocol is UTF-8 whatever the locale; a broken byte becomes a parse error reply
+        # instead of ending the loop.
+        source.reconfigure(encoding="utf-8", errors="replace")
     try:
         for line in source:
             service.handle_line(line)
