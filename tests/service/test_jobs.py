@@ -152,3 +152,17 @@ def test_bad_requests_get_error_replies(line, code):
     assert error["error"]["code"] == code, error
     assert error["error"]["message"]
     assert after == {"id": 8, "result": {"jobs": []}}
+
+
+def test_shutdown_cancels_running_jobs_and_waits_for_their_safe_point():
+    out = Lines()
+    service = Service(MessageWriter(out))
+    started = threading.Event()
+    job = service.jobs.create("count", JobPlan(counting_job(10_000, started)))
+    service.jobs.start(job)
+    assert started.wait(10)
+    service.handle_line('{"id": 1, "method": "shutdown"}')
+    assert not service.running
+    service.close()
+    assert job.state == "cancelled"
+    assert out.notifications("job.finished")[0]["state"] == "cancelled"

@@ -200,6 +200,55 @@ def test_second_compress_into_a_busy_archive_is_refused(engine, workspace):
             engine.wait_job(job, timeout=120)
 
 
+def test_searcher_is_loaded_once_and_follows_new_tiles(workspace, full_archive, tmp_path):
+    """In process: repeated queries reuse the loaded searcher; tiles added later are found."""
+    import io
+    import json
+    import shutil
+
+    from scicbir.progress import CancelToken, no_progress
+    from scicbir.service.protocol import MessageWriter
+    from scicbir.service.server import Service
+
+    archive = tmp_path / "growing"
+    shutil.copytree(full_archive["result"]["archive"], archive)
+    out = io.StringIO()
+    service = Service(MessageWriter(out))
+    try:
+        request = {"archive": str(archive), "tile": 1, "k": 100, "exclude_self": False}
+        service._answer(service.methods["search"], _request(1, "search", request))
+        service._answer(service.methods["search"], _request(2, "search", request))
+        assert service.loaded.loads == 1
+        extra = tmp_path / "extra"
+        write_crops_subset(workspace / "src", extra, "c_rmnp.tif", "d_rmnp.tif")
+        plan = service.methods["compress"].handler(
+            service,
+            {**compress_params(workspace, "x"), "input": str(extra), "archive": str(archive)},
+        )
+        assert plan.run(no_progress, CancelToken())["tiles"] == 4
+        service._answer(service.methods["search"], _request(3, "search", request))
+    finally:
+        service.close()
+    replies = {m["id"]: m for m in map(json.loads, out.getvalue().splitlines()) if "id" in m}
+    assert len(replies[1]["result"]["results"]) == TOTAL_TILES
+    assert len(replies[3]["result"]["results"]) == TOTAL_TILES + 4
+    assert service.loaded.loads == 1  # same searcher, index reloaded by generation
+
+
+def _request(request_id: int, method: str, params: dict):
+    from scicbir.service.protocol import Request
+
+    return Request(request_id, method, params)
+
+
+def write_crops_subset(src: Path, folder: Path, name: str, new_name: str) -> None:
+    """A copy of one crop under a new name: new source, same pixels."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src / name, folder / new_name)
+
+
 @pytest.mark.slow
 def test_train_job_cancel_resume_then_eval(engine, repo_root, tmp_path):
     if not engine.hello["methods"].get("train"):
