@@ -10,3 +10,25 @@
 Nothing heavy is imported here: ``from scicbir.search import query`` pulls faiss and the codec
 only when a ``Searcher`` is made.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SearchResult", "Searcher", "search", "search_raster", "search_region", "search_tile"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("search", "search_region", "search_raster", "search_tile"):
+        from scicbir.search import api
+
+        return getattr(api, name)
+    if name == "Searcher":
+        from scicbir.search.query import Searcher
+
+        return Searcher
+    if name == "SearchResult":
+        from scicbir.search.hits import SearchResult
+
+        return SearchResult
+    raise AttributeError(name)

@@ -1,0 +1,515 @@
+"""``Searcher``: queries against one archive, with the model and index kept loaded.
+
+Three kinds of query, one ranking machinery (``knn`` + ``merge``):
+
+- ``search_region(raster, geometry | bbox, crs)``: the region is mapped to the model tiles of the
+  raster (``region.py``), they are read with the archive's own tiling, band mapping and
+  normalisation, hashed, and searched as one multi-code query;
+- ``search_raster(raster)``: every tile of a raster is a query tile;
+- ``search_tile(tile_id)``: an archive tile's stored code is the query (nothing is read).
+
+**Self-exclusion** (on by default): a user asking "where else does this occur?" does not want
+back the tiles they drew on. When the query raster is one of the archive's sources (same path,
+or same content by sha256), archive tiles of that source overlapping the query tiles are left
+out; a tile query leaves out the tile itself. Turn it off to check that a tile finds itself.
+
+The query raster is prepared exactly as ``compress`` prepared archived rasters (same tile grid,
+band mapping rules, nodata handling, normalisation choice; for an archived raster its recorded
+normalisation), so a query tile that is in the archive gets the very same code.
+
+A ``Searcher`` holds the hasher (ONNX or torch, ``hasher.py``) and the faiss index; the catalog
+is opened per query (SQLite connections are per thread, and the service answers queries from a
+thread pool). The index is reloaded when the catalog's generation changes (tiles added).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.errors import InputError
+from scicbir.progress import CancelToken, Progress
+from scicbir.search.hasher import Hasher
+from scicbir.search.hits import Hit, QueryTile, SearchResult
+from scicbir.search.knn import gather_candidates
+from scicbir.search.merge import merge_min
+from scicbir.search.region import (
+    GridTile,
+    bbox_geometry,
+    parse_geometry,
+    select_tiles,
+    to_raster_crs,
+)
+
+DEFAULT_K = 20
+MERGE_RULE = "min"
+
+
+class _Prepared:
+    """A query raster opened and mapped the way ``compress`` maps it."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        archive: Any,
+        raster: str | Path,
+        bands: Sequence[int | str] | None,
+        band_names: Sequence[str] | str | None,
+    ) -> None:
+        from scicbir.rasters import RasterSource, find_sources, map_bands
+
+        path = Path(raster)
+        if not path.exists():
+            raise InputError(
+                f"{path} does not exist; give the raster file to search from", file=str(path)
+            )
+        specs = find_sources(path)
+        if len(specs) != 1:
+            raise InputError(
+                f"{path} holds {len(specs)} rasters; give one raster file (or one band-file "
+                "folder such as a BigEarthNet patch)",
+                file=str(path),
+            )
+        spec = specs[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.source = RasterSource(spec.path, spec.files, spec.band_names or None)
+        try:
+            self.path = str(spec.path)
+            self.mapping = map_bands(
+                self.path,
+                self.source.band_names,
+                archive.model.bands,
+                explicit=bands,
+                band_names=band_names,
+                colour_interp=self.source.colour_interp,
+            )
+            self.bands = list(self.mapping.indexes)
+            self.archived, self.unchanged = searcher._archived_source(
+                archive, self.source, self.path
+            )
+        except BaseException:
+            self.source.close()
+            raise
+        self._searcher = searcher
+        self._norm: Any = None
+
+    @property
+    def norm(self) -> Any:
+        """The normalisation ``compress`` used or would use (measured only when needed)."""
+        if self._norm is None:
+            self._norm = self._searcher._normalisation(self.source, self.bands, self.archived)
+        return self._norm
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class Searcher:
+    """Searches one archive; keep it to answer many queries fast (the service does)."""
+
+    def __init__(self, archive_dir: str | Path, backend: str = "auto") -> None:
+        from scicbir.archive.store import Archive
+        from scicbir.search.hasher import BACKENDS
+
+        if backend not in BACKENDS:
+            raise InputError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        self.folder = Path(archive_dir)
+        if not self.folder.exists():
+            raise InputError(
+                f"archive {self.folder} does not exist; create it with "
+                f"'scicbir compress SRC --archive {self.folder}' or check the path",
+                archive=str(self.folder),
+            )
+        self._lock = threading.Lock()
+        with Archive.open(self.folder) as archive:
+            if archive.model is None:
+                raise InputError(
+                    f"archive {self.folder} holds no tiles yet (no model recorded); add rasters "
+                    "with 'scicbir compress'",
+                    archive=str(self.folder),
+                )
+            self.model = archive.model
+            self.bits = int(archive.model.hash_bits)
+            self.tile_size = int(archive.model.tile_size)
+            self._backend = backend
+            self._hasher: Hasher | None = None
+            self._generation = -1
+            self._index: Any = None
+            self._refresh(archive)
+
+    # --- archive state -----------------------------------------------------------------------
+
+    def _open(self) -> Any:
+        from scicbir.archive.store import Archive
+
+        return Archive.open(self.folder)
+
+    def _refresh(self, archive: Any) -> Any:
+        """The faiss index for the catalog's current generation (reloaded when it moved on)."""
+        with self._lock:
+            generation = archive.catalog.generation
+            if self._index is None or generation != self._generation:
+                self._index = archive.index()
+                self._generation = generation
+            return self._index
+
+    @property
+    def hasher(self) -> Hasher:
+        """The query hasher, made on first use: queries answered from stored codes need none."""
+        with self._lock:
+            if self._hasher is None:
+                from scicbir.search.hasher import make_hasher
+
+                with self._open() as archive:
+                    self._hasher = make_hasher(archive, self._backend)
+            return self._hasher
+
+    @property
+    def backend(self) -> str:
+        """How query tiles are hashed ("onnx" or "torch"); loads the hasher."""
+        return self.hasher.backend
+
+    def _logits_lookup(self, archive: Any):
+        """Archive logits by tile id for the tie-break (None where the catalog has none)."""
+        return archive.catalog.logits
+
+    def _archived_source(
+        self, archive: Any, source: Any, path: str
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The catalog row of this raster if the archive holds it, and whether it is unchanged.
+
+        Found by path (the same place, even if edited since) or else by content (a copy or a
+        moved file). Unchanged means same size and mtime, or same sha256, as when compressed.
+        """
+        size, mtime = source.stat()
+        key = archive.source_key(path)
+        if key:
+            row = archive.catalog.source(key)
+            if row and int(row["width"]) == source.width and int(row["height"]) == source.height:
+                same = (int(row["size"]), float(row["mtime"])) == (size, mtime) or (
+                    int(row["size"]) == size and row["sha256"] == source.checksum()
+                )
+                return row, same
+        same_size = [s for s in archive.sources() if int(s["size"]) == size]
+        if same_size:
+            checksum = source.checksum()
+            for row in same_size:
+                if row["sha256"] == checksum:
+                    return row, True
+        return None, False
+
+    def _normalisation(self, source: Any, bands: list[int], archived: dict[str, Any] | None):
+        import json
+
+        from scicbir.archive.normalise import (
+            SourceNormalisation,
+            choose_normalisation,
+            model_normalisation,
+        )
+
+        if archived is not None and json.loads(archived["source_bands"]) == bands:
+            return SourceNormalisation(
+                archived["norm_kind"],
+                tuple(json.loads(archived["norm_offset"])),
+                tuple(json.loads(archived["norm_scale"])),
+            )
+        model = model_normalisation(self.hasher, len(bands))
+        return choose_normalisation(model, source.overview(bands), source.nodata)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def search_region(
+        self,
+        raster: str | Path,
+        geometry: str | dict[str, Any] | None = None,
+        bbox: Sequence[float] | None = None,
+        crs: str | None = None,
+        k: int = DEFAULT_K,
+        exclude_self: bool = True,
+        bands: Sequence[int | str] | None = None,
+        band_names: Sequence[str] | str | None = None,
+        cancel: CancelToken | None = None,
+        stored_codes: bool = True,
+    ) -> SearchResult:
+        """The archive tiles most similar to a region (WKT/GeoJSON ``geometry`` or ``bbox``).
+
+        ``stored_codes``: take the codes of an unchanged archived raster from the catalog
+        instead of reading and hashing its tiles (same codes, no model needed).
+        """
+        if (geometry is None) == (bbox is None):
+            raise InputError("give the region as either a geometry or a bbox (exactly one)")
+        if bbox is not None:
+            if len(bbox) != 4:
+                raise InputError(f"a bbox needs 4 numbers MINX MINY MAXX MAXY, got {list(bbox)}")
+            geometries, srid = bbox_geometry(*[float(v) for v in bbox]), None
+        else:
+            geometries, srid = parse_geometry(geometry)  # type: ignore[arg-type]
+        region_crs = crs or (f"EPSG:{srid}" if srid else None)
+        return self._search_raster_tiles(
+            "region",
+            raster,
+            k,
+            exclude_self,
+            bands,
+            band_names,
+            cancel,
+            lambda prep: select_tiles(
+                to_raster_crs(geometries, region_crs, prep.source.crs, prep.path),
+                prep.source.transform,
+                prep.source.width,
+                prep.source.height,
+                self.tile_size,
+                prep.path,
+                region_crs,
+            ),
+            stored_codes=stored_codes,
+        )
+
+    def search_raster(
+        self,
+        raster: str | Path,
+        k: int = DEFAULT_K,
+        exclude_self: bool = True,
+        bands: Sequence[int | str] | None = None,
+        band_names: Sequence[str] | str | None = None,
+        cancel: CancelToken | None = None,
+        progress: Progress | None = None,
+        stored_codes: bool = True,
+    ) -> SearchResult:
+        """The archive tiles most similar to any tile of a whole raster."""
+        from scicbir.rasters import TileGrid
+
+        def whole(prep: _Prepared) -> list[GridTile]:
+            grid = TileGrid(prep.source.width, prep.source.height, self.tile_size)
+            return [
+                GridTile(w.col, w.row, w.size, w.valid_width, w.valid_height, 1.0) for w in grid
+            ]
+
+        return self._search_raster_tiles(
+            "raster",
+            raster,
+            k,
+            exclude_self,
+            bands,
+            band_names,
+            cancel,
+            whole,
+            progress,
+            stored_codes,
+        )
+
+    def search_tile(
+        self, tile_id: int, k: int = DEFAULT_K, exclude_self: bool = True
+    ) -> SearchResult:
+        """The archive tiles most similar to archive tile ``tile_id`` (its stored code)."""
+        timings: dict[str, float] = {}
+        with self._open() as archive:
+            t0 = time.perf_counter()
+            record = archive.tile(int(tile_id))
+            index = self._refresh(archive)
+            lookup = self._logits_lookup(archive)
+            codes = np.frombuffer(record.hash, dtype=np.uint8)[None, :]
+            logits = lookup([record.id])
+            timings["read_ms"] = (time.perf_counter() - t0) * 1000
+            excluded = np.array([record.id], np.int64) if exclude_self else np.zeros(0, np.int64)
+            query = [
+                QueryTile(
+                    0,
+                    record.col,
+                    record.row,
+                    record.valid_width,
+                    record.valid_height,
+                    1.0,
+                    record.hash_hex,
+                    record.footprint,
+                )
+            ]
+            result = self._rank(
+                archive, index, "tile", codes, logits, query, k, excluded, timings, lookup
+            )
+            result.tile_id = record.id
+            result.raster = record.source_path
+            result.backend = "catalog"
+            return result
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _search_raster_tiles(
+        self,
+        kind,
+        raster,
+        k,
+        exclude_self,
+        bands,
+        band_names,
+        cancel,
+        choose,
+        progress=None,
+        stored_codes=True,
+    ) -> SearchResult:
+        from scicbir.rasters import TileWindow
+        from scicbir.rasters.footprint import footprints_wgs84
+
+        if k <= 0:
+            raise InputError(f"-k must be at least 1, not {k}")
+        timings: dict[str, float] = {}
+        with self._open() as archive:
+            index = self._refresh(archive)
+            t0 = time.perf_counter()
+            prep = _Prepared(self, archive, raster, bands, band_names)
+            try:
+                chosen = choose(prep)
+                windows = [
+                    TileWindow(t.col, t.row, t.size, t.valid_width, t.valid_height) for t in chosen
+                ]
+                cover = {(t.col, t.row): t.cover for t in chosen}
+                opened_ms = (time.perf_counter() - t0) * 1000
+                got, codes, logits, backend = self._query_codes(
+                    archive, prep, windows, stored_codes, timings, cancel, progress
+                )
+                timings["read_ms"] += opened_ms
+                rings = (
+                    footprints_wgs84(prep.source.transform, prep.source.crs, got)
+                    if prep.source.georeferenced
+                    else [None] * len(got)
+                )
+                query = [
+                    QueryTile(
+                        i,
+                        w.col,
+                        w.row,
+                        w.valid_width,
+                        w.valid_height,
+                        cover.get((w.col, w.row), 1.0),
+                        bytes(codes[i]).hex(),
+                        rings[i],
+                    )
+                    for i, w in enumerate(got)
+                ]
+                excluded = (
+                    self._own_tiles(archive, prep, got) if exclude_self else np.zeros(0, np.int64)
+                )
+                result = self._rank(
+                    archive,
+                    index,
+                    kind,
+                    codes,
+                    logits,
+                    query,
+                    k,
+                    excluded,
+                    timings,
+                    self._logits_lookup(archive),
+                )
+                result.raster = prep.path
+                result.backend = backend
+                return result
+            finally:
+                prep.close()
+
+    def _query_codes(self, archive, prep, windows, stored_codes, timings, cancel, progress):
+        """Codes and logits of the query tiles: stored ones, or read + normalised + hashed.
+
+        A raster the archive holds unchanged has its codes in the catalog, made from the same
+        pixels by the same model, so reading and hashing would only repeat them (and cost the
+        model's start-up). Windows that ``compress`` skipped as nodata-only are skipped here too.
+        """
+        from scicbir.rasters import read_tiles
+
+        t0 = time.perf_counter()
+        if stored_codes and prep.archived is not None and prep.unchanged:
+            by_window = {(r.col, r.row): r for r in archive.tiles_of_source(prep.archived["path"])}
+            records = [by_window[(w.col, w.row)] for w in windows if (w.col, w.row) in by_window]
+            got = [w for w in windows if (w.col, w.row) in by_window]
+            if records:
+                codes = np.stack([np.frombuffer(r.hash, dtype=np.uint8) for r in records])
+                logits = archive.catalog.logits([r.id for r in records])
+                timings["read_ms"] = (time.perf_counter() - t0) * 1000
+                timings["hash_ms"] = 0.0
+                return got, codes, logits, "catalog"
+        tiles = []
+        for n, tile in enumerate(
+            read_tiles(prep.source, self.tile_size, prep.bands, windows=windows)
+        ):
+            if cancel is not None:
+                cancel.raise_if_cancelled("search")
+            tiles.append(tile)
+            if progress is not None:
+                progress(n + 1, len(windows), "reading query tiles")
+        if not tiles:
+            raise InputError(
+                f"the query covers only nodata pixels of {prep.path}; draw the region "
+                "where the raster has data",
+                file=prep.path,
+            )
+        data = prep.norm.forward(np.stack([t.data for t in tiles]))
+        timings["read_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        codes, logits = self.hasher.hash(data)
+        timings["hash_ms"] = (time.perf_counter() - t1) * 1000
+        return [t.window for t in tiles], codes, logits, self.hasher.backend
+
+    def _own_tiles(self, archive: Any, prep: _Prepared, windows: Sequence[Any]) -> np.ndarray:
+        """Ids of archive tiles of the query raster that overlap the query tiles."""
+        if prep.archived is None:
+            return np.zeros(0, np.int64)
+        own = []
+        for record in archive.tiles_of_source(prep.archived["path"]):
+            for w in windows:
+                if (
+                    record.col < w.col + w.valid_width
+                    and w.col < record.col + record.valid_width
+                    and record.row < w.row + w.valid_height
+                    and w.row < record.row + record.valid_height
+                ):
+                    own.append(record.id)
+                    break
+        return np.asarray(own, dtype=np.int64)
+
+    def _rank(
+        self, archive, index, kind, codes, logits, query, k, excluded, timings, lookup
+    ) -> SearchResult:
+        t0 = time.perf_counter()
+        candidates = gather_candidates(index, codes, k, excluded)
+        ranked = merge_min(candidates, k, self.bits, logits, lookup)
+        timings["search_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        records = {r.id: r for r in archive.tiles([r.tile_id for r in ranked])}
+        hits = []
+        for r in ranked:
+            rec = records[r.tile_id]
+            hits.append(
+                Hit(
+                    rank=r.rank,
+                    tile_id=r.tile_id,
+                    distance=r.distance,
+                    similarity=r.similarity,
+                    soft_distance=r.soft_distance,
+                    query_tile=r.query_tile,
+                    source=rec.source_path,
+                    col=rec.col,
+                    row=rec.row,
+                    width=rec.valid_width,
+                    height=rec.valid_height,
+                    crs=rec.crs,
+                    footprint=rec.footprint,
+                )
+            )
+        timings["catalog_ms"] = (time.perf_counter() - t1) * 1000
+        return SearchResult(
+            kind=kind,
+            bits=self.bits,
+            k=k,
+            merge=MERGE_RULE,
+            query_tiles=query,
+            hits=hits,
+            excluded=int(excluded.size),
+            timings_ms=timings,
+        )

@@ -1,0 +1,148 @@
+"""Search results as files a GIS opens: a GeoPackage of footprints and decoded GeoTIFFs.
+
+``write_results_gpkg`` writes two layers in EPSG:4326 (the CRS of the archive's catalog, so
+results from sources in different CRSs sit in one layer and QGIS reprojects them on the fly):
+
+- ``results``: one polygon per hit (the tile's valid pixels) with rank, tile id, Hamming
+  distance, normalised similarity, tie-break score, the query tile it matched, source path,
+  pixel window, source CRS and the decoded GeoTIFF's path when ``--decode`` made one;
+- ``query``: the query tiles, so the map shows what was searched for.
+
+The file is written under a temporary name and renamed, so a reader never sees half of it and
+an older results file is replaced whole. ``decode_hits`` writes each hit as a GeoTIFF with the
+source's georeference, band order, dtype and nodata, using the archive's decoder.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from scicbir.archive import gpkg
+from scicbir.errors import InputError
+from scicbir.progress import CancelToken, Progress
+from scicbir.search.hits import SearchResult
+
+_RESULTS_SQL = """
+CREATE TABLE results (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POLYGON, rank INTEGER NOT NULL,
+  tile_id INTEGER NOT NULL, distance INTEGER NOT NULL, similarity REAL NOT NULL,
+  soft_distance REAL, query_tile INTEGER NOT NULL, source TEXT NOT NULL, col INTEGER NOT NULL,
+  row INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, crs TEXT,
+  decoded TEXT);
+CREATE TABLE query (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POLYGON, query_tile INTEGER NOT NULL,
+  raster TEXT, col INTEGER NOT NULL, row INTEGER NOT NULL, width INTEGER NOT NULL,
+  height INTEGER NOT NULL, cover REAL NOT NULL, code_hex TEXT NOT NULL);
+"""
+
+
+def _envelope(rings: list[Any]) -> list[float] | None:
+    points = [p for ring in rings if ring for p in ring]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
+def write_results_gpkg(result: SearchResult, path: str | Path) -> Path:
+    """Write ``result`` to the GeoPackage ``path`` (replaced if it exists); returns the path."""
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError(
+            f"{path}: results are written as a GeoPackage; give a file name ending in .gpkg",
+            file=str(path),
+        )
+    if not path.parent.exists():
+        raise InputError(
+            f"{path}: the folder {path.parent} does not exist; create it or choose another --out",
+            file=str(path),
+        )
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    try:
+        with conn:
+            gpkg.init_geopackage(conn)
+            conn.executescript(_RESULTS_SQL)
+            gpkg.register_features(conn, "results", "geom", 4326, "search results, best first")
+            gpkg.register_features(conn, "query", "geom", 4326, "query tiles")
+            conn.executemany(
+                "INSERT INTO results (geom, rank, tile_id, distance, similarity, soft_distance,"
+                " query_tile, source, col, row, width, height, crs, decoded)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        gpkg.polygon_blob(h.footprint, 4326) if h.footprint else None,
+                        h.rank,
+                        h.tile_id,
+                        h.distance,
+                        h.similarity,
+                        h.soft_distance,
+                        h.query_tile,
+                        h.source,
+                        h.col,
+                        h.row,
+                        h.width,
+                        h.height,
+                        h.crs,
+                        h.decoded,
+                    )
+                    for h in result.hits
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO query (geom, query_tile, raster, col, row, width, height, cover,"
+                " code_hex) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        gpkg.polygon_blob(q.footprint, 4326) if q.footprint else None,
+                        q.index,
+                        result.raster,
+                        q.col,
+                        q.row,
+                        q.valid_width,
+                        q.valid_height,
+                        q.cover,
+                        q.code_hex,
+                    )
+                    for q in result.query_tiles
+                ],
+            )
+            gpkg.update_extent(conn, "results", _envelope([h.footprint for h in result.hits]))
+            gpkg.update_extent(conn, "query", _envelope([q.footprint for q in result.query_tiles]))
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+    return path
+
+
+def decode_hits(
+    result: SearchResult,
+    archive: Any,
+    folder: str | Path,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Decode every hit from its bitstream to ``folder/rank_<NN>_tile_<id>.tif``.
+
+    Sets ``hit.decoded`` to the written path. ``archive`` is an open ``scicbir.archive.Archive``.
+    """
+    from scicbir.archive.decode import decode_tile_to_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    width = max(2, len(str(len(result.hits))))
+    written = []
+    for i, hit in enumerate(result.hits):
+        if cancel is not None:
+            cancel.raise_if_cancelled("decoding the results")
+        out = folder / f"rank_{hit.rank:0{width}d}_tile_{hit.tile_id}.tif"
+        decode_tile_to_file(archive, hit.tile_id, out)
+        hit.decoded = str(out)
+        written.append(out)
+        if progress is not None:
+            progress(i + 1, len(result.hits), f"decoded tile {hit.tile_id}")
+    return written
