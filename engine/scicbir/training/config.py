@@ -14,7 +14,7 @@ from typing import Any, get_type_hints
 
 from scicbir.errors import InputError
 
-FORMATS = ("bigearthnet", "mlrsnet", "class-folder", "geotiff-csv")
+FORMATS = ("bigearthnet", "mlrsnet", "class-folder", "geotiff-csv", "raster-tiles")
 
 
 @dataclass
@@ -28,7 +28,9 @@ class SourceConfig:
     exclude: list[str] = field(default_factory=list)  # bigearthnet: snow/cloud lists
     splits: dict[str, str] = field(default_factory=dict)  # bigearthnet: train/val/test CSVs
     labels_csv: str | None = None  # geotiff-csv
-    band_names: list[str] | None = None  # geotiff-csv
+    band_names: list[str] | None = None  # geotiff-csv, raster-tiles
+    tile: int = 64  # raster-tiles: window size
+    label_from: str = "file"  # raster-tiles: file, folder or none
     max_samples: int | None = None  # keep the first n samples (by key) of this source
 
 

@@ -46,6 +46,17 @@ class TrainResult:
     pareto: list[dict[str, Any]] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (paths as strings)."""
+        return {
+            "output": str(self.output),
+            "package": str(self.package) if self.package else None,
+            "stages_done": list(self.stages_done),
+            "best": self.best,
+            "pareto": self.pareto,
+            "evaluation": self.evaluation,
+        }
+
 
 def train(
     config: TrainConfig | str | Path,
@@ -530,7 +541,8 @@ class Trainer:
         finally:
             metrics.close()
         package = self._write_package()
-        return TrainResult(self.out, package, self.done_stages, self.best, self.pareto)
+        evaluation = self._evaluate_package(package) if self.cfg.evaluation.test_on_finish else None
+        return TrainResult(self.out, package, self.done_stages, self.best, self.pareto, evaluation)
 
     # ------------------------------------------------------------------ package
     def _final_checkpoint(self) -> Path | None:
@@ -551,4 +563,27 @@ class Trainer:
         self.progress(self.global_step, self.global_step, "writing the model package", stage=0)
         card = model_card(self.cfg, self.model_config, self.cache, self.splits, self, final)
         ModelPackage.save(self.net, self.model_config, path, card)
+        self.net.to(self.device)
         return path
+
+    def _evaluate_package(self, path: Path) -> dict[str, Any] | None:
+        """Test-split figures with real bitstreams, saved as evaluation.json and in the card."""
+        from scicbir.models.package import CARD, ModelPackage
+        from scicbir.training.card import append_evaluation
+        from scicbir.training.evaluate import evaluate
+
+        if not np.any(self.splits == 2):
+            return None
+        package = ModelPackage.load(path)
+        result = evaluate(
+            package,
+            self.cfg,
+            self.progress,
+            self.cancel,
+            max_samples=self.cfg.evaluation.max_test_samples,
+            device=self.device,
+        )
+        (self.out / "evaluation.json").write_text(json.dumps(result, indent=2))
+        card = path / CARD
+        card.write_text(append_evaluation(card.read_text(encoding="utf-8"), result), "utf-8")
+        return result

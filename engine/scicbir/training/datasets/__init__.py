@@ -1,4 +1,4 @@
-"""Dataset adapters (BigEarthNet-S2, MLRSNet, class-per-folder, GeoTIFF + CSV) and their union.
+"""Dataset adapters (BigEarthNet-S2, MLRSNet, class-per-folder, GeoTIFF + CSV, raster tiles).
 
 ``open_sources(config.data)`` lists every sample of every source with one label vocabulary and
 one band list; ``cache.build_or_open`` then turns them into a memory-mapped tile array.
@@ -48,6 +48,10 @@ def make_adapter(src: SourceConfig) -> Adapter:
         from scicbir.training.datasets.geotiff_csv import GeoTiffCsvAdapter
 
         return GeoTiffCsvAdapter(src.path, src.labels_csv, src.band_names)
+    if src.format == "raster-tiles":
+        from scicbir.training.datasets.raster_tiles import RasterTilesAdapter
+
+        return RasterTilesAdapter(src.path, src.tile, src.label_from, src.band_names)
     raise InputError(f"unknown dataset format '{src.format}'")
 
 
