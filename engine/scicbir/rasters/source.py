@@ -103,9 +103,21 @@ class RasterSource:
     def read(self, col: int, row: int, width: int, height: int, bands: Sequence[int]) -> np.ndarray:
         """Pixels of a window (inside the raster) for 1-based ``bands``: ``(len(bands), h, w)``."""
         from rasterio.enums import Resampling
+        from rasterio.errors import RasterioError
         from rasterio.windows import Window
 
         out = np.empty((len(bands), height, width), dtype=self.dtype)
+        try:
+            self._read_into(out, col, row, width, height, bands, Window, Resampling)
+        except RasterioError as exc:
+            raise InputError(
+                f"{self.path}: reading pixels failed at column {col}, row {row} ({exc}); "
+                "the file is damaged or incomplete",
+                file=str(self.path),
+            ) from exc
+        return out
+
+    def _read_into(self, out, col, row, width, height, bands, Window, Resampling) -> None:
         for k, b in enumerate(bands):
             dataset, index = self._bands[b - 1]
             if dataset.width == self.width and dataset.height == self.height:
@@ -116,7 +128,13 @@ class RasterSource:
                 out[k] = dataset.read(
                     index, window=window, out_shape=(height, width), resampling=Resampling.cubic
                 )
-        return out
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the source CRS (pixel space when not georeferenced)."""
+        from rasterio.transform import array_bounds
+
+        west, south, east, north = array_bounds(self.height, self.width, self.transform)
+        return west, south, east, north
 
     def overview(self, bands: Sequence[int], max_size: int = 1024) -> np.ndarray:
         """A decimated read of the whole raster (at most ``max_size`` pixels a side)."""

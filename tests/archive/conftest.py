@@ -1,0 +1,60 @@
+"""An archive compressed once per session from the committed real samples, with a tiny model.
+
+The samples are cropped (keeping georeference, band descriptions, colour interpretation and
+nodata) so that every case is covered (edge tiles on both axes, uint16 and uint8, a
+BigEarthNet patch) with few tiles: the suite stays fast on two shared cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import rasterio
+from rasterio.windows import Window
+
+#: tiles on the 64 grid of each sample written by ``make_sample_folder``
+EXPECTED_TILES = {"landsat.tif": 9, "rmnp.tif": 12, "S2A_MSIL2A_20170613T101031_87_48": 4}
+
+
+def crop(src: Path, dst: Path, width: int, height: int) -> Path:
+    """Top-left ``width`` x ``height`` of ``src`` as a new GeoTIFF with the same metadata."""
+    window = Window(0, 0, width, height)
+    with rasterio.open(src) as ds:
+        profile = ds.profile
+        profile.update(width=width, height=height, transform=ds.window_transform(window))
+        profile.pop("blockxsize", None), profile.pop("blockysize", None)
+        profile["tiled"] = False
+        with rasterio.open(dst, "w", **profile) as out:
+            out.write(ds.read(window=window))
+            out.colorinterp = ds.colorinterp
+            for k, name in enumerate(ds.descriptions, start=1):
+                if name:
+                    out.set_band_description(k, name)
+    return dst
+
+
+def make_sample_folder(data_dir: Path, target: Path) -> Path:
+    """Real rasters: a Landsat crop (uint16), an RGB photo (uint8, nodata), a BigEarthNet patch."""
+    target.mkdir(parents=True, exist_ok=True)
+    crop(data_dir / "landsat" / "landsat8_224078_crop.tif", target / "landsat.tif", 160, 140)
+    crop(data_dir / "rgb" / "rmnp-rgb.tif", target / "rmnp.tif", 200, 150)
+    patch = "S2A_MSIL2A_20170613T101031_87_48"
+    shutil.copytree(data_dir / "bigearthnet" / patch, target / "ben" / patch)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_folder(data_dir, tmp_path_factory) -> Path:
+    return make_sample_folder(data_dir, tmp_path_factory.mktemp("samples") / "rasters")
+
+
+@pytest.fixture(scope="session")
+def rgb_archive(sample_folder, tiny_rgb_model, tmp_path_factory):
+    """(archive folder, CompressSummary) of ``sample_folder`` compressed with the tiny RGB model."""
+    from scicbir.archive.compress import compress_folder
+
+    folder = tmp_path_factory.mktemp("archives") / "rgb"
+    summary = compress_folder(sample_folder, folder, str(tiny_rgb_model.path))
+    return folder, summary
