@@ -100,3 +100,30 @@ def test_closing_stdin_ends_the_engine(engine_env):
     proc.stdin.close()
     assert proc.wait(timeout=60) == 0
     assert proc.stdout.read() == ""  # nothing but protocol on stdout
+
+
+NOISY_ENGINE = """
+import os, sys
+from scicbir.service import server
+original = server.Service.handle_line
+def noisy(self, line):
+    os.write(1, b"noise written by C code to fd 1\\n")
+    print("noise printed by a library")
+    return original(self, line)
+server.Service.handle_line = noisy
+sys.exit(server.serve())
+"""
+
+
+def test_library_output_never_reaches_the_protocol_stream(engine_env):
+    proc = subprocess.run(
+        [sys.executable, "-c", NOISY_ENGINE],
+        input='{"id": 1, "method": "hello"}\n',
+        capture_output=True,
+        text=True,
+        env=engine_env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == [1]
+    assert "noise written by C code" in proc.stderr and "noise printed" in proc.stderr

@@ -49,5 +49,5 @@ def present(module: str) -> bool:
     importing the archive or training modules would load torch)."""
     try:
         return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
+    except Exception:  # a parent package that fails to import: the method is not usable
         return False

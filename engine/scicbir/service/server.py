@@ -12,6 +12,7 @@ for them and exits with status 0. No network port is ever opened.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -123,9 +124,22 @@ class _NotificationLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def _private_stdout() -> TextIO:
+    """Keep the real stdout for protocol lines only and point file descriptor 1 at stderr, so
+    that output from C libraries (GDAL, faiss, OpenMP warnings), which bypasses ``sys.stdout``,
+    lands in the log instead of corrupting the protocol stream."""
+    sys.stdout.flush()
+    try:
+        protocol_fd = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real descriptors (embedded interpreter): Python-level redirect only
+        return sys.stdout
+    return os.fdopen(protocol_fd, "w", encoding="utf-8", buffering=1)
+
+
 def serve(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run the loop until ``shutdown`` or end of input."""
-    real_stdout = stdout or sys.stdout
+    real_stdout = stdout or _private_stdout()
     sys.stdout = sys.stderr  # stray prints go to the log, never into the protocol
     logging.basicConfig(
         stream=sys.stderr,
