@@ -137,13 +137,15 @@ def _private_stdout() -> TextIO:
     return os.fdopen(protocol_fd, "w", encoding="utf-8", buffering=1)
 
 
-def serve(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+def serve(
+    stdin: TextIO | None = None, stdout: TextIO | None = None, log_level: str = "info"
+) -> int:
     """Run the loop until ``shutdown`` or end of input."""
     real_stdout = stdout or _private_stdout()
     sys.stdout = sys.stderr  # stray prints go to the log, never into the protocol
     logging.basicConfig(
         stream=sys.stderr,
-        level=logging.INFO,
+        level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     writer = protocol.MessageWriter(real_stdout)
