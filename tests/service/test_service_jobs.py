@@ -54,7 +54,7 @@ def workspace(tmp_path_factory, data_dir):
     from scicbir.models.testing import make_random_package
 
     root = tmp_path_factory.mktemp("service")
-    make_random_package(root / "model", bands=3, tile_size=64, N=16, M=16, hash_bits=32)
+    make_random_package(root / "models" / "tiny", bands=3, tile_size=64, N=16, M=16, hash_bits=32)
     write_crops(data_dir, root / "src")
     return root
 
@@ -80,9 +80,10 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def engine(engine_python):
+def engine(engine_python, workspace):
     recorder = Recorder()
-    client = EngineClient(engine_python, {"OMP_NUM_THREADS": "1"}, on_notification=recorder)
+    env = {"OMP_NUM_THREADS": "1", "SCICBIR_MODEL_PATH": str(workspace / "models")}
+    client = EngineClient(engine_python, env, on_notification=recorder)
     client.recorder = recorder  # type: ignore[attr-defined]
     hello = client.start()
     for method in ("compress", "search", "archive.info"):
@@ -97,7 +98,7 @@ def compress_params(workspace: Path, archive: str) -> dict:
     return {
         "input": str(workspace / "src"),
         "archive": str(workspace / archive),
-        "model": str(workspace / "model"),
+        "model": str(workspace / "models" / "tiny"),
         "batch_size": 2,
         "psnr": False,
     }
@@ -127,6 +128,46 @@ def test_compress_job_reports_progress_and_result(engine, workspace, full_archiv
     assert tiles_in(engine, workspace / "full") == TOTAL_TILES
     listed = {j["job"]: j for j in engine.jobs()}
     assert listed[full_archive["job"]]["state"] == "done"
+
+
+def test_models_decode_search_outputs_and_index_rebuild(engine, workspace, full_archive, tmp_path):
+    import rasterio
+
+    models = {m["path"]: m for m in engine.call("models", timeout=120)["models"]}
+    tiny = models[str(workspace / "models" / "tiny")]
+    assert tiny["bands"] == ["red", "green", "blue"] and tiny["hash_bits"] == 32
+
+    archive = full_archive["result"]["archive"]
+    files = engine.call(
+        "decode", {"archive": archive, "tiles": [1, 2], "out_dir": str(tmp_path / "tiles")}
+    )["files"]
+    assert [f["tile_id"] for f in files] == [1, 2]
+    with rasterio.open(files[0]["path"]) as tile:
+        assert tile.count == 3 and tile.dtypes[0] == "uint8" and tile.crs is not None
+    whole = engine.call(
+        "decode",
+        {"archive": archive, "source": str(workspace / "src" / "b_neon.tif"),
+         "out": str(tmp_path / "b.tif")},
+    )["path"]  # fmt: skip
+    with rasterio.open(whole) as out, rasterio.open(workspace / "src" / "b_neon.tif") as src:
+        assert (out.width, out.height, out.crs, out.transform) == (
+            src.width, src.height, src.crs, src.transform,
+        )  # fmt: skip
+    with pytest.raises(EngineError) as err:
+        engine.call("decode", {"archive": archive, "tiles": [9999], "out_dir": str(tmp_path)})
+    assert err.value.code == "invalid_input" and "9999" in err.value.message
+
+    answer = engine.call(
+        "search",
+        {"archive": archive, "tile": 3, "k": 4, "exclude_self": False,
+         "out": str(tmp_path / "hits.gpkg"), "decode": str(tmp_path / "hits")},
+    )  # fmt: skip
+    assert [r["rank"] for r in answer["results"]] == [1, 2, 3, 4]
+    assert all(Path(r["path"]).is_file() for r in answer["results"])
+    assert Path(answer["out"]).is_file()
+
+    rebuilt = engine.wait_job(engine.start_job("index.rebuild", {"archive": archive}), 120)
+    assert rebuilt["tiles"] == TOTAL_TILES
 
 
 def test_search_is_answered_while_a_compress_job_runs_then_cancel_and_resume(

@@ -42,7 +42,25 @@ def models(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     """Model packages the engine can use (shipped, ``$SCICBIR_MODEL_PATH``, user folder)."""
     Params("models", params, ())
     list_models = require("scicbir.models.registry", "list_models", "models")
-    return {"models": [package.summary() for package in list_models()]}
+    return {"models": [model_summary(package) for package in list_models()]}
+
+
+def model_summary(package: Any) -> dict[str, Any]:
+    """What a client shows to pick a model: name, folder, identity, bands, sizes, description."""
+    cfg = package.config
+    return {
+        "name": package.model_id,
+        "model_id": package.model_id,
+        "path": str(package.path),
+        "checksum": package.checksum,
+        "bands": list(cfg.band_names),
+        "tile_size": int(cfg.tile_size),
+        "hash_bits": int(cfg.hash_bits),
+        "N": int(cfg.N),
+        "M": int(cfg.M),
+        "description": getattr(cfg, "description", ""),
+        "onnx": package.onnx_path() is not None,
+    }
 
 
 def jobs(service: Service, params: dict[str, Any]) -> dict[str, Any]:

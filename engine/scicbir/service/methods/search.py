@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scicbir.errors import InputError
 from scicbir.service.availability import require
 from scicbir.service.params import Params, ParamsError
 
@@ -45,6 +46,10 @@ def search(service: Service, params: dict[str, Any]) -> dict[str, Any]:
         )
     if bbox is not None and geometry is not None:
         raise ParamsError("search", "give the region as 'bbox' or 'geometry', not both", "bbox")
+    if out is not None and (out.suffix.lower() != ".gpkg" or not out.parent.is_dir()):
+        raise InputError(
+            f"search: 'out' {out} must be a .gpkg file in an existing folder", file=str(out)
+        )
     require(MODULE, "Searcher", "search")
     searcher = service.objects.searcher(folder)
     if tile is not None:
