@@ -166,3 +166,36 @@ def test_shutdown_cancels_running_jobs_and_waits_for_their_safe_point():
     service.close()
     assert job.state == "cancelled"
     assert out.notifications("job.finished")[0]["state"] == "cancelled"
+
+
+def test_engine_log_records_become_log_notifications_tagged_with_the_job():
+    import logging
+
+    from scicbir.service.server import install_log_notifications
+
+    out = Lines()
+    writer = MessageWriter(out)
+    handler = install_log_notifications(writer)
+    logger = logging.getLogger("scicbir.archive.test")
+    logger.setLevel(logging.INFO)
+    try:
+        registry = JobRegistry(writer)
+
+        def noisy(progress, cancel):
+            logger.warning("%s: no georeference, footprints in pixels", "scene.jpg")
+            return None
+
+        job = registry.create("compress", JobPlan(noisy))
+        registry.start(job)
+        wait_finished(registry, job.id)
+        logging.getLogger("scicbir.other").warning("outside any job")
+    finally:
+        logging.getLogger("scicbir").removeHandler(handler)
+    logs = out.notifications("log")
+    assert logs[0] == {
+        "level": "warning",
+        "logger": "scicbir.archive.test",
+        "message": "scene.jpg: no georeference, footprints in pixels",
+        "job": job.id,
+    }
+    assert logs[1]["job"] is None

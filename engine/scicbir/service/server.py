@@ -124,6 +124,13 @@ class _NotificationLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def install_log_notifications(writer: protocol.MessageWriter) -> logging.Handler:
+    """Send the engine's own log records (``scicbir.*``) as ``log`` notifications too."""
+    handler = _NotificationLogHandler(writer)
+    logging.getLogger("scicbir").addHandler(handler)
+    return handler
+
+
 def _private_stdout() -> TextIO:
     """Keep the real stdout for protocol lines only and point file descriptor 1 at stderr, so
     that output from C libraries (GDAL, faiss, OpenMP warnings), which bypasses ``sys.stdout``,
@@ -149,7 +156,7 @@ def serve(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     writer = protocol.MessageWriter(real_stdout)
-    logging.getLogger("scicbir").addHandler(_NotificationLogHandler(writer))
+    install_log_notifications(writer)
     service = Service(writer)
     source = stdin or sys.stdin
     if stdin is None and hasattr(source, "reconfigure"):
