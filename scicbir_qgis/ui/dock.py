@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from qgis.PyQt.QtWidgets import (
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -15,6 +17,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
 from ..core.settings import PluginSettings
+from ..paths import resources_dir
 from .archive_panel import ArchivePanel
 from .search_panel import SearchPanel
 from .settings_widget import SettingsDialog
@@ -79,7 +82,11 @@ class SciCbirDock(QDockWidget):
         self.settings_button = QPushButton(tr("Settings..."), body)
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.clicked.connect(self.open_settings)
+        self.help_button = QPushButton(tr("Help"), body)
+        self.help_button.setObjectName("helpButton")
+        self.help_button.clicked.connect(self.open_help)
         top.addWidget(title, 1)
+        top.addWidget(self.help_button)
         top.addWidget(self.settings_button)
         layout.addLayout(top)
         self.tabs = QTabWidget(body)
@@ -97,6 +104,21 @@ class SciCbirDock(QDockWidget):
         dialog = SettingsDialog(self)
         dialog.accepted.connect(self.train_panel.refresh)
         dialog.open()
+        return dialog
+
+    def open_help(self) -> QDialog:
+        """The help page (resources/help/index.html) in a small browser window."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(tr("SCI-CBIR help"))
+        dialog.resize(620, 640)
+        layout = QVBoxLayout(dialog)
+        browser = QTextBrowser(dialog)
+        browser.setObjectName("helpBrowser")
+        page = resources_dir() / "help" / "index.html"
+        if page.is_file():
+            browser.setHtml(page.read_text(encoding="utf-8"))
+        layout.addWidget(browser)
+        dialog.show()
         return dialog
 
     def shutdown(self) -> None:

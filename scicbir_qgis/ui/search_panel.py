@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsRasterLayer,
+)
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
@@ -146,8 +152,11 @@ class SearchPanel(QWidget):
         """Use ``geometry`` (in ``crs``) as the query region and show it on the canvas."""
         self.region = geometry
         self.region_crs = crs
-        if crs == self.canvas.mapSettings().destinationCrs():
-            self.map_tool.show_geometry(geometry)
+        canvas_crs = self.canvas.mapSettings().destinationCrs()
+        shown = QgsGeometry(geometry)
+        if crs is not None and crs.isValid() and crs != canvas_crs:
+            shown.transform(QgsCoordinateTransform(crs, canvas_crs, QgsProject.instance()))
+        self.map_tool.show_geometry(shown)
         box = geometry.boundingBox()
         self.region_label.setText(
             tr("{w:.0f} x {h:.0f} {units}").format(

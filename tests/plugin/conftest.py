@@ -54,11 +54,35 @@ def wait_for_task(task, timeout: float = 120.0) -> None:
     wait_until(lambda: task not in engine_task._RUNNING, timeout)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def engine_session():
-    """A fresh engine session for one test, stopped afterwards (no engine process left over)."""
+    """An engine session shared by the tests of one module (the engine starts once, as in
+    QGIS), stopped afterwards so that no engine process is left over."""
     from scicbir_qgis.core.engine import EngineSession
 
     session = EngineSession()
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def small_rgb_folder(tmp_path_factory, data_dir):
+    """Two small real RGB rasters cut from the committed samples (few tiles: fast on 2 cores).
+
+    ``neon.tif``: 128 x 128 pixels of the NEON scene (EPSG:32617) -> 2 x 2 tiles of 64;
+    ``rmnp.tif``: 192 x 128 pixels of the Rocky Mountain scene (EPSG:4326) -> 3 x 2 tiles.
+    """
+    from osgeo import gdal
+
+    folder = tmp_path_factory.mktemp("rasters")
+    gdal.Translate(
+        str(folder / "neon.tif"),
+        str(data_dir / "rgb" / "neon_OSBS_029.tif"),
+        srcWin=[64, 64, 128, 128],
+    )
+    gdal.Translate(
+        str(folder / "rmnp.tif"),
+        str(data_dir / "rgb" / "rmnp-rgb.tif"),
+        srcWin=[100, 100, 192, 128],
+    )
+    return folder

@@ -6,8 +6,6 @@ samples by the Archive tab's own code path.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -24,10 +22,8 @@ pytestmark = pytest.mark.qgis
 
 
 @pytest.fixture
-def rgb_folder(tmp_path, data_dir):
-    folder = tmp_path / "rasters"
-    shutil.copytree(data_dir / "rgb", folder)
-    return folder
+def rgb_folder(small_rgb_folder):
+    return small_rgb_folder
 
 
 def _compress(panel, source, archive, model):
@@ -55,10 +51,10 @@ def test_compress_task_writes_the_archive_and_adds_its_footprints(
     layer = panel.archive_layer
     assert layer is not None and layer.isValid(), panel.summary.toPlainText()
     assert QgsProject.instance().mapLayer(layer.id()) is layer
-    # 400x400 and 485x373 pixels on a 64-pixel grid: 7x7 + 8x6 tiles
-    assert layer.featureCount() == 49 + 48
+    # 128 x 128 and 192 x 128 pixels on a 64-pixel grid: 2 x 2 + 3 x 2 tiles
+    assert layer.featureCount() == 4 + 6
     assert layer.crs().authid() == "EPSG:4326"
-    assert "tiles written: 97" in panel.summary.toPlainText()
+    assert "tiles written: 10" in panel.summary.toPlainText()
     assert panel.progress.value() == 100
     assert panel.compress_button.isEnabled()
 
@@ -75,8 +71,6 @@ def test_cancel_stops_compress_and_running_again_completes_it(
 ):
     from scicbir_qgis.ui.archive_panel import ArchivePanel
 
-    for name in ("landsat/landsat8_224078_crop.tif",):
-        shutil.copy(data_dir / name, rgb_folder / "landsat.tif")
     panel = ArchivePanel(qgis_iface, None, engine_session)
     archive = tmp_path / "archive"
     cancelled = []
@@ -95,12 +89,13 @@ def test_cancel_stops_compress_and_running_again_completes_it(
     tiles = panel.archive_layer.featureCount()
     ids = [f.id() for f in panel.archive_layer.getFeatures()]
     assert len(set(ids)) == tiles
-    assert tiles > 97  # the RGB tiles plus the Landsat crop's
+    assert tiles == 4 + 6
 
 
-@pytest.fixture
-def rgb_archive(tmp_path, rgb_folder, engine_session, tiny_rgb_model):
-    archive = tmp_path / "archive"
+@pytest.fixture(scope="module")
+def rgb_archive(tmp_path_factory, small_rgb_folder, engine_session, tiny_rgb_model):
+    archive = tmp_path_factory.mktemp("search") / "archive"
+    rgb_folder = small_rgb_folder
     client = engine_session.client()
     job = client.start_job(
         "compress",
@@ -116,7 +111,7 @@ def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
     from scicbir_qgis.core.results import GROUP_NAME
     from scicbir_qgis.ui.search_panel import SearchPanel
 
-    query = QgsRasterLayer(str(rgb_folder / "neon_OSBS_029.tif"), "neon")
+    query = QgsRasterLayer(str(rgb_folder / "neon.tif"), "neon")
     assert query.isValid()
     QgsProject.instance().addMapLayer(query)
     panel = SearchPanel(qgis_iface, None, engine_session)
@@ -144,8 +139,8 @@ def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
     distances = [r.customProperty("scicbir/distance") for r in rasters]
     assert distances == sorted(distances)
     sources = {
-        "EPSG:32617": QgsRasterLayer(str(rgb_folder / "neon_OSBS_029.tif"), "a"),
-        "EPSG:4326": QgsRasterLayer(str(rgb_folder / "rmnp-rgb.tif"), "b"),
+        "EPSG:32617": QgsRasterLayer(str(rgb_folder / "neon.tif"), "a"),
+        "EPSG:4326": QgsRasterLayer(str(rgb_folder / "rmnp.tif"), "b"),
     }
     for layer in rasters:
         assert layer.isValid()
@@ -170,7 +165,7 @@ def test_a_running_search_can_be_cancelled(
 ):
     from scicbir_qgis.ui.search_panel import SearchPanel
 
-    query = QgsRasterLayer(str(rgb_folder / "rmnp-rgb.tif"), "rmnp")
+    query = QgsRasterLayer(str(rgb_folder / "rmnp.tif"), "rmnp")
     QgsProject.instance().addMapLayer(query)
     panel = SearchPanel(qgis_iface, None, engine_session)
     panel.archive_edit.setFilePath(str(rgb_archive))

@@ -151,3 +151,11 @@ def test_region_in_another_crs_is_sent_with_its_crs(dock, canvas_on_raster, tmp_
     assert params["geometry"].startswith("Polygon")
     assert params["k"] == 5
     assert params["out"].endswith(".gpkg")
+
+
+def test_help_button_shows_the_help_page(dock):
+    dialog = dock.open_help()
+    browser = dialog.findChild(object, "helpBrowser")
+    text = browser.toPlainText()
+    assert "Hamming distance" in text and "Similar tiles" in text
+    dialog.close()

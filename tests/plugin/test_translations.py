@@ -42,7 +42,7 @@ def test_plugin_speaks_german_when_qgis_does(qgis_iface, qgis_new_project):
     from scicbir_qgis.core.i18n import tr
 
     settings = QgsSettings()
-    previous = settings.value("locale/userLocale", "")
+    previous = settings.value("locale/userLocale")
     settings.setValue("locale/userLocale", "de_DE")
     plugin = scicbir_qgis.classFactory(qgis_iface)
     try:
@@ -54,5 +54,8 @@ def test_plugin_speaks_german_when_qgis_does(qgis_iface, qgis_new_project):
         assert [tabs.tabText(i) for i in range(tabs.count())] == ["Suche", "Archiv", "Training"]
     finally:
         plugin.unload()
-        settings.setValue("locale/userLocale", previous)
+        if previous is None:
+            settings.remove("locale/userLocale")
+        else:
+            settings.setValue("locale/userLocale", previous)
     assert tr("Search") == "Search"
