@@ -124,7 +124,7 @@
       <translation>Liest die Region des Rasters, berechnet ihren Hash mit dem Modell des Archivs und liefert die k ähnlichsten Archivkacheln: ihre Umrisse mit Rang und Hamming-Distanz (kleiner ist ähnlicher) und jede Kachel als dekodiertes GeoTIFF.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="81" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="87" />
       <source>Query raster</source>
       <translation>Anfrageraster</translation>
     </message>
@@ -309,17 +309,17 @@
       <translation>Abgebrochen. Das Archiv ist konsistent; drücken Sie erneut Komprimieren, um fortzusetzen.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="32" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="35" />
       <source>Retrain the network on your own labelled tiles (BigEarthNet, EuroSAT, AID, MLRSNet layouts or GeoTIFFs with a labels CSV). Training runs in the engine, uses a GPU when one is available, can be cancelled and resumed, and writes a new model package that you can then use for new archives.</source>
       <translation>Trainieren Sie das Netz mit Ihren eigenen beschrifteten Kacheln neu (Ordnerstrukturen von BigEarthNet, EuroSAT, AID, MLRSNet oder GeoTIFFs mit einer Label-CSV). Das Training läuft in der Engine, nutzt eine GPU, wenn vorhanden, kann abgebrochen und fortgesetzt werden und schreibt ein neues Modellpaket, das Sie dann für neue Archive verwenden können.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="46" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="49" />
       <source>Open the training dialog...</source>
       <translation>Trainingsdialog öffnen ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="54" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="57" />
       <source>engine default</source>
       <translation>Standard der Engine</translation>
     </message>
@@ -329,32 +329,32 @@
       <translation>Standardmodell: {model}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="70" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="73" />
       <source>SCI-CBIR</source>
       <translation>SCI-CBIR</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="77" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="80" />
       <source>Find similar tiles in a compressed image archive</source>
       <translation>Ähnliche Kacheln in einem komprimierten Bildarchiv finden</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="79" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="82" />
       <source>Settings...</source>
       <translation>Einstellungen ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="114" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="120" />
       <source>Search</source>
       <translation>Suche</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="75" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="81" />
       <source>Archive</source>
       <translation>Archiv</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="92" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="99" />
       <source>Train</source>
       <translation>Training</translation>
     </message>
@@ -374,107 +374,107 @@
       <translation>Gerät {device}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="57" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="63" />
       <source>1. Choose the archive and the raster to query. 2. Draw a rectangle or polygon on the map. 3. Press Search: the most similar archive tiles appear in the group 'Similar tiles', best first.</source>
       <translation>1. Wählen Sie das Archiv und das Anfrageraster. 2. Zeichnen Sie ein Rechteck oder Polygon auf der Karte. 3. Drücken Sie Suchen: Die ähnlichsten Archivkacheln erscheinen in der Gruppe 'Similar tiles', die beste zuerst.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="74" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="80" />
       <source>Archive folder made with the Archive tab</source>
       <translation>Mit dem Reiter Archiv erstellter Archivordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="80" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="86" />
       <source>The raster the region is read from</source>
       <translation>Das Raster, aus dem die Region gelesen wird</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="85" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="91" />
       <source>Rectangle</source>
       <translation>Rechteck</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="87" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="93" />
       <source>Draw the query region as a rectangle (press and drag)</source>
       <translation>Anfrageregion als Rechteck zeichnen (drücken und ziehen)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="90" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="96" />
       <source>Polygon</source>
       <translation>Polygon</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="92" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="98" />
       <source>Draw the query region as a polygon (click vertices, right-click to finish)</source>
       <translation>Anfrageregion als Polygon zeichnen (Eckpunkte klicken, Rechtsklick beendet)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="96" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="102" />
       <source>no region drawn</source>
       <translation>keine Region gezeichnet</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="100" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="106" />
       <source>Region</source>
       <translation>Region</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="105" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="111" />
       <source>How many similar tiles to return</source>
       <translation>Wie viele ähnliche Kacheln geliefert werden</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="106" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="112" />
       <source>Results (k)</source>
       <translation>Treffer (k)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="108" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="114" />
       <source>Keep previous results</source>
       <translation>Frühere Treffer behalten</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="131" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="137" />
       <source>Click a result to zoom to it</source>
       <translation>Klicken Sie auf einen Treffer, um dorthin zu zoomen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="152" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="161" />
       <source>{w:.0f} x {h:.0f} {units}</source>
       <translation>{w:.0f} x {h:.0f} {units}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="181" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="190" />
       <source>Searching...</source>
       <translation>Suche läuft ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="183" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="192" />
       <source>SCI-CBIR: searching similar tiles</source>
       <translation>SCI-CBIR: suche ähnliche Kacheln</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="183" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="192" />
       <source>Search cancelled.</source>
       <translation>Suche abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="216" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="225" />
       <source>{n} result tiles could not be opened; see the SCI-CBIR log.</source>
       <translation>{n} Trefferkacheln konnten nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="223" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="232" />
       <source>No similar tiles found.</source>
       <translation>Keine ähnlichen Kacheln gefunden.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="225" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="234" />
       <source>{n} similar tiles, best distance {d:g} (lower is more similar).</source>
       <translation>{n} ähnliche Kacheln, beste Distanz {d:g} (kleiner ist ähnlicher).</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="244" />
+      <location filename="../scicbir_qgis/ui/search_panel.py" line="253" />
       <source>That result layer was removed from the project.</source>
       <translation>Dieser Trefferlayer wurde aus dem Projekt entfernt.</translation>
     </message>
@@ -692,6 +692,16 @@
       <location filename="../scicbir_qgis/ui/train_dialog.py" line="207" />
       <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
       <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
+    </message>
+    <message>
+      <location filename="../scicbir_qgis/ui/dock.py" line="85" />
+      <source>Help</source>
+      <translation>Hilfe</translation>
+    </message>
+    <message>
+      <location filename="../scicbir_qgis/ui/dock.py" line="112" />
+      <source>SCI-CBIR help</source>
+      <translation>SCI-CBIR-Hilfe</translation>
     </message>
   </context>
   <context>
