@@ -206,6 +206,13 @@ class EngineClient:
                     self.stderr_tail,
                     self.python,
                 ) from None
+            except EngineError as exc:  # an error reply to hello: a broken engine install
+                self._kill_quietly()
+                raise EngineStartError(
+                    f"the engine at '{self.python}' failed to start: {exc.message}. {SETUP_HINT}",
+                    self.stderr_tail,
+                    self.python,
+                ) from None
             if not isinstance(hello, dict) or hello.get("protocol") != PROTOCOL_VERSION:
                 got = hello.get("protocol") if isinstance(hello, dict) else hello
                 self._kill_quietly()
@@ -374,7 +381,11 @@ class EngineClient:
                     self._dispatch(line)
         except (OSError, ValueError):
             pass
+        finally:
+            _close_quietly(proc.stdout)
         returncode = proc.wait()
+        with self._write_lock:
+            _close_quietly(proc.stdin)
         self._stderr_done.wait(2)
         self._engine_ended(proc, returncode)
 
@@ -389,6 +400,7 @@ class EngineClient:
         except (OSError, ValueError):
             pass
         finally:
+            _close_quietly(proc.stderr)
             done.set()
 
     def _dispatch(self, line: str) -> None:
@@ -536,12 +548,15 @@ class EngineClient:
 
     @staticmethod
     def _close_pipes(proc: subprocess.Popen) -> None:
-        for pipe in (proc.stdin,):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
+        _close_quietly(proc.stdin)  # stdout/stderr are closed by their reader threads
+
+
+def _close_quietly(pipe: Any) -> None:
+    try:
+        if pipe is not None:
+            pipe.close()
+    except (OSError, ValueError):
+        pass
 
 
 def _error_from(error: Any, method: str | None) -> EngineError:
