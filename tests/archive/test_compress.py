@@ -207,3 +207,37 @@ def test_pack_records_are_framed_and_checked(rgb_archive):
     pack = folder / "packs" / tile.pack
     data = bytearray(pack.read_bytes())
     assert data[tile.offset - HEADER.size : tile.offset - HEADER.size + 4] == b"SCB1"
+
+
+def test_progress_reports_tiles_and_cancel_leaves_whole_sources(
+    sample_folder, tiny_rgb_model, tmp_path
+):
+    from scicbir.errors import CancelledError
+    from scicbir.progress import CancelToken
+
+    folder = tmp_path / "archive"
+    token = CancelToken()
+    calls = []
+
+    def progress(done, total, message="", **figures):
+        calls.append((done, total, message))
+        if done >= 9:  # past the first source's tiles: stop
+            token.cancel()
+
+    with pytest.raises(CancelledError, match="run the same command again"):
+        compress_folder(
+            sample_folder,
+            folder,
+            str(tiny_rgb_model.path),
+            options=FAST,
+            progress=progress,
+            cancel=token,
+        )
+    assert all(total == 25 for _, total, _ in calls)
+    assert [d for d, _, _ in calls] == sorted(d for d, _, _ in calls)
+    with Archive.open(folder) as archive:
+        done = {s["path"]: s["tiles"] for s in archive.sources()}
+        assert done and all(len(archive.tiles_of_source(p)) == n for p, n in done.items())
+    summary = compress_folder(sample_folder, folder, str(tiny_rgb_model.path), options=FAST)
+    assert summary.ok and summary.count("unchanged") == len(done)
+    assert summary.count("added") == 3 - len(done)
