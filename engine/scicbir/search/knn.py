@@ -17,11 +17,36 @@ above and a range search of radius ``D`` on every query tile fetches everything 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from scicbir.search.merge import Candidates, min_distance_per_tile
+
+#: Below this many code comparisons (query tiles x archive codes) faiss runs on one thread. One
+#: 64-bit query over 10^6 codes takes a few milliseconds on one core, while a multi-threaded
+#: call returns only when every OpenMP worker has been scheduled: on a busy machine (QGIS, other
+#: jobs) that wait costs tens to hundreds of milliseconds (measured in bench_search.py: 10^6
+#: codes x 16 query tiles, 97 ms on one thread against 477 ms on two, 2 loaded cores). Large
+#: batches (a whole raster against 10^7 codes) still use every core.
+SINGLE_THREAD_WORK = 50_000_000
+
+
+@contextmanager
+def _faiss_threads(work: int) -> Iterator[None]:
+    import faiss
+
+    if work >= SINGLE_THREAD_WORK:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _triples(dist: np.ndarray, ids: np.ndarray) -> Candidates:
@@ -54,6 +79,13 @@ def gather_candidates(
     if n == 0 or k <= 0 or queries.shape[0] == 0:
         return Candidates.empty()
     m = min(n, k + int(excluded.size))
+    with _faiss_threads(n * queries.shape[0]):
+        return _gather(index, queries, k, excluded, n, m)
+
+
+def _gather(
+    index: Any, queries: np.ndarray, k: int, excluded: np.ndarray, n: int, m: int
+) -> Candidates:
     dist, ids = index.search(queries, m)
     cands = _triples(np.asarray(dist), np.asarray(ids)).without(excluded)
     if m == n:  # every list is the whole archive: complete
