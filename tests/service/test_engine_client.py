@@ -110,3 +110,22 @@ def test_clean_environment_drops_qgis_variables():
         "QT_PLUGIN_PATH",
     ):
         assert name not in env
+
+
+def test_request_timeout_leaves_the_engine_usable(engine_python, tmp_path):
+    from scicbir_qgis.engine_client import EngineTimeoutError
+
+    client = EngineClient(engine_python)
+    try:
+        client.start()
+        # The first 'archive.info' imports the archive package (numpy, sqlite, ...): far longer
+        # than a millisecond.
+        with pytest.raises(EngineTimeoutError) as err:
+            client.call("archive.info", {"archive": str(tmp_path)}, timeout=0.001)
+        assert err.value.code == "timeout" and "archive.info" in str(err.value)
+        with pytest.raises(EngineError) as late:  # the late reply of the first call is dropped
+            client.call("archive.info", {"archive": str(tmp_path)}, timeout=120)
+        assert late.value.code == "invalid_input" and "not a scicbir archive" in late.value.message
+        assert client.call("hello")["pid"] == client.pid and client.restarts == 0
+    finally:
+        client.stop()
