@@ -27,7 +27,6 @@ import copy
 
 import numpy as np
 import torch
-import torch.nn.functional as F  # noqa: N812  (the usual name)
 from scipy.special import ndtr
 from torch import Tensor
 
@@ -86,48 +85,90 @@ def build_cdfs(
 
 
 class MixtureCoder:
-    """Codes ŷ of one network; holds float64 copies of the entropy-parameter modules."""
+    """Codes ŷ of one network; holds float64 matrices of the entropy-parameter path.
+
+    The 5x5 masked context convolution only sees the 12 causal taps (two rows above, two
+    columns to the left); it and the 1x1 ``entropy_parameters`` convolutions are applied as
+    float64 numpy matrix products. For one latent position at a time this is far cheaper than
+    a torch call, and numpy runs such small products on the calling thread, so a busy machine
+    does not make every position wait for a second thread.
+    """
 
     def __init__(self, net: torch.nn.Module) -> None:
         self.N = net.config.N
         self.K = net.config.K
         self.h_s = copy.deepcopy(net.h_s).cpu().double().eval()
         ctx = net.context_prediction
-        self.ctx_weight = (ctx.weight * ctx.mask).detach().cpu().double()
-        self.ctx_bias = ctx.bias.detach().cpu().double()
-        self.entropy_parameters = copy.deepcopy(net.entropy_parameters).cpu().double().eval()
+        mask = ctx.mask[0, 0].reshape(-1).bool().cpu().numpy()
+        self.taps = np.flatnonzero(mask)  # causal positions in the 5x5 window
+        weight = (ctx.weight * ctx.mask).detach().cpu().double().numpy()
+        out_ch = weight.shape[0]
+        w = weight.reshape(out_ch, self.N, 25)[:, :, self.taps].reshape(out_ch, -1)
+        self.ctx_weight_t = np.ascontiguousarray(w.T)  # (12N, 2N)
+        self.ctx_bias = ctx.bias.detach().cpu().double().numpy()
+        self.layers: list[tuple[np.ndarray, np.ndarray] | float] = []
+        for module in net.entropy_parameters:
+            if isinstance(module, torch.nn.Conv2d):
+                wt = module.weight.detach().cpu().double().flatten(1).numpy().T
+                self.layers.append(
+                    (np.ascontiguousarray(wt), module.bias.detach().double().numpy())
+                )
+            elif isinstance(module, torch.nn.LeakyReLU):
+                self.layers.append(float(module.negative_slope))
+            else:  # pragma: no cover - the architecture is fixed in SciCbirNet
+                raise TypeError(f"unexpected entropy-parameter layer {module}")
 
     # ------------------------------------------------------------------ parameters
     @torch.no_grad()
-    def hyper(self, z_hat: Tensor) -> Tensor:
-        """h_s(ẑ) in float64, (B, 2N, H, W)."""
-        return self.h_s(z_hat.detach().cpu().double())
+    def hyper(self, z_hat: Tensor) -> np.ndarray:
+        """h_s(ẑ) in float64, (B, 2N, H, W) numpy."""
+        return self.h_s(z_hat.detach().cpu().double()).numpy()
 
-    def _mixture(self, hyper: Tensor, ctx: Tensor) -> tuple[np.ndarray, ...]:
-        """Snapped (scales, means, weights), each (K, B, N, ...) float64 numpy."""
-        gmm = self.entropy_parameters(torch.cat((hyper, ctx), dim=1))
+    def _entropy_mlp(self, h: np.ndarray) -> np.ndarray:
+        """The 1x1 ``entropy_parameters`` stack on features (..., 4N) -> (..., 3NK)."""
+        for layer in self.layers:
+            if isinstance(layer, float):
+                h = np.where(h >= 0, h, h * layer)
+            else:
+                h = h @ layer[0] + layer[1]
+        return h
+
+    def _mixture(self, gmm: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Snapped (scales, means, weights) from gmm (B, ..., 3NK): each (K, B, N, ...)."""
         B = gmm.shape[0]
-        rest = gmm.shape[2:]
-        scales, means, weights = (
-            t.reshape(B, self.K, self.N, *rest).transpose(0, 1) for t in gmm.chunk(3, dim=1)
+        rest = gmm.shape[1:-1]
+        order = (len(rest) + 1, 0, len(rest) + 2, *range(1, len(rest) + 1))
+        scales, means, logits = (
+            t.reshape(B, *rest, self.K, self.N).transpose(order)
+            for t in np.split(gmm, 3, axis=-1)  # channel k*N + n
         )
-        weights = weights.softmax(dim=0)
-        return snap_parameters(scales.numpy(), means.numpy(), weights.numpy())
+        logits = logits - logits.max(axis=0, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=0, keepdims=True)
+        return snap_parameters(scales, means, weights)
 
-    @torch.no_grad()
-    def parameters_all(self, y_hat: Tensor, hyper: Tensor) -> tuple[np.ndarray, ...]:
+    def parameters_all(self, y_hat: np.ndarray, hyper: np.ndarray) -> tuple[np.ndarray, ...]:
         """Encoder side: parameters of every position at once, each (K, B, N, H, W)."""
-        ctx = F.conv2d(y_hat.double(), self.ctx_weight, self.ctx_bias, padding=2)
-        return self._mixture(hyper, ctx)
+        B, N, H, W = y_hat.shape
+        padded = np.pad(y_hat.astype(np.float64), ((0, 0), (0, 0), (2, 2), (2, 2)))
+        rows, cols = np.divmod(self.taps, 5)
+        windows = np.stack(
+            [padded[:, :, r : r + H, c : c + W] for r, c in zip(rows, cols, strict=True)], 2
+        )
+        feats = windows.transpose(0, 3, 4, 1, 2).reshape(B, H, W, -1)  # (B, H, W, N*12)
+        ctx = feats @ self.ctx_weight_t + self.ctx_bias
+        both = np.concatenate((hyper.transpose(0, 2, 3, 1), ctx), axis=-1)
+        return self._mixture(self._entropy_mlp(both))
 
-    @torch.no_grad()
     def parameters_at(
-        self, y_padded: Tensor, hyper: Tensor, i: int, j: int
+        self, y_padded: np.ndarray, hyper: np.ndarray, i: int, j: int
     ) -> tuple[np.ndarray, ...]:
         """Decoder side: parameters at (i, j) from the 5x5 window of ŷ (zero-padded by 2)."""
-        window = y_padded[:, :, i : i + 5, j : j + 5]
-        ctx = F.conv2d(window, self.ctx_weight, self.ctx_bias)
-        return self._mixture(hyper[:, :, i : i + 1, j : j + 1], ctx)
+        B = y_padded.shape[0]
+        window = y_padded[:, :, i : i + 5, j : j + 5].reshape(B, self.N, 25)
+        ctx = window[:, :, self.taps].reshape(B, -1) @ self.ctx_weight_t + self.ctx_bias
+        both = np.concatenate((hyper[:, :, i, j], ctx), axis=-1)
+        return self._mixture(self._entropy_mlp(both))
 
     # ------------------------------------------------------------------ coding
     @staticmethod
@@ -148,13 +189,12 @@ class MixtureCoder:
             symbols.tolist(), list(range(count)), cdf.tolist(), lengths, offsets
         )
 
-    @torch.no_grad()
     def decode(
-        self, strings: list[bytes], hyper: Tensor, abs_maxes: list[int], H: int, W: int
+        self, strings: list[bytes], hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
     ) -> Tensor:
         """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile)."""
         B = len(strings)
-        y_padded = torch.zeros((B, self.N, H + 4, W + 4), dtype=torch.float64)
+        y_padded = np.zeros((B, self.N, H + 4, W + 4), dtype=np.float64)
         decoders = []
         for s in strings:
             d = RansDecoder()
@@ -166,14 +206,9 @@ class MixtureCoder:
                 scales, means, weights = self.parameters_at(y_padded, hyper, i, j)
                 for b, decoder in enumerate(decoders):
                     a = abs_maxes[b]
-                    cdf = build_cdfs(
-                        scales[:, b].reshape(self.K, -1),
-                        means[:, b].reshape(self.K, -1),
-                        weights[:, b].reshape(self.K, -1),
-                        a,
-                    )
+                    cdf = build_cdfs(scales[:, b], means[:, b], weights[:, b], a)
                     values = decoder.decode_stream(
                         channels, cdf.tolist(), [cdf.shape[1]] * self.N, [-a] * self.N
                     )
-                    y_padded[b, :, i + 2, j + 2] = torch.tensor(values, dtype=torch.float64)
-        return y_padded[:, :, 2 : H + 2, 2 : W + 2].float()
+                    y_padded[b, :, i + 2, j + 2] = values
+        return torch.from_numpy(y_padded[:, :, 2 : H + 2, 2 : W + 2].astype(np.float32))
