@@ -259,7 +259,7 @@
       <translation>Komprimieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="110" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="119" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
@@ -324,7 +324,7 @@
       <translation>Standard der Engine</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="219" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="231" />
       <source>Default model: {model}</source>
       <translation>Standardmodell: {model}</translation>
     </message>
@@ -579,117 +579,117 @@
       <translation>Aufbau des Datensatzes</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="76" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
       <source>1 compression</source>
       <translation>1 Kompression</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="76" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
       <source>2 rate</source>
       <translation>2 Rate</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="76" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
       <source>3 hashing</source>
       <translation>3 Hashing</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="82" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="91" />
       <source>Stages</source>
       <translation>Stufen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="86" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="95" />
       <source>Epochs per stage</source>
       <translation>Epochen je Stufe</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="89" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="98" />
       <source>auto uses a CUDA GPU when the engine sees one</source>
       <translation>auto nutzt eine CUDA-GPU, wenn die Engine eine findet</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="90" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="99" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="93" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="102" />
       <source>Folder the new model package is written to</source>
       <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="94" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="103" />
       <source>Output model folder</source>
       <translation>Ausgabeordner des Modells</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="95" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="104" />
       <source>Resume from the last checkpoint in the output folder</source>
       <translation>Vom letzten Checkpoint im Ausgabeordner fortsetzen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="100" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="109" />
       <source>Not started.</source>
       <translation>Nicht gestartet.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="108" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="117" />
       <source>Start training</source>
       <translation>Training starten</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="113" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="122" />
       <source>Use this model</source>
       <translation>Dieses Modell verwenden</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="116" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="125" />
       <source>Close</source>
       <translation>Schließen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="138" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="150" />
       <source>Choose the dataset folder, the output folder and at least one stage.</source>
       <translation>Wählen Sie den Datensatzordner, den Ausgabeordner und mindestens eine Stufe.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="148" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="160" />
       <source>Starting the engine and loading the dataset...</source>
       <translation>Starte die Engine und lade den Datensatz ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="149" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="161" />
       <source>SCI-CBIR: training</source>
       <translation>SCI-CBIR: Training</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="164" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="176" />
       <source>Cancelling: the engine saves a checkpoint first...</source>
       <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="178" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="190" />
       <source>stage {stage}</source>
       <translation>Stufe {stage}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="180" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="192" />
       <source>epoch {epoch}</source>
       <translation>Epoche {epoch}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="196" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="208" />
       <source>Finished: {model}</source>
       <translation>Fertig: {model}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="197" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="209" />
       <source>Training finished: {model}</source>
       <translation>Training fertig: {model}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="207" />
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="219" />
       <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
       <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
     </message>
@@ -702,6 +702,21 @@
       <location filename="../scicbir_qgis/ui/dock.py" line="112" />
       <source>SCI-CBIR help</source>
       <translation>SCI-CBIR-Hilfe</translation>
+    </message>
+    <message>
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
+      <source>Large rasters cut into tiles</source>
+      <translation>Große Raster, in Kacheln zerlegt</translation>
+    </message>
+    <message>
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="77" />
+      <source>Optional training recipe (YAML, as for 'scicbir train --config'); the fields here override it</source>
+      <translation>Optionales Trainingsrezept (YAML, wie für 'scicbir train --config'); die Felder hier haben Vorrang</translation>
+    </message>
+    <message>
+      <location filename="../scicbir_qgis/ui/train_dialog.py" line="82" />
+      <source>Recipe (optional)</source>
+      <translation>Rezept (optional)</translation>
     </message>
   </context>
   <context>

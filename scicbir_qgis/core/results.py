@@ -139,7 +139,8 @@ def add_results(
     rendering.style_result_tiles(rasters)
     for layer in rasters:
         project.addMapLayer(layer, False)
-        group.addLayer(layer)
+        # collapsed: the band legend of every tile would push the ranking out of sight
+        group.addLayer(layer).setExpanded(False)
     return ResultLayers(group, rasters, footprints, missing)
 
 

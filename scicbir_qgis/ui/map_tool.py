@@ -1,6 +1,6 @@
 """Map tool that lets the user draw the query region as a rectangle or a polygon.
 
-The drawn shape stays on the canvas as a rubber band (also while the search runs) so the user
+The drawn shape stays on the canvas as a blue rubber band (also while the search runs) so the user
 sees what was asked; it is cleared when a new region is started or the panel closes.
 """
 
@@ -29,8 +29,9 @@ class RegionMapTool(QgsMapTool):
         self.canvas = canvas
         self.mode = mode
         self.rubber_band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
-        self.rubber_band.setColor(QColor(255, 140, 0, 200))
-        self.rubber_band.setFillColor(QColor(255, 140, 0, 40))
+        # blue, so the query region is not mistaken for the red-to-yellow result footprints
+        self.rubber_band.setColor(QColor(31, 120, 180, 230))
+        self.rubber_band.setFillColor(QColor(31, 120, 180, 40))
         self.rubber_band.setWidth(2)
         self._start: QgsPointXY | None = None
         self._vertices: list[QgsPointXY] = []

@@ -33,12 +33,12 @@ from . import feedback
 from .curves import CurvesWidget
 
 DATASET_KINDS = (
+    ("class-folder", QT_TRANSLATE_NOOP("@default", "One folder per class (EuroSAT, AID)")),
     ("bigearthnet", QT_TRANSLATE_NOOP("@default", "BigEarthNet-S2 folders")),
-    ("class-folders", QT_TRANSLATE_NOOP("@default", "One folder per class (EuroSAT, AID)")),
     ("mlrsnet", QT_TRANSLATE_NOOP("@default", "MLRSNet (images + label CSVs)")),
     ("geotiff-csv", QT_TRANSLATE_NOOP("@default", "GeoTIFFs + labels CSV")),
+    ("raster-tiles", QT_TRANSLATE_NOOP("@default", "Large rasters cut into tiles")),
 )
-
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -71,6 +71,15 @@ class TrainDialog(QDialog):
         for key, label in DATASET_KINDS:
             self.kind_combo.addItem(tr(label), key)
         form.addRow(tr("Dataset layout"), self.kind_combo)
+        self.config_edit = QgsFileWidget(self)
+        self.config_edit.setStorageMode(QgsFileWidget.GetFile)
+        self.config_edit.setFilter("YAML (*.yaml *.yml)")
+        self.config_edit.setToolTip(
+            tr(
+                "Optional training recipe (YAML, as for 'scicbir train --config'); the fields here override it"
+            )
+        )
+        form.addRow(tr("Recipe (optional)"), self.config_edit)
         stages = QHBoxLayout()
         self.stage_checks = []
         for number, label in ((1, tr("1 compression")), (2, tr("2 rate")), (3, tr("3 hashing"))):
@@ -122,7 +131,7 @@ class TrainDialog(QDialog):
         self._step = 0
 
     def params(self) -> dict[str, Any]:
-        return {
+        params = {
             "dataset": self.dataset_edit.filePath().strip(),
             "kind": self.kind_combo.currentData(),
             "stages": [c.property("stage") for c in self.stage_checks if c.isChecked()],
@@ -131,6 +140,9 @@ class TrainDialog(QDialog):
             "output": self.output_edit.filePath().strip(),
             "resume": self.resume_check.isChecked(),
         }
+        if self.config_edit.filePath().strip():
+            params["config"] = self.config_edit.filePath().strip()
+        return params
 
     def start(self) -> EngineTask | None:
         params = self.params()
