@@ -46,7 +46,9 @@ def engine_info() -> dict[str, Any]:
     try:
         from scicbir.models.registry import list_models
 
-        models = [m.summary() for m in list_models()]
+        models = [
+            {"name": m.model_id, "path": str(m.path), "checksum": m.checksum} for m in list_models()
+        ]
     except ModuleNotFoundError:
         models = []
     return {

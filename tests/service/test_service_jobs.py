@@ -136,6 +136,8 @@ def test_models_decode_search_outputs_and_index_rebuild(engine, workspace, full_
     models = {m["path"]: m for m in engine.call("models", timeout=120)["models"]}
     tiny = models[str(workspace / "models" / "tiny")]
     assert tiny["bands"] == ["red", "green", "blue"] and tiny["hash_bits"] == 32
+    info = engine.call("info", timeout=120)
+    assert str(workspace / "models" / "tiny") in [m["path"] for m in info["models"]]
 
     archive = full_archive["result"]["archive"]
     files = engine.call(
