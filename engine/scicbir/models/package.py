@@ -75,10 +75,34 @@ class ModelPackage:
             return None
         return path
 
+    def summary(self) -> dict[str, Any]:
+        """The facts a user picks a model by (``scicbir model list``, ``scicbir info``)."""
+        cfg = self.config
+        return {
+            "name": self.model_id,
+            "path": str(self.path),
+            "checksum": self.checksum,
+            "bands": cfg.band_names,
+            "tile_size": cfg.tile_size,
+            "N": cfg.N,
+            "M": cfg.M,
+            "K": cfg.K,
+            "hash_bits": cfg.hash_bits,
+            "hash_side": cfg.hash_side,
+            "labels": len(cfg.labels),
+            "onnx": self.onnx_path() is not None,
+            "weights_bytes": self.weights_path.stat().st_size,
+        }
+
     # ------------------------------------------------------------------ load
     @classmethod
-    def load(cls, path: str | Path) -> ModelPackage:
-        """Read and verify a package folder; raise ``InputError`` naming the file and the fix."""
+    def load(cls, path: str | Path, check_weights: bool = True) -> ModelPackage:
+        """Read and verify a package folder; raise ``InputError`` naming the file and the fix.
+
+        ``check_weights`` builds the network and loads the weights now (refusing tensors whose
+        shapes do not fit the config); without it that happens in ``build_network``, which is
+        what listing many packages wants.
+        """
         path = Path(path).expanduser()
         if not path.is_dir():
             raise InputError(
@@ -112,7 +136,8 @@ class ModelPackage:
         card_path = path / CARD
         card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
         package = cls(path=path, config=config, checksum=checksum, card=card, manifest=manifest)
-        package._net = package._build_checked()
+        if check_weights:
+            package._net = package._build_checked()
         return package
 
     def _build_checked(self) -> SciCbirNet:

@@ -46,7 +46,11 @@ def _package_dirs() -> list[Path]:
 
 
 def list_models() -> list[ModelPackage]:
-    """Every loadable package in the search folders (broken ones are skipped, not fatal)."""
+    """Every readable package in the search folders (broken ones are skipped, not fatal).
+
+    Packages are read without building their networks (fast); ``build_network`` checks the
+    weights when a model is used.
+    """
     models = []
     seen: set[Path] = set()
     for path in _package_dirs():
@@ -55,7 +59,7 @@ def list_models() -> list[ModelPackage]:
             continue
         seen.add(real)
         try:
-            models.append(ModelPackage.load(path))
+            models.append(ModelPackage.load(path, check_weights=False))
         except InputError:
             continue
     return models
@@ -78,7 +82,7 @@ def resolve_model(name_or_path: str | None, num_bands: int | None = None) -> Mod
         for package in models:
             if name_or_path in (package.model_id, package.path.name):
                 _check_bands(package, num_bands)
-                return package
+                return ModelPackage.load(package.path)
         raise InputError(
             f"model '{name_or_path}' not found (no such folder or name); available: {names}. "
             "Give a package folder or put packages in $SCICBIR_MODEL_PATH"
@@ -90,7 +94,7 @@ def resolve_model(name_or_path: str | None, num_bands: int | None = None) -> Mod
             "Choose the bands to use or train a model for these bands"
         )
     fitting.sort(key=lambda m: (not m.model_id.startswith(DEFAULT_PREFIX), m.model_id))
-    return fitting[0]
+    return ModelPackage.load(fitting[0].path)
 
 
 def _check_bands(package: ModelPackage, num_bands: int | None) -> None:
