@@ -48,6 +48,7 @@ from scicbir.search.region import (
 )
 
 DEFAULT_K = 20
+_HASH_BATCH = 64  # query tiles read and hashed together
 MERGE_RULE = "min"
 
 
@@ -434,27 +435,44 @@ class Searcher:
                 timings["read_ms"] = (time.perf_counter() - t0) * 1000
                 timings["hash_ms"] = 0.0
                 return got, codes, logits, "catalog"
-        tiles = []
+        got: list[Any] = []
+        codes: list[np.ndarray] = []
+        logits: list[np.ndarray] = []
+        batch: list[Any] = []
+        hash_s = 0.0
+
+        def flush() -> None:
+            nonlocal hash_s
+            t1 = time.perf_counter()
+            c, u = self.hasher.hash(prep.norm.forward(np.stack([t.data for t in batch])))
+            hash_s += time.perf_counter() - t1
+            codes.append(c)
+            logits.append(u)
+            got.extend(t.window for t in batch)
+            batch.clear()
+
+        # read and hash in batches: memory stays bounded for a whole large raster
         for n, tile in enumerate(
             read_tiles(prep.source, self.tile_size, prep.bands, windows=windows)
         ):
             if cancel is not None:
                 cancel.raise_if_cancelled("search")
-            tiles.append(tile)
+            batch.append(tile)
+            if len(batch) == _HASH_BATCH:
+                flush()
             if progress is not None:
-                progress(n + 1, len(windows), "reading query tiles")
-        if not tiles:
+                progress(n + 1, len(windows), "reading and hashing query tiles")
+        if batch:
+            flush()
+        if not got:
             raise InputError(
                 f"the query covers only nodata pixels of {prep.path}; draw the region "
                 "where the raster has data",
                 file=prep.path,
             )
-        data = prep.norm.forward(np.stack([t.data for t in tiles]))
-        timings["read_ms"] = (time.perf_counter() - t0) * 1000
-        t1 = time.perf_counter()
-        codes, logits = self.hasher.hash(data)
-        timings["hash_ms"] = (time.perf_counter() - t1) * 1000
-        return [t.window for t in tiles], codes, logits, self.hasher.backend
+        timings["hash_ms"] = hash_s * 1000
+        timings["read_ms"] = (time.perf_counter() - t0) * 1000 - timings["hash_ms"]
+        return got, np.concatenate(codes), np.concatenate(logits), self.hasher.backend
 
     def _own_tiles(self, archive: Any, prep: _Prepared, windows: Sequence[Any]) -> np.ndarray:
         """Ids of archive tiles of the query raster that overlap the query tiles."""
