@@ -1,0 +1,210 @@
+"""The real tiles the benchmarks run on, read from the development data folder (``--data``).
+
+Every set keeps the source's integer samples (uint8/uint16), because that is what JPEG 2000 and
+GeoTIFF store and what a user's archive holds; the learned codec sees the same values through a
+normalisation. Held-out samples are chosen with the trainer's own split rule
+(``scicbir.training.splits``: a hash of ``"<source index>:<Class>/<file>"``), so a model trained
+on the same folder is never measured on its training tiles. Subsets are spread evenly over the
+key-sorted samples so every class keeps its share.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+S2_SUFFIXES = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12")
+S2_PATCH = 120
+
+
+@dataclass
+class TileSet:
+    """Tiles of one dataset: (n, C, h, w) source integers, labels, keys and how they were picked.
+
+    ``offset``/``scale`` (per band) are set when the set brings its own value range (16-bit
+    scenes for an RGB model); otherwise the model's normalisation applies.
+    """
+
+    name: str
+    tiles: np.ndarray
+    keys: list[str]
+    labels: list[tuple[str, ...]] = field(default_factory=list)
+    note: str = ""
+    offset: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.tiles.shape[0])
+
+    @property
+    def bands(self) -> int:
+        return int(self.tiles.shape[1])
+
+    def label_matrix(self, vocabulary: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+        """Multi-hot labels (n, |L|) and the vocabulary used."""
+        vocab = vocabulary or sorted({name for item in self.labels for name in item})
+        index = {name: i for i, name in enumerate(vocab)}
+        out = np.zeros((len(self.labels), len(vocab)), dtype=np.uint8)
+        for row, item in enumerate(self.labels):
+            for name in item:
+                if name in index:
+                    out[row, index[name]] = 1
+        return out, vocab
+
+
+def spread(items: list, limit: int | None) -> list:
+    """Up to ``limit`` items evenly spaced over ``items`` (all of them without a limit)."""
+    if limit is None or limit >= len(items):
+        return list(items)
+    idx = np.unique(np.linspace(0, len(items) - 1, limit).round().astype(int))
+    return [items[i] for i in idx]
+
+
+def centre_crop(array: np.ndarray, side: int) -> np.ndarray:
+    """Centre crop of a (C, h, w) array to at most ``side`` x ``side`` (never pads)."""
+    _, h, w = array.shape
+    top, left = max(0, (h - side) // 2), max(0, (w - side) // 2)
+    return array[:, top : top + min(h, side), left : left + min(w, side)]
+
+
+def class_folder_split(
+    root: Path, split: str, source_index: int = 0, train: float = 0.7, val: float = 0.1
+) -> list[tuple[str, Path, str]]:
+    """(key, file, class) of one split of a ``<root>/<Class>/<file>`` dataset, key-sorted."""
+    from scicbir.training.splits import SPLIT_CODE, assign_splits
+
+    if not root.is_dir():
+        raise FileNotFoundError(f"dataset folder {root} is missing; pass --data DIR")
+    entries = [
+        (f"{cls.name}/{f.name}", f, cls.name)
+        for cls in sorted(p for p in root.iterdir() if p.is_dir())
+        for f in sorted(cls.iterdir())
+        if f.suffix.lower() in (".tif", ".tiff", ".jpg", ".jpeg", ".png")
+    ]
+    codes = assign_splits(
+        [f"{source_index}:{key}" for key, _, _ in entries],
+        [None] * len(entries),
+        train=train,
+        val=val,
+    )
+    return [e for e, c in zip(entries, codes, strict=True) if c == SPLIT_CODE[split]]
+
+
+def _read(path: Path) -> np.ndarray:
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(path) as src:
+            return src.read()
+
+
+def eurosat_ms(
+    root: Path, split: str = "test", limit: int | None = None, source_index: int = 0
+) -> TileSet:
+    """EuroSAT MS 64x64 tiles with B10 dropped: BigEarthNet's 12 bands and order, uint16."""
+    from scicbir.training.datasets.class_folder import EUROSAT_13
+
+    order = [EUROSAT_13.index(b) for b in S2_SUFFIXES]
+    chosen = spread(class_folder_split(root, split, source_index), limit)
+    tiles = np.stack([_read(path)[order] for _, path, _ in chosen]).astype(np.uint16)
+    return TileSet(
+        f"EuroSAT MS ({split})",
+        tiles,
+        [k for k, _, _ in chosen],
+        [(c,) for _, _, c in chosen],
+        note=f"{len(chosen)} tiles of the {split} split by the trainer's hash rule",
+    )
+
+
+def aid(
+    root: Path,
+    split: str = "test",
+    limit: int | None = None,
+    side: int = 64,
+    source_index: int = 0,
+) -> TileSet:
+    """AID RGB scenes (150x150 JPEG here) resized to ``side`` as the trainer does, uint8.
+
+    The trainer's own anti-aliased bilinear resampling (``scicbir.training.cache.resample``)
+    is used, then values are rounded back to 8 bits so every codec codes the same integers.
+    """
+    from scicbir.training.cache import resample
+
+    chosen = spread(class_folder_split(root, split, source_index), limit)
+    tiles = []
+    for _, path, _ in chosen:
+        image = _read(path).astype(np.float32)
+        tiles.append(np.clip(np.rint(resample(image, side)), 0, 255).astype(np.uint8))
+    return TileSet(
+        f"AID ({split})",
+        np.stack(tiles),
+        [k for k, _, _ in chosen],
+        [(c,) for _, _, c in chosen],
+        note=f"{len(chosen)} images of the {split} split, resized to {side} px as in training",
+    )
+
+
+def sentinel2_patches(roots: list[Path]) -> TileSet:
+    """Every BigEarthNet-style patch folder (``<patch>/<patch>_B01.tif`` ...) under ``roots``.
+
+    The 20 m and 60 m bands are upsampled to 120x120 by bicubic convolution as in the paper (the
+    trainer's own function), then rounded back to uint16 so every codec codes the same integers.
+    """
+    from scicbir.training.datasets.bigearthnet import upsample_cubic
+
+    folders = []
+    for root in roots:
+        if root.is_dir():
+            folders += [p.parent for p in sorted(root.rglob("*_B02.tif"))]
+    if not folders:
+        raise FileNotFoundError(f"no Sentinel-2 patch folders under {[str(r) for r in roots]}")
+    tiles, keys = [], []
+    for folder in folders:
+        name = folder.name
+        bands = [
+            upsample_cubic(_read(folder / f"{name}_{b}.tif")[0].astype(np.float32), S2_PATCH)
+            for b in S2_SUFFIXES
+        ]
+        tiles.append(np.clip(np.rint(np.stack(bands)), 0, 65535).astype(np.uint16))
+        keys.append(name)
+    return TileSet(
+        "BigEarthNet-S2 patches",
+        np.stack(tiles),
+        keys,
+        note=f"all {len(keys)} real patches available (BigEarthNet v1 and reBEN)",
+    )
+
+
+def landsat_crops(scene: Path, side: int = 128, limit: int = 24) -> TileSet:
+    """True-colour crops of a Landsat 8 scene stacked as B2, B3, B4 (uint16 DN).
+
+    Crops on a regular grid that contain no nodata (0) pixels; the value range for the codec is
+    the scene's per-band 0.1 %-99.9 % range, as an archive of 16-bit sources records it.
+    """
+    stack = _read(scene)
+    rgb = stack[::-1]  # B4, B3, B2 = red, green, blue
+    valid = np.all(rgb > 0, axis=0)
+    crops, keys = [], []
+    _, h, w = rgb.shape
+    for row in range(0, h - side + 1, side):
+        for col in range(0, w - side + 1, side):
+            if valid[row : row + side, col : col + side].all():
+                crops.append(rgb[:, row : row + side, col : col + side])
+                keys.append(f"{scene.name}:{row}:{col}")
+    picked = spread(list(range(len(crops))), limit)
+    values = rgb[:, valid]
+    low = np.percentile(values, 0.1, axis=1)
+    high = np.percentile(values, 99.9, axis=1)
+    return TileSet(
+        "Landsat 8 true colour",
+        np.stack([crops[i] for i in picked]).astype(np.uint16),
+        [keys[i] for i in picked],
+        note=f"{len(picked)} crops of {side} px without nodata from {scene.name}",
+        offset=low,
+        scale=np.maximum(high - low, 1.0),
+    )

@@ -1,0 +1,200 @@
+"""Retrieval of our hash codes against classic hashing baselines on the same tiles.
+
+Protocol (the thesis's, section 4.2): every tile of the validation split queries the test split;
+P@8 and R@8 over the 8 first results and mAP@20, by the engine's own evaluation functions.
+Baselines see two inputs: the model's continuous pre-hash features (the hash network's output,
+before the hash layer) and a hand-crafted colour/gradient histogram. For each input: random codes
+(the floor), KLSH (unsupervised) and KSH (supervised, trained on the train split's labels) at
+16/32/64 bits, and exact cosine ranking of the continuous features (the upper reference). Our
+codes: the model's encoder-side codes (what the archive stores) and the codes recomputed from the
+bitstream (decoder side, retrieval in the compressed domain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from benchmarks.datasets import TileSet
+from benchmarks.metrics import ranking_metrics
+from benchmarks.peers.features import ColourGradientHistogram
+from benchmarks.peers.klsh import KernelLSH
+from benchmarks.peers.ksh import SupervisedKernelHash
+from benchmarks.peers.ranking import (
+    cosine_distances,
+    random_codes,
+    rank,
+    unpack_codes,
+)
+
+BITS = (16, 32, 64)
+TOP_R = 8
+MAP_K = 20
+
+
+@dataclass
+class RetrievalRow:
+    """Scores of one method at one code length on one dataset."""
+
+    method: str
+    features: str
+    bits: int | None
+    p_at_8: float
+    r_at_8: float
+    map_at_20: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def code_scores(
+    query_codes: np.ndarray, q_labels, db_codes: np.ndarray, db_labels, exclude_self: bool = False
+) -> dict:
+    """Scores of bool hash codes by the engine's own retrieval metrics (Hamming ranking)."""
+    from scicbir.training.retrieval import retrieval_metrics
+
+    def signed(codes: np.ndarray) -> np.ndarray:
+        return np.where(codes, 1.0, -1.0).astype(np.float32)
+
+    return retrieval_metrics(
+        signed(query_codes),
+        q_labels,
+        signed(db_codes),
+        db_labels,
+        TOP_R,
+        (MAP_K,),
+        exclude_self=exclude_self,
+    )
+
+
+def ranking_scores(ranking: np.ndarray, q_labels, db_labels) -> dict:
+    """Scores of a ranking of continuous features (the exact cosine reference)."""
+    return ranking_metrics(ranking, q_labels, db_labels, TOP_R, MAP_K)
+
+
+@dataclass
+class ModelOutputs:
+    """What the model gives for a set of tiles: codes (encoder/decoder side) and features."""
+
+    codes: np.ndarray
+    decoder_codes: np.ndarray | None
+    features: np.ndarray
+
+
+def model_outputs(package, tiles: np.ndarray, offset, scale, decoder_side: bool) -> ModelOutputs:
+    """Hash codes through the product path (``TileCodec``) and the pre-hash features."""
+    import torch
+
+    from scicbir.codec.codec import TileCodec
+    from scicbir.codec.normalisation import Normalisation
+    from scicbir.models.network import pad_to_multiple
+
+    codec = TileCodec(package)
+    x = Normalisation(offset, scale).forward(tiles)
+    bits = package.config.hash_bits
+    codes = unpack_codes(codec.hash(x).codes, bits)
+    decoder_codes = None
+    if decoder_side:
+        streams = [e.stream for e in codec.encode(x)]
+        decoder_codes = unpack_codes(codec.codes_from_streams(streams).codes, bits)
+    net = codec.net
+    feats = []
+    with torch.no_grad():
+        for start in range(0, len(x), 16):
+            batch = torch.from_numpy(np.ascontiguousarray(x[start : start + 16]))
+            y = net.g_a(pad_to_multiple(batch, side=package.config.padded_size))
+            if package.config.hash_side == "decoder":
+                y = torch.round(y)
+            feats.append(net.hash_head.features(y).numpy())
+    return ModelOutputs(codes, decoder_codes, np.concatenate(feats))
+
+
+def _row(method, features, bits, s: dict) -> RetrievalRow:
+    return RetrievalRow(
+        method, features, bits, s[f"precision@{TOP_R}"], s[f"recall@{TOP_R}"], s[f"mAP@{MAP_K}"]
+    )
+
+
+def evaluate_dataset(
+    package,
+    train: TileSet,
+    queries: TileSet,
+    database: TileSet,
+    offset,
+    scale,
+    bits: tuple[int, ...] = BITS,
+    decoder_side: bool = True,
+    seed: int = 0,
+    leave_one_out: bool = False,
+) -> list[RetrievalRow]:
+    """Every method of the module docstring on one dataset (train / query / database sets).
+
+    ``leave_one_out``: the queries are the database itself (a set too small to split into
+    queries and archive); each query's own tile is never among its results.
+    """
+    if leave_one_out and queries is not database:
+        raise ValueError("leave_one_out needs the same set as queries and database")
+    vocab = sorted({n for s in (train, queries, database) for item in s.labels for n in item})
+    y_train, _ = train.label_matrix(vocab)
+    y_q, _ = queries.label_matrix(vocab)
+    y_db, _ = database.label_matrix(vocab)
+    ours_db = model_outputs(package, database.tiles, offset, scale, decoder_side)
+    ours_q = (
+        ours_db
+        if leave_one_out
+        else model_outputs(package, queries.tiles, offset, scale, decoder_side)
+    )
+    ours_train = model_outputs(package, train.tiles, offset, scale, False)
+    q_bits = package.config.hash_bits
+    rows = [
+        _row(
+            "SCI-CBIR codes (encoder side)",
+            "model",
+            q_bits,
+            code_scores(ours_q.codes, y_q, ours_db.codes, y_db, leave_one_out),
+        )
+    ]
+    if ours_q.decoder_codes is not None:
+        rows.append(
+            _row(
+                "SCI-CBIR codes from bitstream (decoder side)",
+                "model",
+                q_bits,
+                code_scores(ours_q.decoder_codes, y_q, ours_db.decoder_codes, y_db, leave_one_out),
+            )
+        )
+    hand = ColourGradientHistogram().fit(_normalised(train.tiles, offset, scale))
+    inputs = {
+        "model pre-hash features": (ours_train.features, ours_q.features, ours_db.features),
+        "colour/gradient histogram": tuple(
+            hand.transform(_normalised(s.tiles, offset, scale)) for s in (train, queries, database)
+        ),
+    }
+    for name, (f_train, f_q, f_db) in inputs.items():
+        rows.append(
+            _row(
+                "exact cosine ranking",
+                name,
+                None,
+                ranking_scores(rank(cosine_distances(f_q, f_db), leave_one_out), y_q, y_db),
+            )
+        )
+        for b in bits:
+            klsh = KernelLSH(b, seed=seed).fit(f_train)
+            ksh = SupervisedKernelHash(b, seed=seed).fit(f_train, y_train)
+            for method, model in (("KLSH", klsh), ("KSH", ksh)):
+                s = code_scores(model.encode(f_q), y_q, model.encode(f_db), y_db, leave_one_out)
+                rows.append(_row(method, name, b, s))
+    for b in bits:
+        codes = random_codes(len(database), b, seed=seed)
+        q_codes = codes if leave_one_out else random_codes(len(queries), b, seed=seed + 1)
+        s = code_scores(q_codes, y_q, codes, y_db, leave_one_out)
+        rows.append(_row("random codes", "-", b, s))
+    return rows
+
+
+def _normalised(tiles: np.ndarray, offset, scale) -> np.ndarray:
+    o = np.asarray(offset, float)[None, :, None, None]
+    s = np.asarray(scale, float)[None, :, None, None]
+    return ((tiles.astype(np.float64) - o) / s).astype(np.float32)

@@ -1,0 +1,491 @@
+"""One command for every benchmark: writes docs/benchmarks.md and its plots.
+
+    .venv/bin/python benchmarks/run_all.py [--model PKG ...] [--data DIR] [--allow-untrained]
+
+Runs, in one process pinned to 2 threads (torch, OpenMP and GDAL/OpenJPEG):
+
+1. rate-distortion of the codec against JPEG 2000 (OpenJPEG) and lossless GeoTIFF on held-out
+   real tiles: 12 bands (EuroSAT MS test split, BigEarthNet patches) for 12-band models, RGB (AID
+   test split, Landsat 8 crops) for 3-band models; BD-rate;
+2. retrieval of the model's codes against random codes, KLSH, KSH and exact cosine ranking on
+   AID and EuroSAT MS;
+3. the engine's own scripts ``bench_codec.py``, ``bench_archive.py``, ``bench_search.py``
+   (a missing one is reported as missing, never replaced by invented figures).
+
+Models: ``--model`` package folders (each is one rate point of its band count's curve: give
+every Pareto package of stage 2 to draw the curve), default the shipped ``resources/models``.
+A randomly initialised model measures code paths, not the method: the report is refused for
+such models unless ``--allow-untrained`` is given, and then every table says "untrained model".
+Data: ``--data`` (default ``../shared/data`` next to the repository). Sets are subsampled to keep
+the whole run under 30 minutes on 2 cores; the report states the sample sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+THREADS = 2
+BENCH_SCRIPTS = (
+    ("bench_codec.py", "Codec throughput (bench_codec.py)"),
+    ("bench_archive.py", "Archive throughput (bench_archive.py)"),
+    ("bench_search.py", "Search scaling (bench_search.py)"),
+)
+#: Verdict thresholds from the project's targets.
+BD_TARGET = {12: -60.0, 3: -20.0}
+THROUGHPUT_TARGET = 1 / 3
+MAP_MARGIN_OVER_KSH = 0.15
+MAP_GAP_TO_REFERENCE = 0.02
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", nargs="+", type=Path, help="model package folders")
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--figures", type=Path, default=REPO / "docs" / "benchmarks")
+    parser.add_argument("--allow-untrained", action="store_true")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["rd", "retrieval", "scripts"],
+        choices=["rd", "retrieval", "scripts"],
+    )
+    parser.add_argument("--rd-tiles", type=int, default=48, help="tiles per RD set at most")
+    parser.add_argument("--train", type=int, default=1000, help="training tiles for KLSH/KSH")
+    parser.add_argument("--queries", type=int, default=300, help="AID queries (val split)")
+    parser.add_argument("--database", type=int, default=1000, help="AID archive (test split)")
+    parser.add_argument("--script-timeout", type=int, default=420, help="seconds per script")
+    return parser.parse_args(argv)
+
+
+def pin_threads() -> None:
+    """2 threads for every library, set before torch or GDAL start their pools."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GDAL_NUM_THREADS"):
+        os.environ[var] = str(THREADS)
+
+
+def is_untrained(package) -> bool:
+    """Random packages say so in their card (``models.testing.make_random_package``)."""
+    card = package.card.lower()
+    return any(s in card for s in ("not trained", "randomly initialised", "untrained"))
+
+
+def load_packages(paths: list[Path] | None) -> list:
+    from scicbir.errors import UserFacingError
+    from scicbir.models.package import ModelPackage
+    from scicbir.models.registry import shipped_models_dir
+
+    if paths:
+        try:
+            return [ModelPackage.load(p) for p in paths]
+        except UserFacingError as exc:
+            raise SystemExit(f"run_all: {exc}") from exc
+    folder = shipped_models_dir()
+    found = sorted(p.parent for p in folder.glob("*/package.json")) if folder.is_dir() else []
+    if not found:
+        raise SystemExit(
+            f"run_all: no model packages in {folder}; give --model PACKAGE_FOLDER "
+            "(e.g. one made with scicbir.models.testing.make_random_package plus --allow-untrained)"
+        )
+    return [ModelPackage.load(p) for p in found]
+
+
+class Report:
+    """Markdown sections and a JSON record of every figure, written at the end."""
+
+    def __init__(self, untrained: bool) -> None:
+        self.sections: list[str] = []
+        self.summary: list[list[object]] = []
+        self.record: dict[str, object] = {}
+        self.untrained = untrained
+
+    def heading(self, level: int, text: str) -> None:
+        label = " — untrained model" if self.untrained else ""
+        self.sections.append(f"{'#' * level} {text}{label}\n")
+
+    def add(self, text: str) -> None:
+        self.sections.append(text.rstrip() + "\n")
+
+
+def fit_side(tileset, side: int):
+    """Centre-crop a set's tiles to the model's tile size when they are larger."""
+    from benchmarks.datasets import centre_crop
+
+    if tileset.tiles.shape[-1] > side or tileset.tiles.shape[-2] > side:
+        tileset.tiles = np.stack([centre_crop(t, side) for t in tileset.tiles])
+        tileset.note += f", centre-cropped to the model's {side} px tiles"
+    return tileset
+
+
+def rd_sets(bands: int, data: Path, limit: int, side: int) -> list:
+    from benchmarks import datasets
+
+    if bands == 12:
+        sets = [
+            datasets.eurosat_ms(data / "eurosat-ms", "test", limit),
+            datasets.sentinel2_patches([data / "bigearthnet-s2", data / "reben-s2"]),
+        ]
+    else:
+        scene = data / "scenes" / "LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
+        sets = [
+            datasets.aid(data / "aid", "test", limit, side=side),
+            datasets.landsat_crops(scene, side=min(side, 128), limit=min(limit, 24)),
+        ]
+    return [fit_side(s, side) for s in sets]
+
+
+def run_rate_distortion(report: Report, groups: dict[int, list], args) -> None:
+    from benchmarks import plots, rate_distortion
+    from benchmarks.report import bd_line, rd_table
+
+    report.heading(2, "Rate-distortion: SCI-CBIR codec against JPEG 2000")
+    report.add(
+        "Same tiles, same bands, same value range for every codec. bpp = bits actually written "
+        "(SCI-CBIR stream with its 42-byte header; raw J2K codestream from OpenJPEG via GDAL) per "
+        "spatial pixel, all bands together. PSNR (peak 1.0 of the model's normalised range) and "
+        "spectral angle are computed after decoding back to the source integers, with the "
+        "engine's metric functions. JPEG 2000 runs irreversible 9/7 with `QUALITY` swept, "
+        "`RESOLUTIONS` set for small tiles (coarsest level ~8 px), YCC for RGB. BD-rate: "
+        "Bjontegaard with piecewise cubic interpolation of log rate; negative = SCI-CBIR saves "
+        "bits at equal quality. With a single SCI-CBIR point the saving at that point against "
+        "the JPEG 2000 curve is given instead."
+    )
+    record = report.record.setdefault("rate_distortion", {})
+    for bands, packages in groups.items():
+        side = min(p.config.tile_size for p in packages)
+        for tileset in rd_sets(bands, args.data, args.rd_tiles, side):
+            offset, scale = rate_distortion.normalisation_of(tileset, packages[0].config)
+            jp2 = rate_distortion.jpeg2000_curve(tileset, offset, scale)
+            ours = [rate_distortion.codec_point(p, tileset, offset, scale) for p in packages]
+            lossless = rate_distortion.lossless_reference(tileset)
+            bd = rate_distortion.bd_rates(jp2, ours)
+            slug = tileset.name.split(" (")[0].lower().replace(" ", "-")
+            png = plots.rd_plot(
+                args.figures / f"rd-{slug}.png",
+                tileset.name + (" (untrained model)" if report.untrained else ""),
+                {"JPEG 2000": jp2, "SCI-CBIR": ours},
+                lossless,
+            )
+            report.heading(3, f"{tileset.name}, {bands} bands")
+            report.add(
+                f"{tileset.note}; {tileset.tiles.shape[-1]} px, dtype {tileset.tiles.dtype}."
+            )
+            report.add(rd_table(jp2 + ours))
+            report.add(
+                "Lossless size reference: "
+                + ", ".join(f"GeoTIFF {k} {v:.2f} bpp" for k, v in lossless.items())
+                + f" (raw {bands * tileset.tiles.dtype.itemsize * 8} bpp)."
+            )
+            report.add(bd_line("BD-rate against JPEG 2000", bd, BD_TARGET.get(bands)))
+            report.add(f"![{tileset.name}]({png.relative_to(args.out.parent).as_posix()})")
+            report.summary.append(_bd_summary(tileset.name, bands, bd))
+            report.summary.append(_throughput_summary(tileset.name, jp2, ours))
+            record[tileset.name] = {
+                "note": tileset.note,
+                "points": [p.as_dict() for p in jp2 + ours],
+                "lossless_bpp": lossless,
+                "bd_rate": bd,
+            }
+
+
+def _bd_summary(name: str, bands: int, bd: dict) -> list[object]:
+    target = BD_TARGET.get(bands)
+    value = bd.get("psnr")
+    ok = isinstance(value, float) and value == value and target is not None and value <= target
+    verdict = "met" if ok else "**missed**"
+    if isinstance(value, float) and value == value and value > 0:
+        verdict += " (SCI-CBIR needs more bits than JPEG 2000)"
+    return [f"BD-rate (PSNR) vs JPEG 2000, {name}", f"<= {target:.0f} %", value, verdict]
+
+
+def _throughput_summary(name: str, jp2: list, ours: list) -> list[object]:
+    ratios = []
+    for p in ours:
+        nearest = min(jp2, key=lambda j: abs(j.bpp - p.bpp))
+        ratios.append(
+            min(
+                p.encode_tiles_s / nearest.encode_tiles_s, p.decode_tiles_s / nearest.decode_tiles_s
+            )
+        )
+    worst = min(ratios) if ratios else float("nan")
+    verdict = "met" if worst >= THROUGHPUT_TARGET else "**missed** (SCI-CBIR is slower)"
+    return [
+        f"codec encode/decode tiles/s vs OpenJPEG, {name} (slower of the two)",
+        ">= 0.33x",
+        worst,
+        verdict,
+    ]
+
+
+def retrieval_sets(bands: int, data: Path, side: int, args) -> tuple:
+    from benchmarks import datasets
+
+    if bands == 3:
+        root = data / "aid"
+        train = datasets.aid(root, "train", args.train, side=side)
+        queries = datasets.aid(root, "val", args.queries, side=side)
+        database = datasets.aid(root, "test", args.database, side=side)
+        note = (
+            f"AID: {len(queries)} validation images query {len(database)} test images; "
+            f"KSH/KLSH fitted on {len(train)} training images"
+        )
+        return "AID", train, queries, database, False, note
+    root = data / "eurosat-ms"
+    train = fit_side(datasets.eurosat_ms(root, "train", args.train), side)
+    held = [fit_side(datasets.eurosat_ms(root, s), side) for s in ("val", "test")]
+    merged = held[0]
+    merged.tiles = np.concatenate([h.tiles for h in held])
+    merged.keys = held[0].keys + held[1].keys
+    merged.labels = held[0].labels + held[1].labels
+    note = (
+        f"EuroSAT MS: the {len(merged)} validation + test tiles query each other (leave one "
+        f"out; too few for separate query and archive sets); KSH/KLSH fitted on {len(train)} "
+        "training tiles"
+    )
+    return "EuroSAT MS", train, merged, merged, True, note
+
+
+def run_retrieval(report: Report, groups: dict[int, list], args) -> None:
+    from benchmarks import plots, retrieval
+    from benchmarks.report import retrieval_table
+
+    report.heading(2, "Retrieval: SCI-CBIR codes against classic hashing")
+    report.add(
+        "Thesis protocol: P@8 and R@8 (eqs. 4.8-4.9) and mAP@20, scored by the engine's "
+        "`scicbir.training.retrieval`; ties in Hamming distance are broken by archive order for "
+        "every method alike. Baselines see the model's continuous pre-hash features (hash "
+        "network output) or a hand-crafted colour/gradient histogram: random codes (floor), "
+        "KLSH (Kulis & Grauman, unsupervised; 300 anchors, t = 30), KSH (Liu et al. 2012, "
+        "supervised; 300 anchors, <= 1000 labelled pairs' samples), exact cosine ranking (upper "
+        "reference)."
+    )
+    record = report.record.setdefault("retrieval", {})
+    for bands, packages in groups.items():
+        package = packages[0]
+        side = package.config.tile_size
+        name, train, queries, database, loo, note = retrieval_sets(bands, args.data, side, args)
+        offset, scale = (
+            np.asarray(package.config.normalisation_offset),
+            np.asarray(package.config.normalisation_scale),
+        )
+        rows = retrieval.evaluate_dataset(
+            package, train, queries, database, offset, scale, leave_one_out=loo
+        )
+        png = plots.retrieval_plot(
+            args.figures / f"retrieval-{name.split()[0].lower()}.png",
+            name + (" (untrained model)" if report.untrained else ""),
+            rows,
+        )
+        report.heading(3, f"{name} ({package.model_id}, {package.config.hash_bits} bits)")
+        report.add(note + ".")
+        report.add(retrieval_table(rows))
+        report.add(f"![{name}]({png.relative_to(args.out.parent).as_posix()})")
+        report.summary += _retrieval_summary(name, package.config.hash_bits, rows)
+        record[name] = {
+            "note": note,
+            "model": package.model_id,
+            "rows": [r.as_dict() for r in rows],
+        }
+
+
+def _retrieval_summary(name: str, bits: int, rows: list) -> list[list[object]]:
+    ours = next(r for r in rows if r.method.startswith("SCI-CBIR codes (encoder"))
+    ksh = [r for r in rows if r.method == "KSH" and r.bits == bits]
+    best_ksh = max(ksh, key=lambda r: r.map_at_20) if ksh else None
+    reference = next(
+        r for r in rows if r.method == "exact cosine ranking" and r.features.startswith("model")
+    )
+    out = []
+    if best_ksh is not None:
+        margin = ours.map_at_20 - best_ksh.map_at_20
+        out.append(
+            [
+                f"mAP@20 of our {bits}-bit codes minus best {bits}-bit KSH, {name}",
+                f">= +{MAP_MARGIN_OVER_KSH}",
+                margin,
+                "met"
+                if margin >= MAP_MARGIN_OVER_KSH
+                else "**missed**" + (" (KSH retrieves better)" if margin < 0 else ""),
+            ]
+        )
+    gap = reference.map_at_20 - ours.map_at_20
+    out.append(
+        [
+            f"mAP@20 gap of our {bits}-bit codes to exact cosine on model features, {name}",
+            f"<= {MAP_GAP_TO_REFERENCE}",
+            gap,
+            "met" if gap <= MAP_GAP_TO_REFERENCE else "**missed**",
+        ]
+    )
+    return out
+
+
+def run_scripts(report: Report, args) -> None:
+    from benchmarks.report import code_block
+
+    record = report.record.setdefault("scripts", {})
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    for script, title in BENCH_SCRIPTS:
+        report.heading(2, title)
+        path = REPO / "benchmarks" / script
+        if not path.is_file():
+            report.add(f"`benchmarks/{script}` does not exist yet: no figures for this part.")
+            record[script] = {"status": "missing"}
+            continue
+        command = [sys.executable, str(path)]
+        json_out = args.figures / f"{path.stem}.json"
+        if "--json" in path.read_text(encoding="utf-8"):
+            command += ["--json", str(json_out)]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command,
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=args.script_timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            tail = (exc.stdout or b"")[-4000:]
+            tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+            report.add(f"`{script}` did not finish within {args.script_timeout} s; partial output:")
+            report.add(code_block(tail or "(none)"))
+            record[script] = {"status": "timeout"}
+            continue
+        seconds = time.perf_counter() - start
+        shown = " ".join(shlex.quote(str(c)) for c in command[1:]).replace(str(REPO) + "/", "")
+        report.add(f"`python {shown}`, exit code {done.returncode}, {seconds:.0f} s.")
+        lines = done.stdout.strip().splitlines()
+        report.add(code_block("\n".join(lines[-150:]) or "(no output)"))
+        if done.returncode != 0:
+            report.add("It failed; the last lines of its error output:")
+            report.add(code_block("\n".join(done.stderr.strip().splitlines()[-30:])))
+        record[script] = {"status": "ok" if done.returncode == 0 else "failed", "seconds": seconds}
+        if json_out.is_file():
+            record[script]["json"] = json_out.relative_to(args.out.parent).as_posix()
+
+
+def write(report: Report, args, machine: dict, command: str, seconds: float, packages) -> None:
+    from benchmarks.report import table
+
+    head = ["# Benchmarks against peers\n"]
+    if report.untrained:
+        head.append(
+            "> **Untrained model.** These figures come from randomly initialised model packages "
+            "(`--allow-untrained`): they measure the code paths and the peers, not the method. "
+            "Rerun with the trained default models for real figures.\n"
+        )
+    head.append(
+        f"Generated by `{command}` on {machine['date_utc']} in {seconds / 60:.1f} min; run the "
+        "same command to regenerate every figure, table and plot on this page.\n"
+    )
+    head.append("## Machine and software\n")
+    versions = machine["versions"]
+    head.append(
+        table(
+            ["item", "value"],
+            [
+                ["CPU", machine["cpu"]],
+                ["cores visible / threads used", f"{machine['cores_visible']} / {THREADS}"],
+                ["memory", f"{machine['memory_gib']} GiB"],
+                ["OS", machine["os"]],
+                ["Python", machine["python"]],
+                *[[k, v] for k, v in versions.items()],
+            ],
+        )
+        + "\n"
+    )
+    head.append("## Models\n")
+    head.append(
+        table(
+            ["model", "bands", "tile", "N / M / K", "hash bits", "trained", "checksum"],
+            [
+                [
+                    p.model_id,
+                    p.config.num_bands,
+                    p.config.tile_size,
+                    f"{p.config.N} / {p.config.M} / {p.config.K}",
+                    p.config.hash_bits,
+                    "no" if is_untrained(p) else "yes",
+                    p.checksum[:12],
+                ]
+                for p in packages
+            ],
+        )
+        + "\n"
+    )
+    if report.summary:
+        head.append("## Against the targets\n")
+        head.append(table(["target", "goal", "measured", "verdict"], report.summary) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(head + report.sections), encoding="utf-8")
+    record = {"machine": machine, "command": command, "seconds": seconds, **report.record}
+    (args.figures / "results.json").write_text(
+        json.dumps(record, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    pin_threads()
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    args = parse_args(argv)
+    import torch
+
+    from benchmarks.machine import describe
+
+    torch.set_num_threads(THREADS)
+    start = time.perf_counter()
+    packages = load_packages(args.model)
+    untrained = [p.model_id for p in packages if is_untrained(p)]
+    if untrained and not args.allow_untrained:
+        print(
+            f"run_all: {', '.join(untrained)} are randomly initialised (their model card says "
+            "so); their figures would not describe the method. Give trained packages with "
+            "--model, or add --allow-untrained to label every table 'untrained model'.",
+            file=sys.stderr,
+        )
+        return 2
+    groups: dict[int, list] = {}
+    for p in packages:
+        if p.config.num_bands in (3, 12):
+            groups.setdefault(p.config.num_bands, []).append(p)
+    if not groups and {"rd", "retrieval"} & set(args.parts):
+        print("run_all: no 3-band or 12-band model package given", file=sys.stderr)
+        return 2
+    if not args.data.is_dir() and {"rd", "retrieval"} & set(args.parts):
+        print(f"run_all: data folder {args.data} is missing; pass --data DIR", file=sys.stderr)
+        return 2
+    args.figures.mkdir(parents=True, exist_ok=True)
+    report = Report(bool(untrained))
+    parts = {
+        "rd": lambda: run_rate_distortion(report, groups, args),
+        "retrieval": lambda: run_retrieval(report, groups, args),
+        "scripts": lambda: run_scripts(report, args),
+    }
+    for name in ("rd", "retrieval", "scripts"):
+        if name in args.parts:
+            t0 = time.perf_counter()
+            parts[name]()
+            print(f"run_all: {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    shown = shlex.join(argv if argv is not None else sys.argv[1:])
+    command = f".venv/bin/python benchmarks/run_all.py {shown}".strip()
+    write(report, args, describe(), command, time.perf_counter() - start, packages)
+    print(f"run_all: wrote {args.out} in {(time.perf_counter() - start) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

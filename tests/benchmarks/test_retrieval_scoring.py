@@ -1,0 +1,65 @@
+"""The cosine reference is scored exactly like the engine scores hash codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.metrics import ranking_metrics
+from benchmarks.peers.features import ColourGradientHistogram
+from benchmarks.peers.ranking import hamming_distances, random_codes, rank
+
+
+@pytest.mark.parametrize("exclude_self", [False, True])
+def test_ranking_metrics_agree_with_the_engine_on_hamming_rankings(exclude_self):
+    from scicbir.training.retrieval import retrieval_metrics
+
+    rng = np.random.default_rng(3)
+    labels = (rng.random((60, 6)) < 0.3).astype(np.uint8)
+    labels[labels.sum(1) == 0, 0] = 1
+    codes = random_codes(60, 16, seed=4)  # 16 bits: many ties, the hard case
+    queries = codes if exclude_self else codes[:20]
+    q_labels = labels if exclude_self else labels[:20]
+    signed = np.where(codes, 1.0, -1.0)
+    engine = retrieval_metrics(
+        signed if exclude_self else signed[:20],
+        q_labels,
+        signed,
+        labels,
+        8,
+        (20,),
+        exclude_self=exclude_self,
+    )
+    ours = ranking_metrics(rank(hamming_distances(queries, codes), exclude_self), q_labels, labels)
+    assert ours == pytest.approx(engine, abs=1e-12)
+
+
+def test_a_perfect_ranking_scores_one_and_a_reversed_one_less():
+    labels = np.repeat(np.eye(3, dtype=np.uint8), 10, axis=0)
+    order = np.argsort(
+        np.repeat(np.arange(3), 10)[None, :] != np.repeat(np.arange(3), 10)[:, None],
+        axis=1,
+        kind="stable",
+    )
+    perfect = ranking_metrics(order, labels, labels, 8, 8)
+    assert perfect == {"precision@8": 1.0, "recall@8": 1.0, "mAP@8": 1.0}
+    worst = ranking_metrics(order[:, ::-1], labels, labels, 8, 8)
+    assert worst["precision@8"] == 0.0 and worst["mAP@8"] == 0.0
+
+
+def test_histogram_feature_is_normalised_and_separates_real_tiles(data_dir):
+    import rasterio
+
+    tiles = []
+    for name in ("River_1237", "Forest_1031", "Industrial_1224", "AnnualCrop_1227"):
+        with rasterio.open(data_dir / "eurosat" / f"{name}.tif") as src:
+            tiles.append(src.read().astype(np.float32) / 20566.0)
+    x = np.stack(tiles)
+    feature = ColourGradientHistogram().fit(x)
+    f = feature.transform(x)
+    assert f.shape[0] == 4 and np.allclose(np.linalg.norm(f, axis=1), 1.0)
+    assert np.allclose(feature.transform(x[:1]), f[:1])  # per-tile, independent of the batch
+    gram = f @ f.T
+    assert np.all(gram[~np.eye(4, dtype=bool)] < 0.999)  # different scenes, different features
+    with pytest.raises(ValueError, match="fitted on 13 bands"):
+        feature.transform(x[:, :3])
