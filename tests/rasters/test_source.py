@@ -121,3 +121,17 @@ def test_unreadable_file_raises_input_error_naming_it(data_dir, tmp_path):
     broken.write_bytes(broken.read_bytes()[:300])
     with pytest.raises(InputError, match="broken.tif"):
         RasterSource(broken).read(0, 0, 10, 10, [1])
+
+
+def test_landsat_style_band_files_are_not_taken_for_sentinel2(data_dir, tmp_path):
+    for name in ("LC08_scene_B2.TIF", "LC08_scene_B5.TIF"):
+        shutil.copy(
+            data_dir
+            / "bigearthnet"
+            / "S2A_MSIL2A_20170613T101031_87_48"
+            / "S2A_MSIL2A_20170613T101031_87_48_B02.tif",
+            tmp_path / name,
+        )
+    specs = find_sources(tmp_path)
+    assert [s.path.name for s in specs] == ["LC08_scene_B2.TIF", "LC08_scene_B5.TIF"]
+    assert all(not s.multi_file for s in specs)

@@ -54,6 +54,14 @@ class CompressSummary:
     tiles: int = 0
     source_bytes: int = 0
     stream_bytes: int = 0
+    tile_size: int = 0
+
+    @property
+    def mean_bpp(self) -> float | None:
+        """Mean bits per pixel of the tiles added by this run (coded tile area)."""
+        if not self.tiles or not self.tile_size:
+            return None
+        return 8.0 * self.stream_bytes / (self.tiles * self.tile_size**2)
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -75,6 +83,7 @@ class CompressSummary:
             unchanged=self.count("unchanged"),
             failed=len(self.failed),
             tiles_per_s=self.tiles / self.seconds if self.seconds else 0.0,
+            mean_bpp=self.mean_bpp,
         )
         return data
 
@@ -130,6 +139,7 @@ def compress_folder(
         except UserFacingError as exc:
             summary.sources.append(SourceResult(str(spec.path), "failed", error=str(exc)))
     total = sum(n for _, n in plan)
+    summary.tile_size = tile_size
 
     archive = Archive.create(archive_dir, package)
     archive.lock()

@@ -41,7 +41,8 @@ RASTER_EXTENSIONS = {
     ".bmp",
     ".gif",
 }
-_BAND_FILE = re.compile(r"^(?P<prefix>.+)_(?P<band>B\d{1,2}|B8A)\.(tif|tiff|jp2)$", re.IGNORECASE)
+# Two-digit ids only: Landsat's "_B2.TIF" .. "_B11.TIF" must not be read as Sentinel-2 bands.
+_BAND_FILE = re.compile(r"^(?P<prefix>.+)_(?P<band>B\d{2}|B8A)\.(tif|tiff|jp2)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
