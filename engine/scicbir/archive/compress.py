@@ -12,7 +12,9 @@ the summary and the batch goes on. The faiss index is rebuilt at the end.
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import time
 import warnings
 from collections.abc import Sequence
@@ -25,7 +27,7 @@ import numpy as np
 from scicbir.archive import gpkg
 from scicbir.archive.encoder import BatchEncoder
 from scicbir.archive.normalise import choose_normalisation, model_normalisation
-from scicbir.archive.packs import pack_mask
+from scicbir.archive.packs import PackError, pack_mask
 from scicbir.archive.store import Archive
 from scicbir.errors import CancelledError, InputError, UserFacingError
 from scicbir.progress import CancelToken, Progress, no_progress
@@ -167,6 +169,20 @@ def compress_folder(
                 raise
             except UserFacingError as exc:
                 result = SourceResult(str(spec.path), "failed", error=str(exc))
+            except (sqlite3.Error, PackError) as exc:
+                raise InputError(
+                    f"archive {archive_dir} cannot be written ({exc}); check free disk space and "
+                    "permissions, then run the same command again",
+                    archive=str(archive_dir),
+                ) from exc
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                    raise InputError(
+                        f"archive {archive_dir} cannot be written ({exc}); free disk space, then "
+                        "run the same command again",
+                        archive=str(archive_dir),
+                    ) from exc
+                result = SourceResult(str(spec.path), "failed", error=f"{spec.path}: {exc}")
             except Exception as exc:  # a file GDAL chokes on mid-read: report it, keep going
                 result = SourceResult(
                     str(spec.path), "failed", error=f"{spec.path}: {type(exc).__name__}: {exc}"
@@ -182,7 +198,8 @@ def compress_folder(
         writer.close()
         archive.close()
     summary.sources.sort(key=lambda s: s.path)
-    rows = {s["path"]: s for s in Archive.open(archive_dir).sources()}
+    with Archive.open(archive_dir) as done_archive:
+        rows = {s["path"]: s for s in done_archive.sources()}
     for s in summary.sources:
         if s.status in ("added", "replaced") and s.path in rows:
             summary.source_bytes += int(rows[s.path]["raw_bytes"])
