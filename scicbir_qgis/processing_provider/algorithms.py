@@ -51,10 +51,6 @@ class _EngineAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):
         return type(self)()
 
-    def flags(self):
-        # The engine client is thread-safe, but one engine serves one request at a time best.
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
-
     def _engine(self, feedback, action):
         try:
             return action()

@@ -14,7 +14,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.engine import EngineSession, session
+from ..core.engine import EngineSession, first_run_message, session
 from ..core.i18n import tr
 from ..core.settings import PluginSettings
 from ..paths import resources_dir
@@ -89,6 +89,11 @@ class SciCbirDock(QDockWidget):
         top.addWidget(self.help_button)
         top.addWidget(self.settings_button)
         layout.addLayout(top)
+        self.engine_warning = QLabel(body)
+        self.engine_warning.setObjectName("engineWarning")
+        self.engine_warning.setWordWrap(True)
+        self.engine_warning.setStyleSheet("QLabel { color: #a50f15; }")
+        layout.addWidget(self.engine_warning)
         self.tabs = QTabWidget(body)
         self.tabs.setObjectName("scicbirTabs")
         self.search_panel = SearchPanel(iface, self.tabs, self.engine)
@@ -99,10 +104,20 @@ class SciCbirDock(QDockWidget):
         self.tabs.addTab(self.train_panel, tr("Train"))
         layout.addWidget(self.tabs)
         self.setWidget(body)
+        self.refresh_engine_warning()
+
+    def refresh_engine_warning(self) -> None:
+        """Say at once when the configured engine Python does not exist (first run)."""
+        settings = PluginSettings.load()
+        problem = settings.engine_python_problem()
+        if problem:
+            self.engine_warning.setText(first_run_message(settings.engine_python, problem))
+        self.engine_warning.setVisible(bool(problem))
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self)
         dialog.accepted.connect(self.train_panel.refresh)
+        dialog.accepted.connect(self.refresh_engine_warning)
         dialog.open()
         return dialog
 

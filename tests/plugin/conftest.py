@@ -54,15 +54,15 @@ def wait_for_task(task, timeout: float = 120.0) -> None:
     wait_until(lambda: task not in engine_task._RUNNING, timeout)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def engine_session():
-    """An engine session shared by the tests of one module (the engine starts once, as in
-    QGIS), stopped afterwards so that no engine process is left over."""
-    from scicbir_qgis.core.engine import EngineSession
+    """The plugin's shared engine session (as in QGIS: one engine for panel, dialogs and
+    Processing, started once); stopped at the end so that no engine process is left over."""
+    from scicbir_qgis.core.engine import session
 
-    session = EngineSession()
-    yield session
-    session.stop()
+    shared = session()
+    yield shared
+    shared.stop()
 
 
 @pytest.fixture(scope="session")

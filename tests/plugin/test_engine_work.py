@@ -33,6 +33,7 @@ def _compress(panel, source, archive, model):
     return panel.compress()
 
 
+@pytest.mark.slow  # 10-40 s on 2 shared cores (engine start, real coding)
 def test_compress_task_writes_the_archive_and_adds_its_footprints(
     qgis_iface,
     qgis_new_project,
@@ -59,6 +60,7 @@ def test_compress_task_writes_the_archive_and_adds_its_footprints(
     assert panel.compress_button.isEnabled()
 
 
+@pytest.mark.slow  # 10-40 s on 2 shared cores (engine start, real coding)
 def test_cancel_stops_compress_and_running_again_completes_it(
     qgis_iface,
     qgis_new_project,
@@ -92,11 +94,11 @@ def test_cancel_stops_compress_and_running_again_completes_it(
     assert tiles == 4 + 6
 
 
-@pytest.fixture(scope="module")
-def rgb_archive(tmp_path_factory, small_rgb_folder, engine_session, tiny_rgb_model):
+@pytest.fixture(scope="session")
+def rgb_archive(tmp_path_factory, small_rgb_folder, engine_session, tiny_rgb_model, engine_python):
     archive = tmp_path_factory.mktemp("search") / "archive"
     rgb_folder = small_rgb_folder
-    client = engine_session.client()
+    client = engine_session.client(engine_python)
     job = client.start_job(
         "compress",
         {"input": str(rgb_folder), "archive": str(archive), "model": str(tiny_rgb_model.path)},
@@ -155,8 +157,14 @@ def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
     assert not panel.results_list.item(0).icon().isNull()
     # the drawn region stays visible
     assert not panel.map_tool.rubber_band.asGeometry().isEmpty()
-    # clicking a result zooms the canvas to it
-    panel.results_list.itemClicked.emit(panel.results_list.item(0))
+    # clicking a result zooms the canvas (in Web Mercator here) to it
+    canvas = qgis_iface.mapCanvas()
+    canvas.setDestinationCrs(mercator)
+    panel.results_list.itemClicked.emit(panel.results_list.item(1))
+    from scicbir_qgis.core.results import extent_in
+
+    assert canvas.extent().contains(extent_in(rasters[1], mercator))
+    assert canvas.extent().width() < 10 * extent_in(rasters[1], mercator).width()
     QgsProject.instance().removeAllMapLayers()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from qgis.core import Qgis, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
 from qgis.gui import QgsMapMouseEvent
@@ -159,3 +161,19 @@ def test_help_button_shows_the_help_page(dock):
     text = browser.toPlainText()
     assert "Hamming distance" in text and "Similar tiles" in text
     dialog.close()
+
+
+def test_panel_warns_at_once_when_the_engine_python_is_missing(
+    qgis_iface, qgis_new_project, plugin_settings, engine_session, tmp_path
+):
+    from scicbir_qgis.ui.dock import SciCbirDock
+
+    plugin_settings.engine_python = str(tmp_path / "missing" / "python")
+    plugin_settings.save()
+    widget = SciCbirDock(qgis_iface, None, engine_session)
+    assert not widget.engine_warning.isHidden()
+    assert "scripts/setup.sh" in widget.engine_warning.text()
+    plugin_settings.engine_python = sys.executable
+    plugin_settings.save()
+    widget.refresh_engine_warning()
+    assert widget.engine_warning.isHidden()

@@ -11,8 +11,7 @@ pytestmark = pytest.mark.qgis
 
 
 @pytest.fixture
-def provider(qgis_processing, plugin_settings):
-    from scicbir_qgis.core.engine import session
+def provider(qgis_processing, plugin_settings, engine_session):
     from scicbir_qgis.processing_provider.provider import SciCbirProvider
 
     registry = QgsApplication.processingRegistry()
@@ -20,7 +19,6 @@ def provider(qgis_processing, plugin_settings):
     registry.addProvider(provider)
     yield provider
     registry.removeProvider(provider)
-    session().stop()
 
 
 def test_provider_lists_the_three_algorithms(provider):
@@ -40,6 +38,7 @@ def test_decode_refuses_ids_that_are_not_numbers(provider, tmp_path):
         )
 
 
+@pytest.mark.slow  # 10-40 s on 2 shared cores (engine start, real coding)
 def test_compress_search_and_decode_through_processing_run(
     provider, tmp_path, small_rgb_folder, tiny_rgb_model
 ):
