@@ -28,10 +28,10 @@ from scicbir.search.merge import Candidates, min_distance_per_tile
 #: Below this many code comparisons (query tiles x archive codes) faiss runs on one thread. One
 #: 64-bit query over 10^6 codes takes a few milliseconds on one core, while a multi-threaded
 #: call returns only when every OpenMP worker has been scheduled: on a busy machine (QGIS, other
-#: jobs) that wait costs tens to hundreds of milliseconds (measured in bench_search.py: 10^6
-#: codes x 16 query tiles, 97 ms on one thread against 477 ms on two, 2 loaded cores). Large
-#: batches (a whole raster against 10^7 codes) still use every core.
-SINGLE_THREAD_WORK = 50_000_000
+#: jobs) that wait dominates. Measured with bench_search.py on 2 loaded cores: 10^6 codes x 16
+#: query tiles, 145 ms on one thread against 932 ms on two; 10^7 x 16, 542 ms against 3.6 s.
+#: Only very large batches (a whole raster against a huge archive) use every core.
+SINGLE_THREAD_WORK = 1_000_000_000
 
 
 @contextmanager

@@ -129,6 +129,7 @@ class Searcher:
                 archive=str(self.folder),
             )
         self._lock = threading.Lock()
+        self._checksums: dict[tuple[tuple[str, ...], int, float], str] = {}
         with Archive.open(self.folder) as archive:
             if archive.model is None:
                 raise InputError(
@@ -195,16 +196,24 @@ class Searcher:
             row = archive.catalog.source(key)
             if row and int(row["width"]) == source.width and int(row["height"]) == source.height:
                 same = (int(row["size"]), float(row["mtime"])) == (size, mtime) or (
-                    int(row["size"]) == size and row["sha256"] == source.checksum()
+                    int(row["size"]) == size and row["sha256"] == self._checksum(source)
                 )
                 return row, same
         same_size = [s for s in archive.sources() if int(s["size"]) == size]
         if same_size:
-            checksum = source.checksum()
+            checksum = self._checksum(source)
             for row in same_size:
                 if row["sha256"] == checksum:
                     return row, True
         return None, False
+
+    def _checksum(self, source: Any) -> str:
+        """sha256 of a query raster, remembered by (files, size, mtime): rasters can be large."""
+        size, mtime = source.stat()
+        key = (tuple(str(f) for f in source.files), size, mtime)
+        if key not in self._checksums:
+            self._checksums[key] = source.checksum()
+        return self._checksums[key]
 
     def _normalisation(self, source: Any, bands: list[int], archived: dict[str, Any] | None):
         import json
