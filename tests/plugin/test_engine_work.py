@@ -6,6 +6,8 @@ samples by the Archive tab's own code path.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -45,9 +47,13 @@ def test_compress_task_writes_the_archive_and_adds_its_footprints(
 ):
     from scicbir_qgis.ui.archive_panel import ArchivePanel
 
+    source = tmp_path / "rasters"
+    shutil.copytree(rgb_folder, source)
+    (source / "broken.tif").write_bytes(b"II*\x00 this is not a raster")
     panel = ArchivePanel(qgis_iface, None, engine_session)
     archive = tmp_path / "archive"
-    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    qgis_iface.messageBar().clear_messages()
+    task = _compress(panel, source, archive, tiny_rgb_model.path)
     wait_for_task(task, timeout=300)
     layer = panel.archive_layer
     assert layer is not None and layer.isValid(), panel.summary.toPlainText()
@@ -55,7 +61,13 @@ def test_compress_task_writes_the_archive_and_adds_its_footprints(
     # 128 x 128 and 192 x 128 pixels on a 64-pixel grid: 2 x 2 + 3 x 2 tiles
     assert layer.featureCount() == 4 + 6
     assert layer.crs().authid() == "EPSG:4326"
-    assert "tiles written: 10" in panel.summary.toPlainText()
+    summary = panel.summary.toPlainText()
+    assert "tiles written: 10" in summary
+    # the corrupt file is named with the engine's reason and did not stop the others
+    assert "1 files failed:" in summary and "broken.tif" in summary
+    from qgis.core import Qgis
+
+    assert any("1 files failed" in m for m in qgis_iface.messageBar().get_messages(Qgis.Warning))
     assert panel.progress.value() == 100
     assert panel.compress_button.isEnabled()
 

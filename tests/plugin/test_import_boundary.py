@@ -1,0 +1,24 @@
+"""The plugin stays importable in any QGIS: only qgis, the standard library and its own code."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+
+def test_plugin_imports_nothing_but_qgis_and_the_standard_library(repo_root):
+    allowed = set(sys.stdlib_module_names) | {"qgis", "__future__", "scicbir_qgis"}
+    offending = []
+    for path in sorted((repo_root / "scicbir_qgis").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] not in allowed:
+                    offending.append(f"{path.relative_to(repo_root)}: {name}")
+    assert offending == [], "the plugin must talk to the engine, not import its libraries"
