@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--workers",
                     str(workers),
                     "--quiet",
+                    "--json",
                 ]
                 if not psnr:
                     command.append("--no-psnr")
@@ -207,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
                     or "{}"
                 )
                 tiles = info.get("tiles", 0)
-                inner = json.loads(result["stdout"] or "{}").get("seconds") or float("nan")
+                try:
+                    inner = json.loads(result["stdout"])["seconds"]
+                except (ValueError, KeyError):
+                    print(result["stdout"][:2000], result["stderr"], file=sys.stderr)
+                    inner = float("nan")
                 row = {
                     "tool": f"scicbir compress --workers {workers}"
                     + ("" if psnr else " --no-psnr"),

@@ -154,6 +154,7 @@ def compress_folder(
             if cancel is not None:
                 cancel.raise_if_cancelled("compress")
             progress(done, total, f"{spec.path.name}", source=str(spec.path))
+            position = writer.position()
             try:
                 result = _compress_source(
                     archive,
@@ -187,6 +188,8 @@ def compress_folder(
                 result = SourceResult(
                     str(spec.path), "failed", error=f"{spec.path}: {type(exc).__name__}: {exc}"
                 )
+            if result.status == "failed":
+                writer.rollback(position)  # no dead bytes from a source that failed half-way
             summary.sources.append(result)
             summary.tiles += result.tiles if result.status in ("added", "replaced") else 0
             done += n_windows

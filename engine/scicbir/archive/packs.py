@@ -67,6 +67,19 @@ class PackWriter:
         self._dirty = True
         return self.name, start + HEADER.size, len(payload)
 
+    def position(self) -> tuple[int, int]:
+        """Where the next record goes: (pack number, byte offset); for ``rollback``."""
+        return self.number, self._file.tell()
+
+    def rollback(self, position: tuple[int, int]) -> None:
+        """Drop records appended since ``position`` (a source that failed half-way)."""
+        number, offset = position
+        if number != self.number:  # a new pack was started since: leave the bytes as dead
+            return
+        self._file.flush()
+        self._file.truncate(offset)
+        self._file.seek(offset)
+
     def sync(self) -> None:
         """Flush and fsync: call before committing catalog rows that reference new records."""
         if self._dirty:
