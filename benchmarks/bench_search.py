@@ -65,7 +65,9 @@ def _one_thread(index, queries: np.ndarray, k: int):
         faiss.omp_set_num_threads(before)
 
 
-def synthetic(sizes: list[int], batches: list[int], k: int, bits: int, seed: int) -> list[dict]:
+def synthetic(
+    sizes: list[int], batches: list[int], k: int, bits: int, seed: int, numpy_max: int
+) -> list[dict]:
     import faiss
 
     from scicbir.search.hamming import brute_force_knn
@@ -101,15 +103,17 @@ def synthetic(sizes: list[int], batches: list[int], k: int, bits: int, seed: int
                     fast,
                 ),
             }
-            rss1 = _rss_mb()
-            row["numpy_bruteforce"] = _timed(
-                lambda q=queries, c=codes, i=ids: brute_force_knn(q, c, i, k), slow
-            )
-            row["numpy_extra_rss_mb"] = round(max(0.0, _rss_mb() - rss1), 1)
+            if n <= numpy_max:
+                rss1 = _rss_mb()
+                row["numpy_bruteforce"] = _timed(
+                    lambda q=queries, c=codes, i=ids: brute_force_knn(q, c, i, k), slow
+                )
+                row["numpy_extra_rss_mb"] = round(max(0.0, _rss_mb() - rss1), 1)
             rows.append(row)
             cells = "  ".join(
                 f"{name} {row[name]['median_ms']:8.2f} (p95 {row[name]['p95_ms']:8.2f})"
                 for name in ("faiss", "faiss_1_thread", "engine_exact", "numpy_bruteforce")
+                if name in row
             )
             print(f"n={n:>10,} tiles={nq:>2}  {cells} ms  index {index_mb:6.1f} MB", flush=True)
         del index, codes, ids
@@ -252,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6, 1e7])
     parser.add_argument("--batches", nargs="+", type=int, default=[1, 4, 16])
     parser.add_argument("-k", type=int, default=20)
+    parser.add_argument(
+        "--numpy-max", type=float, default=1e7, help="largest size timed with brute-force numpy"
+    )
     parser.add_argument("--bits", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=5, help="repeats of each real query")
@@ -273,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, object] = {"cpus": os.cpu_count()}
     if not args.skip_synthetic:
         sizes = [int(s) for s in args.sizes]
-        out["synthetic"] = synthetic(sizes, args.batches, args.k, args.bits, args.seed)
+        out["synthetic"] = synthetic(
+            sizes, args.batches, args.k, args.bits, args.seed, int(args.numpy_max)
+        )
     if not args.skip_real:
         out["real"] = real(args.repeats, args.model, args.tile_size, args.N, args.bits)
         print(json.dumps(out["real"], indent=2))

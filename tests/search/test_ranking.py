@@ -88,3 +88,23 @@ def test_min_rule_picks_best_query_tile() -> None:
     ranked = merge_min(cands, 5, 16)
     assert [(r.tile_id, r.distance, r.query_tile) for r in ranked] == [(9, 2, 1), (4, 3, 0)]
     assert ranked[0].similarity == pytest.approx(1 - 2 / 16)
+
+
+def test_tie_group_larger_than_the_fetch_is_completed(monkeypatch) -> None:
+    import scicbir.search.knn as knn
+
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 256, (5000, 4), dtype=np.uint8)
+    codes[1000:3000] = codes[0]  # 2001 tiles share the query's code: far more than 2k + 16
+    logits = rng.normal(size=(5000, 32)).astype(np.float32)
+    ids = np.arange(5000, dtype=np.int64) * 3
+    query, query_logits = codes[:1], rng.normal(size=(1, 32)).astype(np.float32)
+    widened, real_range = [], knn._range
+    monkeypatch.setattr(knn, "_range", lambda *a: widened.append(1) or real_range(*a))
+
+    cands = knn.gather_candidates(_index(codes, ids), query, 10)
+    got = merge_min(cands, 10, 32, query_logits, lambda t: logits[np.asarray(t) // 3])
+    ref = exhaustive_ranking(query, codes, ids, 10, query_logits, logits)
+    assert widened, "the range search completing the tie group did not run"
+    assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]
+    assert all(r.distance == 0 for r in got)
