@@ -154,10 +154,21 @@ def bench_openjpeg(tiles, quality: float) -> list[dict]:
     n = len(tiles)
     bpp = sum(len(s) * 8 / (t.shape[1] * t.shape[2]) for s, t in zip(streams, tiles, strict=True))
     rows = [
-        {"codec": "openjpeg", "op": "encode", "backend": f"quality {quality:g}%", "batch": 1,
-         "tiles_per_s": n / (middle - start), "bpp": bpp / n},
-        {"codec": "openjpeg", "op": "decode", "backend": f"quality {quality:g}%", "batch": 1,
-         "tiles_per_s": n / (end - middle)},
+        {
+            "codec": "openjpeg",
+            "op": "encode",
+            "backend": f"quality {quality:g}%",
+            "batch": 1,
+            "tiles_per_s": n / (middle - start),
+            "bpp": bpp / n,
+        },
+        {
+            "codec": "openjpeg",
+            "op": "decode",
+            "backend": f"quality {quality:g}%",
+            "batch": 1,
+            "tiles_per_s": n / (end - middle),
+        },
     ]
     for row in rows:
         print(_line(row), flush=True)
@@ -222,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
                 row["bands"] = bands
             results["rows"] += rows
             best = {
-                op: max(r["tiles_per_s"] for r in rows if r["codec"] == "sci-cbir" and r["op"] == op)
+                op: max(
+                    r["tiles_per_s"] for r in rows if r["codec"] == "sci-cbir" and r["op"] == op
+                )
                 for op in ("encode", "decode")
             }
             j2k = {r["op"]: r["tiles_per_s"] for r in rows if r["codec"] == "openjpeg"}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -23,10 +26,11 @@ def exported(tiny_rgb_model, tmp_path_factory) -> ModelPackage:
 
 
 def test_export_is_recorded_with_the_weights_checksum(exported):
-    entry = exported.manifest["onnx"]["analysis"]
-    assert entry["weights_sha256"] == exported.checksum
-    assert exported.onnx_path() == exported.path / "analysis.onnx"
-    assert not (exported.path / "analysis.onnx.data").exists()  # weights inside the file
+    for part in ("analysis", "synthesis"):
+        entry = exported.manifest["onnx"][part]
+        assert entry["weights_sha256"] == exported.checksum
+        assert exported.onnx_path(part) == exported.path / f"{part}.onnx"
+        assert not (exported.path / f"{part}.onnx.data").exists()  # weights inside the file
 
 
 def test_onnx_codes_identical_and_latents_close(exported, rgb_image):
@@ -45,9 +49,36 @@ def test_onnx_codes_identical_and_latents_close(exported, rgb_image):
         y_torch = torch_codec.net.g_a(padded).numpy()
     y_onnx, _ = onnx_codec.onnx.run(x)
     assert np.abs(y_torch - y_onnx).max() < 1e-4 * max(1.0, np.abs(y_torch).max())
-    # streams written through the ONNX path decode with the plain torch codec
-    encoded = onnx_codec.encode(x[:1])
-    assert torch_codec.decode(encoded[0].stream).shape == (3, 64, 64)
+    # streams written through the ONNX path decode with the plain torch codec, and the
+    # onnxruntime synthesis gives the torch (float64) pixels within float32 noise
+    encoded = onnx_codec.encode(x)
+    streams = [e.stream for e in encoded]
+    by_torch = np.stack(torch_codec.decode_many(streams))
+    by_onnx = np.stack(onnx_codec.decode_many(streams))
+    assert by_torch.shape == (4, 3, 64, 64)
+    assert np.abs(by_torch - by_onnx).max() < 1e-4
+
+
+def test_onnx_decode_is_bit_identical_in_another_process(exported, rgb_image, tmp_path, engine_env):
+    codec = TileCodec(exported, backend="onnx", batch_size=4)
+    tiles = np.stack([rgb_image[:, 64 * k : 64 * k + 64, 100:164] for k in range(3)])
+    streams = [e.stream for e in codec.encode(codec.normalisation.forward(tiles))]
+    here = np.stack(codec.decode_many(streams))
+    for i, s in enumerate(streams):
+        (tmp_path / f"{i}.bin").write_bytes(s)
+    script = textwrap.dedent(
+        f"""
+        import numpy as np
+        from scicbir.models.package import ModelPackage
+        from scicbir.codec.codec import TileCodec
+        codec = TileCodec(ModelPackage.load({str(exported.path)!r}), backend="onnx", batch_size=1)
+        streams = [open({str(tmp_path)!r} + f"/{{i}}.bin", "rb").read() for i in range(3)]
+        np.save({str(tmp_path / "other.npy")!r}, np.stack(codec.decode_many(streams)))
+        """
+    )
+    env = dict(engine_env, OMP_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=120)
+    assert np.array_equal(np.load(tmp_path / "other.npy"), here)
 
 
 def test_stale_export_is_ignored_and_onnx_backend_then_refused(exported, tmp_path):

@@ -81,13 +81,16 @@ def pack_codes(logits: np.ndarray) -> np.ndarray:
 class TileCodec:
     """Codec of one model package. ``backend``: "torch", "onnx" or "auto" (ONNX when exported).
 
-    The ONNX path (onnxruntime) runs only the analysis transform and hash head; the entropy
-    coder, hyperprior and synthesis always run in torch.
+    The ONNX path (onnxruntime, when the package has current exports) runs the analysis
+    transform + hash head and the synthesis transform; the hyperprior and the entropy coder
+    always run in torch/numpy/compressai.
 
-    ``exact_synthesis`` (default) runs the synthesis transform in float64 and rounds the result
-    to float32: float32 convolutions differ in the last bits between thread counts (measured
-    2e-6), float64 ones by far less than a float32 step, so a stream decodes to the same pixels
-    in every process. It costs about 1.6x the synthesis time; ``False`` uses float32.
+    Decoded pixels are bit-identical across processes. torch's float32 convolutions are not
+    (they differ in the last bits between thread counts, measured 2e-6), so the torch path runs
+    the synthesis in float64 and rounds to float32 (``exact_synthesis``, default; about 1.6x
+    the float32 time; ``False`` uses float32). onnxruntime's float32 synthesis gives the same
+    bits for any thread count and batch size on one kind of CPU and is several times faster;
+    to get the same pixels on a different kind of CPU use ``backend="torch"``.
     """
 
     def __init__(
@@ -111,10 +114,12 @@ class TileCodec:
         self.exact_synthesis = exact_synthesis
         self._g_s64: torch.nn.Module | None = None
         self.onnx = None
+        self.onnx_synthesis = None
         if backend in ("onnx", "auto") and self.device.type == "cpu":
-            from scicbir.codec.onnx_runtime import OnnxAnalysis
+            from scicbir.codec.onnx_runtime import OnnxAnalysis, OnnxSynthesis
 
             self.onnx = OnnxAnalysis.for_package(package, required=backend == "onnx")
+            self.onnx_synthesis = OnnxSynthesis.for_package(package, required=backend == "onnx")
         elif backend == "onnx":
             raise InputError("the ONNX backend runs on the CPU only; use device 'cpu'")
 
@@ -308,7 +313,10 @@ class TileCodec:
 
     @torch.no_grad()
     def synthesis(self, y_hat: torch.Tensor) -> torch.Tensor:
-        """x̂ = g_s(ŷ), float32; in float64 when ``exact_synthesis`` (see the class docstring)."""
+        """x̂ = g_s(ŷ), float32: onnxruntime, or torch in float64 when ``exact_synthesis``."""
+        if self.onnx_synthesis is not None:
+            (x_hat,) = self.onnx_synthesis.run(y_hat.cpu().numpy())
+            return torch.from_numpy(x_hat)
         if not self.exact_synthesis:
             return self.net.g_s(y_hat.to(self.device))
         if self._g_s64 is None:

@@ -1,9 +1,10 @@
-"""The onnxruntime path for the analysis transform and hash head.
+"""The onnxruntime path for the analysis transform + hash head, and for the synthesis.
 
-On the CPU onnxruntime runs the analysis transform about twice as fast as torch. The export
-(``scicbir.models.onnx_export``) maps a padded batch x (B, C, P, P) to the latents y and the
-hash logits u (computed from y or round(y) per the model's ``hash_side``). The entropy coder
-cannot be exported and always runs in torch/compressai.
+On the CPU onnxruntime runs these transforms several times faster than torch. The exports
+(``scicbir.models.onnx_export``): ``analysis`` maps a padded batch x (B, C, P, P) to the latents
+y and the hash logits u (computed from y or round(y) per the model's ``hash_side``);
+``synthesis`` maps ŷ to x̂. The entropy coder cannot be exported and always runs in
+compressai's rANS coder.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from scicbir.errors import InputError
 from scicbir.models.package import ModelPackage
 
 
-class OnnxAnalysis:
-    """An onnxruntime session of a package's ``analysis.onnx``."""
+class OnnxPart:
+    """An onnxruntime session of one of a package's ONNX exports."""
+
+    part = "analysis"
+    inputs = ("x",)
+    outputs = ("y", "u")
 
     def __init__(self, path: str, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -34,9 +39,9 @@ class OnnxAnalysis:
         )
 
     @classmethod
-    def for_package(cls, package: ModelPackage, required: bool = False) -> OnnxAnalysis | None:
+    def for_package(cls, package: ModelPackage, required: bool = False) -> OnnxPart | None:
         """The session of the package's export, or None (``required``: raise instead)."""
-        path = package.onnx_path("analysis")
+        path = package.onnx_path(cls.part)
         if path is None:
             if required:
                 raise InputError(
@@ -52,7 +57,19 @@ class OnnxAnalysis:
             return None
         return cls(str(path))
 
-    def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(y, u) for a padded float32 batch."""
-        y, u = self.session.run(["y", "u"], {"x": np.ascontiguousarray(x, dtype=np.float32)})
-        return y, u
+    def run(self, x: np.ndarray) -> list[np.ndarray]:
+        """The outputs for one float32 batch."""
+        feed = {self.inputs[0]: np.ascontiguousarray(x, dtype=np.float32)}
+        return self.session.run(list(self.outputs), feed)
+
+
+class OnnxAnalysis(OnnxPart):
+    """``analysis.onnx``: padded x -> (latents y, hash logits u)."""
+
+
+class OnnxSynthesis(OnnxPart):
+    """``synthesis.onnx``: ŷ -> x̂."""
+
+    part = "synthesis"
+    inputs = ("y",)
+    outputs = ("x",)
