@@ -91,13 +91,13 @@ def test_each_stage_lowers_its_losses_on_a_fixed_real_batch():
     torch.set_num_threads(1)
     x = _real_batch()
     net = _net()
-    opt = torch.optim.Adam(net.compression_parameters(), lr=1e-3)
-    first = [stage1_step(net, opt, x)["loss_distortion"] for _ in range(12)]
+    opt = torch.optim.Adam(net.compression_parameters(), lr=2e-3)
+    first = [stage1_step(net, opt, x)["loss_distortion"] for _ in range(8)]
     assert all(math.isfinite(v) for v in first)
     assert np.mean(first[-3:]) < 0.97 * np.mean(first[:3])
 
     params = net.compression_parameters()
-    second = [stage2_step(net, opt, x, params) for _ in range(8)]
+    second = [stage2_step(net, opt, x, params) for _ in range(5)]
     for f in second:
         assert 0.0 <= f["mgda_w1"] <= 1.0 and f["mgda_w1"] + f["mgda_w2"] == pytest.approx(1.0)
         assert math.isfinite(f["loss_rate_bpp"]) and math.isfinite(f["loss_distortion"])

@@ -104,6 +104,7 @@ def test_stage3_moves_the_compression_part_only_at_1e7_scale(full_run):
     assert max(float((after[k] - before[k]).abs().max()) for k in hashing) > 1e-5
 
 
+@pytest.mark.slow
 def test_resume_after_kill_9_gives_the_same_state(full_run, rgb_tiles, tmp_path):
     result, _ = full_run
     out = tmp_path / "killed"
@@ -170,3 +171,40 @@ def test_stage_alone_from_a_checkpoint_and_bad_configs(full_run, rgb_tiles, tmp_
         config_from_dict({**cfg, "stage4": {}})
     with pytest.raises(InputError, match="hashing_combiner"):
         config_from_dict({**cfg, "stage3": {"hashing_combiner": "sum"}})
+
+
+@pytest.mark.slow
+def test_eval_command_reports_real_bitstream_and_retrieval_figures(full_run, rgb_tiles, tmp_path):
+    import json
+
+    result, _ = full_run
+    config = tmp_path / "data.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(rgb_tiles, result.output)))
+    scicbir = [sys.executable, "-m", "scicbir"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    done = subprocess.run(
+        [*scicbir, "eval", "--model", str(result.package), "--data", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    comp = figures["compression"]
+    assert figures["test_samples"] > 0 and comp["bpp"] > 0
+    assert np.isfinite(comp["psnr"]) and 0 <= comp["sa"] <= np.pi / 2
+    ret = figures["retrieval"]
+    assert 0 <= ret["precision@8"] <= 1 and 0 <= ret["recall@8"] <= 1 and 0 <= ret["mAP@8"] <= 1
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data: {sources: [{format: class-folder, path: /nowhere}]}\n")
+    failed = subprocess.run(
+        [*scicbir, "train", "--config", str(bad), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert failed.returncode == 1
+    assert "/nowhere" in failed.stderr and "Traceback" not in failed.stderr

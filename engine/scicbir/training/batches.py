@@ -2,7 +2,7 @@
 
 Training takes a random ``tile_size`` crop of each cached sample (and random horizontal/vertical
 flips in stage 3); evaluation takes the centre crop. Samples smaller than the tile are
-replicate-padded, as the codec pads edge tiles. Crops and flips come from a generator seeded by
+left as they are: the training forward pads them as the codec pads edge tiles. Crops and flips come from a generator seeded by
 (seed, epoch, step), so a resumed epoch sees the same pixels.
 """
 
@@ -13,13 +13,6 @@ import torch
 from torch import Tensor
 
 from scicbir.training.cache import TileCache
-
-
-def _pad(x: np.ndarray, size: int) -> np.ndarray:
-    ph, pw = size - x.shape[-2], size - x.shape[-1]
-    if ph <= 0 and pw <= 0:
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (0, max(ph, 0)), (0, max(pw, 0))), mode="edge")
 
 
 def load_batch(
@@ -51,7 +44,7 @@ def load_batch(
                     for r, (a, b) in zip(raw, offs, strict=True)
                 ]
             )
-    x = _pad(raw.astype(np.float32), tile_size)
+    x = raw.astype(np.float32)  # samples smaller than the tile stay smaller: the net pads
     if rng is not None and flips:
         fl = rng.random((len(index), 2)) < 0.5
         for i, (h, v) in enumerate(fl):

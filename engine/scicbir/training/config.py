@@ -142,14 +142,10 @@ class TrainConfig:
             raise InputError(f"{where}: stages must list some of 1, 2, 3")
         if self.stage3.hashing_combiner not in ("pcgrad", "dwa"):
             raise InputError(f"{where}: stage3.hashing_combiner must be 'pcgrad' or 'dwa'")
-        if self.model.tile_size % 64:
-            raise InputError(f"{where}: model.tile_size must be a multiple of 64")
-        if self.data.sample_size < self.model.tile_size and self.data.sample_size % 64:
-            raise InputError(
-                f"{where}: data.sample_size {self.data.sample_size} is smaller than "
-                f"model.tile_size {self.model.tile_size}; tiles are padded to the model's size, "
-                "so use a multiple of 64 or a larger sample_size"
-            )
+        if not 16 <= self.model.tile_size <= 1024:
+            raise InputError(f"{where}: model.tile_size must be between 16 and 1024")
+        if self.data.sample_size < 16:
+            raise InputError(f"{where}: data.sample_size must be at least 16")
         if self.batch_size < 2:
             raise InputError(f"{where}: batch_size must be at least 2 (pairwise loss)")
         frac = self.data.train_fraction + self.data.val_fraction

@@ -48,6 +48,17 @@ def _mgda(gd: list[Tensor | None], gr: list[Tensor | None]) -> tuple[float, floa
     return mgda_weights([gd[i] for i in shared], [gr[i] for i in shared])
 
 
+def forward(net: nn.Module, x: Tensor, hash: bool = True) -> dict[str, Any]:  # noqa: A002
+    """Network forward on tiles of any side: replicate-padded to the network's multiple of 64
+    (as the codec pads edge tiles), reconstruction cropped back so losses see real pixels only."""
+    from scicbir.models.network import pad_to_multiple
+
+    h, w = x.shape[-2:]
+    out = net(pad_to_multiple(x), hash=hash)
+    out["x_hat"] = out["x_hat"][..., :h, :w]
+    return out
+
+
 def aux_step(net: nn.Module, aux_opt: torch.optim.Optimizer) -> float:
     """Train the factorized entropy model's quantiles (compressai's auxiliary loss)."""
     loss = net.aux_loss()
@@ -58,7 +69,7 @@ def aux_step(net: nn.Module, aux_opt: torch.optim.Optimizer) -> float:
 
 
 def stage1_step(net: nn.Module, opt: torch.optim.Optimizer, x: Tensor) -> dict[str, Any]:
-    out = net(x, hash=False)
+    out = forward(net, x, hash=False)
     ld = distortion_loss(x, out["x_hat"])
     opt.zero_grad(set_to_none=True)
     ld.backward()
@@ -70,7 +81,7 @@ def stage1_step(net: nn.Module, opt: torch.optim.Optimizer, x: Tensor) -> dict[s
 def stage2_step(
     net: nn.Module, opt: torch.optim.Optimizer, x: Tensor, params: Params
 ) -> dict[str, Any]:
-    out = net(x, hash=False)
+    out = forward(net, x, hash=False)
     ld = distortion_loss(x, out["x_hat"])
     lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
     gd = _grads(ld, params, retain=True)
@@ -98,7 +109,7 @@ def stage3_step(
     dwa: DynamicWeightAverage | None,
     seed: int,
 ) -> dict[str, Any]:
-    out = net(x)
+    out = forward(net, x)
     ld = distortion_loss(x, out["x_hat"])
     lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
     b = out["b"]
@@ -164,7 +175,7 @@ def validate(
     codes, labels = [], []
     try:
         for x, y in batches:
-            out = net(x, hash=hashing)
+            out = forward(net, x, hash=hashing)
             x_hat = out["x_hat"].clamp(0, max(1.0, float(x.max())))
             psnrs.append(psnr(x, x_hat).cpu())
             ssims.append(float(ssim(x_hat, x, data_range=1.0, size_average=True)) * x.shape[0])
