@@ -42,7 +42,7 @@ SENTINEL2_BANDS: dict[str, tuple[str, int, int, str]] = {
 
 #: Band orders of common Sentinel-2 products, usable as ``band_names`` presets.
 BAND_PRESETS: dict[str, list[str]] = {
-    # EuroSAT MS and Level-1C stacks: all 13 bands, B8A after B08.
+    # Level-1C stacks in band order: all 13 bands, B8A after B08.
     "sentinel2-13": [
         "B01",
         "B02",
@@ -57,6 +57,23 @@ BAND_PRESETS: dict[str, list[str]] = {
         "B10",
         "B11",
         "B12",
+    ],
+    # EuroSAT MS GeoTIFFs: B01..B12 in number order, B8A last (band 10 is the ~10 DN cirrus
+    # band, band 13 follows B07/B08 in value: checked on the EuroSAT MS tiles).
+    "eurosat-13": [
+        "B01",
+        "B02",
+        "B03",
+        "B04",
+        "B05",
+        "B06",
+        "B07",
+        "B08",
+        "B09",
+        "B10",
+        "B11",
+        "B12",
+        "B8A",
     ],
     # BigEarthNet-S2 (Level-2A, no B10).
     "sentinel2-12": [
