@@ -49,7 +49,7 @@
       <translation>#{rank} {source} (Distanz {distance:g})</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="184" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="180" />
       <source>Result footprints</source>
       <translation>Umrisse der Treffer</translation>
     </message>
@@ -64,17 +64,17 @@
       <translation>SCI-CBIR-Bedienfeld anzeigen: suchen, archivieren, trainieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="64" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="60" />
       <source>Cancelled.</source>
       <translation>Abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="88" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="84" />
       <source>Compress raster folder into archive</source>
       <translation>Rasterordner in ein Archiv komprimieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="91" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="87" />
       <source>Compresses every raster of a folder (recursively) into an archive folder with the learned codec and indexes each tile's hash code for search. Running it again continues an interrupted run; changed files are re-compressed.</source>
       <translation>Komprimiert jedes Raster eines Ordners (rekursiv) mit dem gelernten Codec in einen Archivordner und indiziert den Hash-Code jeder Kachel für die Suche. Ein erneuter Lauf setzt einen unterbrochenen fort; geänderte Dateien werden neu komprimiert.</translation>
     </message>
@@ -89,37 +89,37 @@
       <translation>Archivordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="106" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="102" />
       <source>Model (empty: chosen by the bands)</source>
       <translation>Modell (leer: nach den Bändern gewählt)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="111" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="107" />
       <source>Bands, e.g. B04,B03,B02 (empty: automatic)</source>
       <translation>Bänder, z. B. B04,B03,B02 (leer: automatisch)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="116" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="112" />
       <source>Archive catalog</source>
       <translation>Archivkatalog</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="117" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="113" />
       <source>Tiles in the archive</source>
       <translation>Kacheln im Archiv</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="118" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="114" />
       <source>Files that failed</source>
       <translation>Fehlgeschlagene Dateien</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="158" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="154" />
       <source>Search archive for tiles similar to a region</source>
       <translation>Archiv nach Kacheln durchsuchen, die einer Region ähneln</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="161" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="157" />
       <source>Reads the region of the raster, hashes it with the archive's model and returns the k most similar archive tiles: their footprints with rank and Hamming distance (lower is more similar), and each tile decoded to a GeoTIFF.</source>
       <translation>Liest die Region des Rasters, berechnet ihren Hash mit dem Modell des Archivs und liefert die k ähnlichsten Archivkacheln: ihre Umrisse mit Rang und Hamming-Distanz (kleiner ist ähnlicher) und jede Kachel als dekodiertes GeoTIFF.</translation>
     </message>
@@ -129,57 +129,57 @@
       <translation>Anfrageraster</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="174" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="170" />
       <source>Query region</source>
       <translation>Anfrageregion</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="175" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="171" />
       <source>Number of results</source>
       <translation>Anzahl der Treffer</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="189" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="185" />
       <source>Folder for decoded tiles</source>
       <translation>Ordner für dekodierte Kacheln</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="202" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="198" />
       <source>Result footprints must be a GeoPackage (.gpkg).</source>
       <translation>Die Umrisse der Treffer müssen ein GeoPackage (.gpkg) sein.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="232" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="228" />
       <source>Decode archive tiles to GeoTIFF</source>
       <translation>Archivkacheln als GeoTIFF dekodieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="235" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="231" />
       <source>Decodes archive tiles (ids as shown in the archive's catalog or in search results, separated by commas) from their bitstreams into GeoTIFFs with the original georeference, band order, data type and nodata.</source>
       <translation>Dekodiert Archivkacheln (IDs wie im Archivkatalog oder in den Suchergebnissen, durch Kommas getrennt) aus ihren Bitströmen in GeoTIFFs mit ursprünglicher Georeferenz, Bandreihenfolge, Datentyp und NoData-Wert.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="247" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="243" />
       <source>Tile ids (comma separated)</source>
       <translation>Kachel-IDs (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="250" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="246" />
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="251" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="247" />
       <source>Decoded files</source>
       <translation>Dekodierte Dateien</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="260" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="256" />
       <source>Tile ids must be whole numbers separated by commas, got '{text}'.</source>
       <translation>Kachel-IDs müssen ganze Zahlen sein, durch Kommas getrennt; erhalten: '{text}'.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="266" />
+      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="262" />
       <source>Give at least one tile id.</source>
       <translation>Geben Sie mindestens eine Kachel-ID an.</translation>
     </message>
@@ -354,7 +354,7 @@
       <translation>Archiv</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="99" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="104" />
       <source>Train</source>
       <translation>Training</translation>
     </message>
@@ -699,7 +699,7 @@
       <translation>Hilfe</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="112" />
+      <location filename="../scicbir_qgis/ui/dock.py" line="127" />
       <source>SCI-CBIR help</source>
       <translation>SCI-CBIR-Hilfe</translation>
     </message>
@@ -722,7 +722,7 @@
   <context>
     <name>CurvesWidget</name>
     <message>
-      <location filename="../scicbir_qgis/ui/curves.py" line="47" />
+      <location filename="../scicbir_qgis/ui/curves.py" line="52" />
       <source>Curves appear during training</source>
       <translation>Kurven erscheinen während des Trainings</translation>
     </message>

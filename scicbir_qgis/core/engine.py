@@ -146,13 +146,14 @@ class EngineSession:
         client = self.client()
         job = client.start_job(method, params, on_progress=on_progress)
         cancel_sent = False
+        # A job that fails after a cancel request (it reached an error first) reports the error.
         while True:
             try:
                 return client.wait_job(job, timeout=POLL_S)
             except EngineTimeoutError:
                 pass
             except EngineError as exc:
-                if exc.cancelled or cancel_sent:
+                if exc.cancelled:
                     raise JobCancelledError(method) from None
                 raise
             if not cancel_sent and is_cancelled is not None and is_cancelled():

@@ -12,14 +12,17 @@ from qgis.PyQt.QtGui import QColor, QPainter, QPen, QPolygonF
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-MAX_PANELS = 6
+MAX_PANELS = 9
+# Figures that are settings or bookkeeping, not curves a user reads to judge training.
+SKIPPED = {"lr", "lr_compression", "lr_hashing", "seconds", "pareto_point", "loss_aux"}
+SKIPPED_PREFIXES = ("mgda_", "pcgrad_", "dwa_")
 
 
 class CurvesWidget(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.series: dict[str, list[tuple[float, float]]] = {}
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(220)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
     def clear(self) -> None:
@@ -35,6 +38,8 @@ class CurvesWidget(QWidget):
     def add_figures(self, x: float, figures: dict) -> None:
         """Add every numeric figure of one progress event at position ``x`` (step or epoch)."""
         for name, value in figures.items():
+            if name in SKIPPED or name.startswith(SKIPPED_PREFIXES):
+                continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.add_point(name, x, value)
 
@@ -47,7 +52,7 @@ class CurvesWidget(QWidget):
             painter.drawText(self.rect(), Qt.AlignCenter, self.tr("Curves appear during training"))
             return
         names = list(self.series)
-        columns = 2 if len(names) > 1 else 1
+        columns = 1 if len(names) == 1 else 2 if len(names) <= 4 else 3
         rows = (len(names) + columns - 1) // columns
         width = self.width() / columns
         height = self.height() / rows

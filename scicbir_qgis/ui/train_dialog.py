@@ -186,10 +186,10 @@ class TrainDialog(QDialog):
         self._step += 1
         self.curves.add_figures(self._step, figures)
         head = []
-        if stage is not None:
+        if isinstance(stage, int) and stage > 0:
             head.append(tr("stage {stage}").format(stage=stage))
-        if epoch is not None:
-            head.append(tr("epoch {epoch}").format(epoch=epoch))
+        if isinstance(epoch, int):
+            head.append(tr("epoch {epoch}").format(epoch=epoch + 1))
         text = ", ".join(head)
         if event.get("message"):
             text = f"{text}: {event['message']}" if text else str(event["message"])

@@ -47,13 +47,23 @@ def test_progress_events_update_stage_epoch_and_curves(dialog):
                 "done": step + 1,
                 "total": 10,
                 "message": "training",
-                "figures": {"stage": 1, "epoch": 2, "step": step, "loss": loss, "psnr": psnr},
+                "figures": {
+                    "stage": 1,
+                    "epoch": 1,
+                    "step": step,
+                    "loss_distortion": loss,
+                    "val_psnr": psnr,
+                    "lr": 1e-4,
+                    "mgda_w1": 0.5,
+                },
             }
         )
     assert dialog.progress.value() == 30
     assert dialog.status_label.text() == "stage 1, epoch 2: training"
-    assert dialog.curves.series["psnr"] == [(1.0, 18.0), (2.0, 20.5), (3.0, 22.0)]
-    assert "stage" not in dialog.curves.series
+    assert dialog.curves.series["val_psnr"] == [(1.0, 18.0), (2.0, 20.5), (3.0, 22.0)]
+    assert dialog.curves.series["loss_distortion"][-1] == (3.0, 0.6)
+    # stage/epoch go to the status line; settings such as the learning rate are not curves
+    assert set(dialog.curves.series) == {"val_psnr", "loss_distortion"}
     image = dialog.curves.grab().toImage()
     assert not image.isNull()
 
@@ -69,3 +79,25 @@ def test_engine_refusal_is_shown_in_the_dialog(dialog, tmp_path, qgis_iface):
     assert "no-such-folder" in text, text
     assert dialog.start_button.isEnabled() and not dialog.use_button.isEnabled()
     assert qgis_iface.messageBar().get_messages(Qgis.Critical)
+
+
+def test_training_cancelled_in_the_engine_offers_resume(dialog, tmp_path, small_rgb_folder):
+    """A real train job on a small class-folder dataset, cancelled at its first progress event."""
+    from osgeo import gdal
+
+    for name, scene in (("forest", "neon.tif"), ("mountain", "rmnp.tif")):
+        folder = tmp_path / "data" / name
+        folder.mkdir(parents=True)
+        for i in range(2):
+            gdal.Translate(
+                str(folder / f"{i}.tif"), str(small_rgb_folder / scene), srcWin=[64 * i, 0, 64, 64]
+            )
+    dialog.dataset_edit.setFilePath(str(tmp_path / "data"))
+    dialog.output_edit.setFilePath(str(tmp_path / "run"))
+    dialog.resume_check.setChecked(False)
+    task = dialog.start()
+    task.progressEvent.connect(lambda event: dialog.cancel())
+    wait_for_task(task, timeout=180)
+    assert "Cancelled" in dialog.status_label.text(), dialog.status_label.text()
+    assert dialog.resume_check.isChecked()
+    assert dialog.start_button.isEnabled() and not dialog.cancel_button.isEnabled()
