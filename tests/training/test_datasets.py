@@ -166,3 +166,40 @@ def test_cache_is_built_once_normalised_and_reused(eurosat_classes, tmp_path, mo
     assert again.folder == cache.folder
     # another normalisation is another cache
     assert build_or_open.__name__ and len(list(Path(tmp_path).iterdir())) == 1
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_mlrsnet_layout_reads_multi_labels_from_category_csvs(tmp_path):
+    from scicbir.training.datasets.mlrsnet import MLRSNetAdapter
+
+    with rasterio.open(DATA / "rgb" / "neon_OSBS_029.tif") as ds:
+        pixels = ds.read(window=rasterio.windows.Window(0, 0, 64, 64))
+    for category, rows in {
+        "airport": [("airport_00001.jpg", "1,0,1"), ("airport_00002.jpg", "1,1,0")],
+        "forest": [("forest_00001.jpg", "0,0,1")],
+    }.items():
+        folder = tmp_path / "Images" / category
+        folder.mkdir(parents=True)
+        (tmp_path / "labels").mkdir(exist_ok=True)
+        lines = ["image,airplane,bare soil,trees"]
+        for name, flags in rows:
+            with rasterio.open(
+                folder / name, "w", driver="JPEG", width=64, height=64, count=3, dtype="uint8"
+            ) as dst:
+                dst.write(pixels)
+            lines.append(f"{name},{flags}")
+        (tmp_path / "labels" / f"{category}.csv").write_text("\n".join(lines) + "\n")
+    adapter = MLRSNetAdapter(tmp_path)
+    listed = adapter.list()
+    assert listed.label_names == ("airplane", "bare soil", "trees")
+    labels = {s.key: s.labels for s in listed.samples}
+    assert labels == {
+        "airport/airport_00001.jpg": ("airplane", "trees"),
+        "airport/airport_00002.jpg": ("airplane", "bare soil"),
+        "forest/forest_00001.jpg": ("trees",),
+    }
+    x = adapter.read(listed.samples[0])
+    assert x.shape == (3, 64, 64) and abs(float(x.mean()) - float(pixels.mean())) < 3
+    (tmp_path / "Images" / "forest" / "forest_00001.jpg").unlink()
+    with pytest.raises(InputError, match="forest_00001.jpg"):
+        MLRSNetAdapter(tmp_path).list()

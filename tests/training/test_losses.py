@@ -132,3 +132,24 @@ def test_each_stage_lowers_its_losses_on_a_fixed_real_batch():
         assert all(math.isfinite(v) for v in f.values())
     total = [f["loss_pairwise"] + f["loss_classification"] for f in third]
     assert np.mean(total[-3:]) < np.mean(total[:3])
+
+
+def test_training_forward_pads_any_tile_side_and_crops_the_reconstruction():
+    from scicbir.models.config import BIGEARTHNET_S2_BANDS, ModelConfig
+    from scicbir.models.network import SciCbirNet
+    from scicbir.training.steps import forward
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(
+        name="s2",
+        bands=BIGEARTHNET_S2_BANDS,
+        N=16,
+        M=16,
+        tile_size=120,
+        hash_bits=16,
+        hash_hidden=32,
+        labels=("a",),
+    )
+    out = forward(SciCbirNet(cfg).train(), torch.rand(2, 12, 120, 120))
+    assert out["x_hat"].shape == (2, 12, 120, 120)  # padded to 128 inside, cropped back
+    assert out["b"].shape == (2, 16) and set(out["b"].unique().tolist()) <= {-1.0, 1.0}

@@ -338,6 +338,8 @@ class Trainer:
         self.lr = 0.0
         if stage == 1:
             self.lr = lr_for_psnr(None, self.cfg.stage1.lr_by_psnr)
+        if stage == 3:  # logged only: stage 3 has one LR per part (optimizer groups)
+            self.lr = self.cfg.stage3.lr_hashing
         self._setup_stage_objects(stage)
 
     def _stage3_start(self) -> Path | None:
