@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -25,6 +26,8 @@ from .settings_widget import SettingsDialog
 
 class TrainPanel(QWidget):
     """Train tab: what retraining does, the current default model, and the dialog button."""
+
+    modelReady = pyqtSignal(str)  # noqa: N815 (Qt signal name)
 
     def __init__(self, iface, parent=None, engine: EngineSession | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +66,7 @@ class TrainPanel(QWidget):
         if self.dialog is None:
             self.dialog = TrainDialog(self.iface, self.window(), self.engine)
             self.dialog.modelReady.connect(self.refresh)
+            self.dialog.modelReady.connect(self.modelReady)
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
@@ -99,6 +103,7 @@ class SciCbirDock(QDockWidget):
         self.search_panel = SearchPanel(iface, self.tabs, self.engine)
         self.archive_panel = ArchivePanel(iface, self.tabs, self.engine)
         self.train_panel = TrainPanel(iface, self.tabs, self.engine)
+        self.train_panel.modelReady.connect(self.archive_panel.model_combo.setCurrentText)
         self.tabs.addTab(self.search_panel, tr("Search"))
         self.tabs.addTab(self.archive_panel, tr("Archive"))
         self.tabs.addTab(self.train_panel, tr("Train"))

@@ -46,6 +46,13 @@ class RegionMapTool(QgsMapTool):
         self._reset_drawing()
         self.rubber_band.reset(QgsWkbTypes.PolygonGeometry)
 
+    def dispose(self) -> None:
+        """Take the rubber band off the canvas for good (plugin unload)."""
+        self.clear()
+        scene = self.canvas.scene()
+        if scene is not None and self.rubber_band.scene() is scene:
+            scene.removeItem(self.rubber_band)
+
     def _reset_drawing(self) -> None:
         self._start = None
         self._vertices = []

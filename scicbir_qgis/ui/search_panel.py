@@ -256,9 +256,9 @@ class SearchPanel(QWidget):
 
     def shutdown(self) -> None:
         self.cancel()
-        self.map_tool.clear()
         if self.canvas.mapTool() is self.map_tool:
             self.canvas.unsetMapTool(self.map_tool)
+        self.map_tool.dispose()
 
 
 def _thumbnail(layer: QgsRasterLayer) -> QPixmap:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 
 import pytest
-from qgis.core import Qgis, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsGeometry,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+)
 from qgis.gui import QgsMapMouseEvent
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
@@ -177,3 +184,25 @@ def test_panel_warns_at_once_when_the_engine_python_is_missing(
     plugin_settings.save()
     widget.refresh_engine_warning()
     assert widget.engine_warning.isHidden()
+
+
+def test_a_newly_trained_model_becomes_the_archive_tabs_model(dock):
+    from scicbir_qgis.core.settings import PluginSettings
+
+    dialog = dock.train_panel.open_dialog()
+    dialog.new_model = "/models/my-forest-model"
+    dialog.use_model()
+    assert PluginSettings.load().model == "/models/my-forest-model"
+    assert dock.archive_panel.model_combo.currentText() == "/models/my-forest-model"
+    assert "my-forest-model" in dock.train_panel.model_label.text()
+    dialog.close()
+
+
+def test_shutdown_removes_the_region_from_the_canvas(dock, canvas_on_raster):
+    canvas, layer = canvas_on_raster
+    panel = dock.search_panel
+    panel.set_region(QgsGeometry.fromRect(layer.extent()), layer.crs())
+    band = panel.map_tool.rubber_band
+    assert band.scene() is canvas.scene()
+    dock.shutdown()
+    assert band.scene() is None
