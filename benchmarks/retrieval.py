@@ -12,6 +12,8 @@ bitstream (decoder side, retrieval in the compressed domain).
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -110,6 +112,10 @@ def model_outputs(package, tiles: np.ndarray, offset, scale, decoder_side: bool)
     return ModelOutputs(codes, decoder_codes, np.concatenate(feats))
 
 
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] retrieval: {message}", file=sys.stderr, flush=True)
+
+
 def _row(method, features, bits, s: dict) -> RetrievalRow:
     return RetrievalRow(
         method, features, bits, s[f"precision@{TOP_R}"], s[f"recall@{TOP_R}"], s[f"mAP@{MAP_K}"]
@@ -139,12 +145,14 @@ def evaluate_dataset(
     y_train, _ = train.label_matrix(vocab)
     y_q, _ = queries.label_matrix(vocab)
     y_db, _ = database.label_matrix(vocab)
+    _log(f"model codes and features of {len(database)} archive tiles")
     ours_db = model_outputs(package, database.tiles, offset, scale, decoder_side)
     ours_q = (
         ours_db
         if leave_one_out
         else model_outputs(package, queries.tiles, offset, scale, decoder_side)
     )
+    _log(f"model features of {len(train)} training tiles")
     ours_train = model_outputs(package, train.tiles, offset, scale, False)
     q_bits = package.config.hash_bits
     rows = [
@@ -181,6 +189,7 @@ def evaluate_dataset(
             )
         )
         for b in bits:
+            _log(f"KLSH and KSH, {b} bits, on {name}")
             klsh = KernelLSH(b, seed=seed).fit(f_train)
             ksh = SupervisedKernelHash(b, seed=seed).fit(f_train, y_train)
             for method, model in (("KLSH", klsh), ("KSH", ksh)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas import single_threaded
 from .kernels import bandwidth, rbf
 
 
@@ -23,6 +24,11 @@ class KernelLSH:
         self.bits, self.num_anchors, self.subset, self.seed = bits, anchors, subset, seed
 
     def fit(self, features: np.ndarray) -> KernelLSH:
+        """Draw anchors and hyperplanes from unlabelled ``features`` (n, d)."""
+        with single_threaded():
+            return self._fit(features)
+
+    def _fit(self, features: np.ndarray) -> KernelLSH:
         x = np.asarray(features, dtype=np.float64)
         rng = np.random.default_rng(self.seed)
         p = min(self.num_anchors, x.shape[0])

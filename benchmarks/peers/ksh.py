@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas import single_threaded
 from .kernels import bandwidth, rbf
 
 
@@ -44,6 +45,11 @@ class SupervisedKernelHash:
         self.iterations, self.seed = iterations, seed
 
     def fit(self, features: np.ndarray, labels: np.ndarray) -> SupervisedKernelHash:
+        """Learn the bits from ``features`` (n, d) and labels (class ids or multi-hot)."""
+        with single_threaded():
+            return self._fit(features, labels)
+
+    def _fit(self, features: np.ndarray, labels: np.ndarray) -> SupervisedKernelHash:
         from scipy.linalg import eigh
         from scipy.optimize import minimize
 

@@ -71,3 +71,14 @@ def test_similarity_matrix_marks_shared_labels():
     multi_hot = np.array([[1, 0, 1], [0, 0, 1], [0, 1, 0]])
     s = similarity_matrix(multi_hot)
     assert s[0, 1] == 1 and s[0, 2] == -1 and s[1, 2] == -1
+
+
+def test_blas_is_single_threaded_inside_the_block_and_restored_after():
+    from benchmarks.peers import blas
+
+    controls = blas._controls()
+    assert controls, "numpy's OpenBLAS was not found: KSH would crawl on a busy machine"
+    before = [get() for get, _ in controls]
+    with blas.single_threaded():
+        assert all(get() == 1 for get, _ in blas._controls())
+    assert [get() for get, _ in controls] == before
