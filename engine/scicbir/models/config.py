@@ -65,7 +65,10 @@ class ModelConfig:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        bands = tuple(b if isinstance(b, BandSpec) else BandSpec(**b) for b in self.bands)
+        bands = tuple(
+            b if isinstance(b, BandSpec) else BandSpec(b) if isinstance(b, str) else BandSpec(**b)
+            for b in self.bands
+        )
         object.__setattr__(self, "bands", bands)
         object.__setattr__(self, "labels", tuple(self.labels))
         n = len(bands)

@@ -1,0 +1,72 @@
+"""The network's training API (what the trainer relies on) and the paper's shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from scicbir.codec.codec import TileCodec
+from scicbir.models.config import BIGEARTHNET_19_LABELS, ModelConfig
+from scicbir.models.network import SciCbirNet, pad_to_multiple
+from scicbir.models.testing import make_random_package
+
+
+def test_forward_returns_everything_training_needs_and_gradients_reach_both_parts():
+    config = ModelConfig(
+        name="t", bands=("a", "b", "c", "d"), N=16, M=16, hash_hidden=16, labels=("x", "y", "z")
+    )
+    net = SciCbirNet(config).train()
+    x = torch.rand(2, 4, 64, 64)
+    out = net(x)
+    assert out["x_hat"].shape == x.shape
+    assert out["likelihoods"]["y"].shape == (2, 16, 4, 4)
+    assert out["likelihoods"]["z"].shape == (2, 16, 1, 1)
+    assert out["u"].shape == (2, 32) and set(out["b"].unique().tolist()) <= {-1.0, 1.0}
+    assert out["class_probs"].shape == (2, 3) and bool((out["class_probs"] > 0).all())
+    loss = out["b"].sum() + out["class_probs"].sum() + out["x_hat"].mean()
+    loss = loss - torch.log2(out["likelihoods"]["y"]).sum()
+    loss.backward()
+    assert net.hash_head.hash_layer.weight.grad.abs().sum() > 0
+    assert net.g_a[0].conv1.weight.grad.abs().sum() > 0
+    hashing = {id(p) for p in net.hashing_parameters()}
+    assert not hashing & {id(p) for p in net.compression_parameters()}
+    assert float(net.aux_loss()) > 0
+    assert net(x, hash=False)["u"] is None
+
+
+def test_paper_configuration_has_the_paper_shapes(repo_root):
+    config = ModelConfig.load(repo_root / "engine" / "configs" / "model-paper.json")
+    net = SciCbirNet(config).eval()
+    x = pad_to_multiple(torch.rand(1, 12, 120, 120))
+    assert x.shape[-1] == 128
+    with torch.no_grad():
+        y = net.g_a(x)
+        z = net.h_a(y)
+        h = net.hash_head.network(net.hash_head.attention(y))
+        u, _, probs = net.hash_head(y)
+    assert y.shape == (1, 192, 8, 8) and z.shape == (1, 128, 2, 2)
+    assert h.shape == (1, 512, 1, 1)
+    assert u.shape == (1, 64) and probs.shape == (1, 19)
+    assert len(BIGEARTHNET_19_LABELS) == 19
+    params = net.entropy_parameters[-1]
+    assert params.out_channels == 3 * 192 * 3  # weights, means, scales of K=3 per channel
+
+
+def test_decoder_side_codes_equal_the_codes_from_the_stream(tmp_path, rgb_tiles):
+    package = make_random_package(tmp_path / "dec", bands=3, N=16, M=16, hash_side="decoder")
+    codec = TileCodec(package, backend="torch")
+    x = codec.normalisation.forward(rgb_tiles)
+    encoded = codec.encode(x)
+    again = codec.codes_from_streams([e.stream for e in encoded])
+    assert [e.code for e in encoded] == [bytes(c) for c in again.codes]
+    assert np.array_equal(codec.hash(x).codes, again.codes)
+
+
+@pytest.fixture()
+def rgb_tiles(data_dir):
+    import rasterio
+
+    with rasterio.open(data_dir / "rgb" / "neon_OSBS_029.tif") as ds:
+        image = ds.read()
+    return np.stack([image[:, r : r + 64, c : c + 64] for r in (0, 128) for c in (0, 256)])
