@@ -247,3 +247,17 @@ def test_nodata_only_region_is_refused(search_archive, searcher, tmp_path):
         searcher.search_region(holed, bbox=_pixel_bbox(holed, 0, 0, 64, 64, inset=5))
     assert np.all(data[:, 64:, 64:] > 0)  # the rest has data: a neighbouring region works
     assert searcher.search_region(holed, bbox=_pixel_bbox(holed, 64, 64, 128, 128), k=1).hits
+
+
+def test_image_without_georeference_takes_pixel_regions(search_archive, searcher, tmp_path):
+    photo = tmp_path / "photo.png"  # as QGIS shows it: x = column, y = -row
+    with rasterio.open(search_archive["neon"]) as src:
+        pixels = src.read(window=((0, 128), (0, 192)))
+    with rasterio.open(photo, "w", driver="PNG", width=192, height=128, count=3,
+                       dtype="uint8") as dst:  # fmt: skip
+        dst.write(pixels)
+    result = searcher.search_region(photo, bbox=[70, -120, 180, -70], k=2)
+    assert [(q.col, q.row) for q in result.query_tiles] == [(64, 64), (128, 64)]
+    assert all(q.footprint is None for q in result.query_tiles) and len(result.hits) == 2
+    with pytest.raises(InputError, match="no georeference"):
+        searcher.search_region(photo, bbox=[0, 0, 1, 1], crs="EPSG:4326")

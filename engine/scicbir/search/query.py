@@ -271,8 +271,13 @@ class Searcher:
             band_names,
             cancel,
             lambda prep: select_tiles(
-                to_raster_crs(geometries, region_crs, prep.source.crs, prep.path),
-                prep.source.transform,
+                to_raster_crs(
+                    geometries,
+                    region_crs,
+                    prep.source.crs if prep.source.georeferenced else None,
+                    prep.path,
+                ),
+                region_transform(prep.source),
                 prep.source.width,
                 prep.source.height,
                 self.tile_size,
@@ -540,3 +545,11 @@ class Searcher:
             excluded=int(excluded.size),
             timings_ms=timings,
         )
+
+
+def region_transform(source: Any) -> Any:
+    """Pixel -> region coordinates: the georeference, or for an image without one the pixel
+    space QGIS and the catalog's ``image_tiles`` layer use (x = column, y = -row)."""
+    from affine import Affine
+
+    return source.transform if source.georeferenced else Affine(1.0, 0.0, 0.0, 0.0, -1.0, 0.0)

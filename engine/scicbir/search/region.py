@@ -8,7 +8,8 @@ Steps, each a function here:
    are densified, so that it stays the same area after reprojection (a straight edge in one CRS
    is curved in another).
 2. ``to_raster_crs``: ``rasterio.warp.transform_geom`` into the raster's CRS. The region's CRS
-   defaults to the raster's; a raster without a georeference takes regions in pixel coordinates.
+   defaults to the raster's; a raster without a georeference takes regions in pixel coordinates
+   as QGIS shows such an image (x = column, y = -row).
 3. ``select_tiles``: which tiles of the model's tile grid (laid from the raster's top-left pixel,
    the grid the archive uses, ``rasters.TileGrid``) make up the query. Each tile is sampled on a
    ``SUBSAMPLES`` x ``SUBSAMPLES`` lattice and the share of its in-raster part covered by the
