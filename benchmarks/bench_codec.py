@@ -10,8 +10,8 @@ Measured in one run on the same tiles, on ``--threads`` threads (default 2):
 
 - encode tiles/s for batch sizes 1/16/64, analysis in torch and in onnxruntime, split into
   transforms (batched) and entropy coding (per tile);
-- decode tiles/s for the same batch sizes, with the exact (float64) synthesis that makes
-  decoding bit-identical across processes and with plain float32 synthesis;
+- decode tiles/s for the same batch sizes: synthesis in onnxruntime, in torch float64 (the
+  torch path's bit-identical mode) and in torch float32;
 - OpenJPEG (JPEG 2000 through rasterio/GDAL) encode and decode tiles/s of the same tiles in
   their source dtype at ``--j2k-quality`` percent, one tile at a time;
 - the bpp of both (ours from a random model: a rate figure only for trained models).
@@ -117,9 +117,11 @@ def bench_ours(package, tiles, batch_sizes, repeats: int = 1) -> list[dict]:
             )
             print(_line(rows[-1]), flush=True)
     streams = [e.stream for e in encoded]
-    for exact in (True, False):
+    variants = (("onnx", True, "onnx"), ("torch", True, "torch-f64-synthesis"))
+    variants += (("torch", False, "torch-f32-synthesis"),)
+    for backend, exact, label in variants:
         for batch in batch_sizes:
-            codec = TileCodec(package, backend="torch", batch_size=batch, exact_synthesis=exact)
+            codec = TileCodec(package, backend=backend, batch_size=batch, exact_synthesis=exact)
             codec.decode_many(streams[: min(batch, 2)])
             codec.timings.transforms = codec.timings.entropy = 0.0
             start = time.perf_counter()
@@ -130,7 +132,7 @@ def bench_ours(package, tiles, batch_sizes, repeats: int = 1) -> list[dict]:
                 {
                     "codec": "sci-cbir",
                     "op": "decode",
-                    "backend": "torch-f64-synthesis" if exact else "torch-f32-synthesis",
+                    "backend": label,
                     "batch": batch,
                     "tiles_per_s": n / seconds,
                     "transforms_s_per_tile": codec.timings.transforms / n,
