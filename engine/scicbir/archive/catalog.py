@@ -129,6 +129,9 @@ class Catalog:
             raise FileNotFoundError(self.path)
         self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
+        # WAL: searches (and QGIS) keep reading the last committed state while a source's
+        # transaction is open; FULL: a commit is on disk when COMMIT returns.
+        self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = OFF")
         if create:
@@ -189,50 +192,17 @@ class Catalog:
                 "UPDATE sources SET size=?, mtime=? WHERE path=?", (size, mtime, path)
             )
 
-    def replace_source(
-        self,
-        source: dict[str, Any],
-        tiles: Sequence[dict[str, Any]],
-        image_rings: dict[int, list] | None = None,
-    ) -> list[int]:
+    def replace_source(self, source: dict[str, Any], tiles: Sequence[dict[str, Any]]) -> list[int]:
         """Atomically replace everything about ``source['path']`` with ``source`` and ``tiles``.
 
         One transaction: afterwards the catalog holds either the old or the new tiles of the
         source, never a mix, and never half a source. Returns the new tile ids in order.
-        ``tiles`` rows hold ``TILE_COLUMNS`` (minus ``source_id``) plus ``geom`` (a blob or
-        None) and optionally ``pixel_ring`` (footprint in pixel space for ``image_tiles``).
         """
-        ids: list[int] = []
-        with self.transaction():
-            self._delete_source(source["path"])
-            columns = list(source)
-            cursor = self.conn.execute(
-                f"INSERT INTO sources ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [source[c] for c in columns],
-            )
-            source_id = cursor.lastrowid
-            names = ["geom", *TILE_COLUMNS]
-            sql = f"INSERT INTO tiles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            for tile in tiles:
-                row = dict(tile, source_id=source_id)
-                cursor = self.conn.execute(sql, [row.get(n) for n in names])
-                ids.append(cursor.lastrowid)
-                ring = tile.get("pixel_ring")
-                if ring is not None:
-                    self.conn.execute(
-                        "INSERT INTO image_tiles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            cursor.lastrowid,
-                            gpkg.polygon_blob(ring, -1),
-                            row["source_path"],
-                            row["col"],
-                            row["row"],
-                            row["valid_width"],
-                            row["valid_height"],
-                        ),
-                    )
-            self._bump()
-        return ids
+        with SourceTransaction(self, source) as tx:
+            return tx.add(tiles)
+
+    def source_transaction(self, source: dict[str, Any]) -> SourceTransaction:
+        return SourceTransaction(self, source)
 
     def remove_source(self, path: str) -> None:
         with self.transaction():
@@ -348,6 +318,86 @@ class Catalog:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class SourceTransaction:
+    """Replacing one source's rows as one transaction, fed tile batch by tile batch.
+
+    Entering deletes the source's old rows and inserts its ``sources`` row; ``add`` inserts
+    tile rows as they are encoded (so a raster of millions of tiles never sits in memory);
+    ``finish`` updates the source row's totals. Leaving commits (bumping the generation), or
+    rolls everything back on an exception: readers only ever see the old or the whole new
+    source. Tile rows hold ``TILE_COLUMNS`` (minus ``source_id``) plus ``geom`` (a blob or
+    None) and optionally ``pixel_ring`` (pixel-space footprint for ``image_tiles``).
+    """
+
+    def __init__(self, catalog: Catalog, source: dict[str, Any]) -> None:
+        self.catalog = catalog
+        self.conn = catalog.conn
+        self.source = source
+        self.source_id: int | None = None
+        self._tiles_sql = (
+            f"INSERT INTO tiles ({', '.join(['geom', *TILE_COLUMNS])}) "
+            f"VALUES ({', '.join('?' * (len(TILE_COLUMNS) + 1))})"
+        )
+
+    def __enter__(self) -> SourceTransaction:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.catalog._delete_source(self.source["path"])
+            columns = list(self.source)
+            cursor = self.conn.execute(
+                f"INSERT INTO sources ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [self.source[c] for c in columns],
+            )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.source_id = cursor.lastrowid
+        return self
+
+    def add(self, tiles: Sequence[dict[str, Any]]) -> list[int]:
+        ids = []
+        for tile in tiles:
+            row = dict(tile, source_id=self.source_id)
+            cursor = self.conn.execute(
+                self._tiles_sql, [row.get(n) for n in ["geom", *TILE_COLUMNS]]
+            )
+            ids.append(cursor.lastrowid)
+            ring = tile.get("pixel_ring")
+            if ring is not None:
+                self.conn.execute(
+                    "INSERT INTO image_tiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        cursor.lastrowid,
+                        gpkg.polygon_blob(ring, -1),
+                        row["source_path"],
+                        row["col"],
+                        row["row"],
+                        row["valid_width"],
+                        row["valid_height"],
+                    ),
+                )
+        return ids
+
+    def finish(self, updates: dict[str, Any]) -> None:
+        columns = list(updates)
+        self.conn.execute(
+            f"UPDATE sources SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+            [*(updates[c] for c in columns), self.source_id],
+        )
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK")
+            return
+        try:
+            self.catalog._bump()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
 
 class _Transaction:

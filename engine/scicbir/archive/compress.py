@@ -309,7 +309,7 @@ def _compress_source(
 
         def batches():
             batch = []
-            for k, tile in enumerate(read_tiles(source, tile_size, bands, windows=list(grid))):
+            for k, tile in enumerate(read_tiles(source, tile_size, bands)):
                 batch.append(tile)
                 if len(batch) == options.batch_size:
                     yield _batch_args(batch, norm)
@@ -318,49 +318,6 @@ def _compress_source(
             if batch:
                 yield _batch_args(batch, norm)
 
-        rows: list[dict[str, Any]] = []
-        windows = []
-        stream_bytes = 0
-        for tiles, results in encoder.map(batches()):
-            if cancel is not None:
-                cancel.raise_if_cancelled("compress")
-            for tile, res in zip(tiles, results, strict=True):
-                pack, offset, length = writer.append(res.stream)
-                mask_offset = mask_length = None
-                if tile.nodata_mask is not None:
-                    _, mask_offset, mask_length = writer.append(pack_mask(tile.nodata_mask))
-                stream_bytes += length
-                w = tile.window
-                windows.append(w)
-                rows.append(
-                    dict(
-                        common,
-                        col=w.col,
-                        row=w.row,
-                        valid_width=w.valid_width,
-                        valid_height=w.valid_height,
-                        hash_hex=res.code.hex(),
-                        hash_logits=res.logits,
-                        hash=res.code,
-                        pack=pack,
-                        offset=offset,
-                        length=length,
-                        mask_offset=mask_offset,
-                        mask_length=mask_length,
-                        bits=8 * length,
-                        bpp=8 * length / float(tile_size * tile_size),
-                        psnr=res.psnr,
-                    )
-                )
-        if source.georeferenced:
-            for row, ring in zip(
-                rows, footprints_wgs84(source.transform, source.crs, windows), strict=True
-            ):
-                row["geom"] = gpkg.polygon_blob(ring, 4326)
-        else:
-            for row, ring in zip(rows, pixel_footprints(windows), strict=True):
-                row["pixel_ring"] = ring
-        writer.sync()  # bitstreams durable before any catalog row points at them
         source_row = {
             "path": path,
             "files": json.dumps([str(f) for f in source.files]),
@@ -382,15 +339,63 @@ def _compress_source(
             "norm_kind": norm.kind,
             "norm_offset": json.dumps(list(norm.offset)),
             "norm_scale": json.dumps(list(norm.scale)),
-            "tiles": len(rows),
-            "empty_tiles": len(grid) - len(rows),
+            "tiles": 0,
+            "empty_tiles": 0,
             "raw_bytes": source.band_raw_bytes(bands),
-            "stream_bytes": stream_bytes,
+            "stream_bytes": 0,
             "model_id": archive.model.model_id,
         }
-        catalog.replace_source(source_row, rows)
+        stored = stream_bytes = 0
+        # One transaction for the whole source, fed batch by batch: memory stays bounded by a
+        # batch however many tiles the raster has, and the source appears whole or not at all.
+        with catalog.source_transaction(source_row) as tx:
+            for tiles, results in encoder.map(batches()):
+                if cancel is not None:
+                    cancel.raise_if_cancelled("compress")
+                rows = []
+                for tile, res in zip(tiles, results, strict=True):
+                    pack, offset, length = writer.append(res.stream)
+                    mask_offset = mask_length = None
+                    if tile.nodata_mask is not None:
+                        _, mask_offset, mask_length = writer.append(pack_mask(tile.nodata_mask))
+                    stream_bytes += length
+                    w = tile.window
+                    rows.append(
+                        dict(
+                            common,
+                            col=w.col,
+                            row=w.row,
+                            valid_width=w.valid_width,
+                            valid_height=w.valid_height,
+                            hash_hex=res.code.hex(),
+                            hash_logits=res.logits,
+                            hash=res.code,
+                            pack=pack,
+                            offset=offset,
+                            length=length,
+                            mask_offset=mask_offset,
+                            mask_length=mask_length,
+                            bits=8 * length,
+                            bpp=8 * length / float(tile_size * tile_size),
+                            psnr=res.psnr,
+                        )
+                    )
+                windows = [t.window for t in tiles]
+                if source.georeferenced:
+                    rings = footprints_wgs84(source.transform, source.crs, windows)
+                    for row, ring in zip(rows, rings, strict=True):
+                        row["geom"] = gpkg.polygon_blob(ring, 4326)
+                else:
+                    for row, ring in zip(rows, pixel_footprints(windows), strict=True):
+                        row["pixel_ring"] = ring
+                tx.add(rows)
+                stored += len(rows)
+            writer.sync()  # bitstreams durable before the rows pointing at them commit
+            tx.finish(
+                {"tiles": stored, "empty_tiles": len(grid) - stored, "stream_bytes": stream_bytes}
+            )
     status = "replaced" if previous is not None else "added"
-    return SourceResult(path, status, len(rows), len(grid) - len(rows), warnings=notes)
+    return SourceResult(path, status, stored, len(grid) - stored, warnings=notes)
 
 
 def _ticker(progress: Progress, done: int, total: int, name: str):
