@@ -129,12 +129,13 @@ class Catalog:
             raise FileNotFoundError(self.path)
         self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
-        # WAL: searches (and QGIS) keep reading the last committed state while a source's
-        # transaction is open; FULL: a commit is on disk when COMMIT returns.
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is on disk when COMMIT returns.
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = OFF")
         if create:
+            # WAL (persistent in the file): searches and QGIS keep reading the last committed
+            # state while a source's transaction is open.
+            self.conn.execute("PRAGMA journal_mode = WAL")
             with self.transaction():
                 gpkg.init_geopackage(self.conn)
                 gpkg.execute_script(self.conn, _SCHEMA)
