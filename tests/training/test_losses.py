@@ -85,6 +85,7 @@ def _net(labels=("a", "b")):
     return SciCbirNet(cfg).train()
 
 
+@pytest.mark.slow
 def test_each_stage_lowers_its_losses_on_a_fixed_real_batch():
     from scicbir.training.steps import stage1_step, stage2_step, stage3_step
 

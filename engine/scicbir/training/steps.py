@@ -176,7 +176,7 @@ def validate(
     try:
         for x, y in batches:
             out = forward(net, x, hash=hashing)
-            x_hat = out["x_hat"].clamp(0, max(1.0, float(x.max())))
+            x_hat = out["x_hat"]
             psnrs.append(psnr(x, x_hat).cpu())
             ssims.append(float(ssim(x_hat, x, data_range=1.0, size_average=True)) * x.shape[0])
             bits += float(rate_bpp(out["likelihoods"], 1))

@@ -74,6 +74,14 @@ def train(
     return Trainer(cfg, progress, cancel, restart).run()
 
 
+def _architecture(config_json: str) -> dict[str, Any]:
+    """What must agree between a checkpoint and the configuration to resume (not name/text)."""
+    data = json.loads(config_json)
+    data.pop("name", None)
+    data.pop("description", None)
+    return data
+
+
 class Trainer:
     """State and loop of one training run (use ``train()``)."""
 
@@ -282,7 +290,7 @@ class Trainer:
         state = load_checkpoint(path)
         if state.get("format") != CHECKPOINT_FORMAT:
             raise InputError(f"'{path}' was written by another engine version; use --restart")
-        if state["model_config"] != self.model_config.to_json():
+        if _architecture(state["model_config"]) != _architecture(self.model_config.to_json()):
             raise InputError(
                 f"'{path}' belongs to a run with another model or dataset configuration; "
                 "use another output folder or --restart to start over"
@@ -520,6 +528,15 @@ class Trainer:
             self._save_last()
 
     def run(self) -> TrainResult:
+        import torch
+
+        threads = torch.get_num_threads()
+        try:
+            return self._run()
+        finally:  # ``threads`` applies to this run only, not to the calling process
+            torch.set_num_threads(threads)
+
+    def _run(self) -> TrainResult:
         from scicbir.training.metrics_log import MetricsWriter
 
         self._prepare()
