@@ -81,17 +81,16 @@ def test_engine_refusal_is_shown_in_the_dialog(dialog, tmp_path, qgis_iface):
     assert qgis_iface.messageBar().get_messages(Qgis.Critical)
 
 
-def test_training_cancelled_in_the_engine_offers_resume(dialog, tmp_path, small_rgb_folder):
+def test_training_cancelled_in_the_engine_offers_resume(dialog, tmp_path, data_dir):
     """A real train job on a small class-folder dataset, cancelled at its first progress event."""
     from osgeo import gdal
 
-    for name, scene in (("forest", "neon.tif"), ("mountain", "rmnp.tif")):
+    for name, scene in (("forest", "neon_OSBS_029.tif"), ("mountain", "rmnp-rgb.tif")):
         folder = tmp_path / "data" / name
         folder.mkdir(parents=True)
-        for i in range(2):
-            gdal.Translate(
-                str(folder / f"{i}.tif"), str(small_rgb_folder / scene), srcWin=[64 * i, 0, 64, 64]
-            )
+        for i in range(8):  # enough samples for the engine's train/validation split
+            window = [64 * (i % 4), 64 * (i // 4), 64, 64]
+            gdal.Translate(str(folder / f"{i}.tif"), str(data_dir / "rgb" / scene), srcWin=window)
     dialog.dataset_edit.setFilePath(str(tmp_path / "data"))
     dialog.output_edit.setFilePath(str(tmp_path / "run"))
     dialog.resume_check.setChecked(False)
