@@ -96,6 +96,20 @@ def read_raster(path: str | Path) -> np.ndarray:
         ) from exc
 
 
+def band_count(path: str | Path) -> int:
+    """Number of bands of a raster file (JPEGs without georeference are fine)."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as ds:
+                return int(ds.count)
+    except RasterioIOError as exc:
+        raise InputError(f"cannot read raster '{path}': {exc}") from exc
+
+
 def reorder_bands(
     array: np.ndarray, have: Sequence[str], want: Sequence[str], path: str
 ) -> np.ndarray:

@@ -18,6 +18,7 @@ from scicbir.training.datasets.base import (
     S2_BANDS_12,
     SampleList,
     SampleRef,
+    band_count,
     read_raster,
     reorder_bands,
     require_dir,
@@ -77,10 +78,7 @@ class ClassFolderAdapter:
                 "<root>/<Class>/<image>.tif|.jpg|.png)"
             )
         if self.bands is None:
-            import rasterio
-
-            with rasterio.open(samples[0].paths[0]) as ds:
-                have = bands_for_count(ds.count, samples[0].paths[0])
+            have = bands_for_count(band_count(samples[0].paths[0]), samples[0].paths[0])
             self.bands = S2_BANDS_12 if have == EUROSAT_13 else have
         return SampleList(samples, self.bands, tuple(c for c in classes))
 

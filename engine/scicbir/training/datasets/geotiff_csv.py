@@ -21,6 +21,7 @@ from scicbir.training.datasets.base import (
     S2_BANDS_12,
     SampleList,
     SampleRef,
+    band_count,
     read_raster,
     reorder_bands,
     require_dir,
@@ -88,10 +89,7 @@ class GeoTiffCsvAdapter:
             names.extend(n for n in labels if n not in names)
         if not samples:
             raise InputError(f"no GeoTIFFs found in '{self.root}'")
-        import rasterio
-
-        with rasterio.open(samples[0].paths[0]) as ds:
-            count = ds.count
+        count = band_count(samples[0].paths[0])
         if self.band_names:
             if len(self.band_names) != count:
                 raise InputError(
