@@ -79,3 +79,23 @@ def test_dwa_weights_follow_the_loss_ratios_and_resume():
     other = DynamicWeightAverage(3)
     other.load_state_dict(dwa.state_dict())
     assert other.weights() == w
+
+
+def test_learning_rate_rules_of_stages_1_and_2():
+    from scicbir.training.lr_rules import PlateauTracker, lr_for_psnr
+
+    table = [[45.0, 1e-4], [50.0, 5e-5], [float("inf"), 1e-5]]  # eq. 4.1
+    assert [lr_for_psnr(p, table) for p in (None, 30.0, 45.0, 49.9, 50.1)] == [
+        1e-4,
+        1e-4,
+        5e-5,
+        5e-5,
+        1e-5,
+    ]
+    tracker = PlateauTracker(lr=1e-5, step=1e-5, max_lr=9e-5, patience=2, tolerance=0.01)
+    reached = [tracker.update(v) for v in (1.5, 1.4, 1.395, 1.394, 1.2, 1.199, 1.198)]
+    assert reached == [False, False, False, True, False, False, True]
+    assert tracker.lr == pytest.approx(3e-5)
+    for _ in range(40):
+        tracker.update(1.0)
+    assert tracker.lr == pytest.approx(9e-5)  # never above the maximum
