@@ -32,7 +32,7 @@ def full_run(rgb_tiles, tmp_path_factory):
     out = tmp_path_factory.mktemp("full") / "run"
     events = []
     result = train(
-        config_from_dict(tiny_config(rgb_tiles, out, **RUN)),
+        config_from_dict(tiny_config(rgb_tiles, out, tensorboard=True, **RUN)),
         progress=lambda d, t, m, **f: events.append((d, t, m, f)),
     )
     return result, events
@@ -71,6 +71,7 @@ def test_run_writes_checkpoints_metrics_and_a_package_that_round_trips(full_run,
     assert [r["stage"] for r in epochs] == ["1", "1", "2", "2", "3", "3"]
     assert all(np.isfinite(float(r["val_psnr"])) for r in epochs)
     assert "val_precision@8" in epochs[-1]
+    assert list((result.output / "metrics" / "tensorboard").glob("events.out.tfevents.*"))
     # progress events carry stage, epoch and losses, and count up to the total
     train_events = [e for e in events if "loss_distortion" in e[3]]
     assert train_events[-1][0] == train_events[-1][1] == 12
