@@ -241,3 +241,24 @@ def test_progress_reports_tiles_and_cancel_leaves_whole_sources(
     summary = compress_folder(sample_folder, folder, str(tiny_rgb_model.path), options=FAST)
     assert summary.ok and summary.count("unchanged") == len(done)
     assert summary.count("added") == 3 - len(done)
+
+
+@pytest.mark.slow
+def test_two_worker_processes_write_the_same_archive(
+    rgb_archive, sample_folder, tiny_rgb_model, tmp_path
+):
+    folder, _ = rgb_archive
+    pooled = tmp_path / "pooled"
+    summary = compress_folder(
+        sample_folder, pooled, str(tiny_rgb_model.path), options=CompressOptions(workers=2)
+    )
+    assert summary.ok and summary.tiles == sum(EXPECTED_TILES.values())
+
+    def content(path):
+        with Archive.open(path) as archive:
+            return {
+                (t.source_path, t.col, t.row): (t.hash, archive.read_stream(t), t.psnr)
+                for t in archive.tiles()
+            }
+
+    assert content(pooled) == content(folder)

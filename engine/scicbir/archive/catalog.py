@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -276,6 +276,23 @@ class Catalog:
         else:
             rows = self.conn.execute(f"{select} ORDER BY fid")
         return [TileRecord.from_row(r) for r in rows]
+
+    def iter_tiles(self, source_path: str) -> Iterator[TileRecord]:
+        """Tiles of one source, streamed from the database (for rasters of millions of tiles)."""
+        cursor = self.conn.execute(
+            f"SELECT fid, geom, {', '.join(TILE_COLUMNS)} FROM tiles WHERE source_path = ? "
+            "ORDER BY fid",
+            (source_path,),
+        )
+        for row in cursor:
+            yield TileRecord.from_row(row)
+
+    def count_tiles(self, source_path: str | None = None) -> int:
+        if source_path is None:
+            return self.conn.execute("SELECT count(*) FROM tiles").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM tiles WHERE source_path = ?", (source_path,)
+        ).fetchone()[0]
 
     def codes(self) -> tuple[np.ndarray, np.ndarray, int]:
         """All tile ids (int64) and hash codes (uint8, packed), and the code length in bits."""

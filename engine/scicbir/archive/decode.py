@@ -65,6 +65,17 @@ def _tmp_path(out: Path) -> Path:
     return out.with_name(f".{out.name}.tmp-{os.getpid()}.tif")
 
 
+def _chunks(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def decode_tile_to_file(archive: Archive, tile_id: int, out: str | Path) -> Path:
     """Write one tile (its valid window) as a GeoTIFF; returns the path."""
     import rasterio
@@ -110,38 +121,38 @@ def decode_source(
             source=str(source_path),
         )
     source = archive.catalog.source(key)
-    tiles = archive.tiles_of_source(key)
-    if not tiles:
+    count = archive.catalog.count_tiles(key)
+    if not count:
         raise InputError(f"source '{key}' has no stored tiles (it held only nodata)", source=key)
+    first = next(archive.catalog.iter_tiles(key))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    profile = _profile(archive, source, tiles[0], source["width"], source["height"])
+    profile = _profile(archive, source, first, source["width"], source["height"])
     codec = archive.codec()
     tmp = _tmp_path(out)
     try:
         with rasterio.open(tmp, "w", **profile) as dst:
-            if tiles[0].nodata is not None:
+            if first.nodata is not None:
                 # Unstored (nodata-only) windows must read back as nodata, not zero.
-                fill = np.full(
-                    (profile["count"], 256, 256), tiles[0].nodata, dtype=profile["dtype"]
-                )
+                fill = np.full((profile["count"], 256, 256), first.nodata, dtype=profile["dtype"])
                 for r in range(0, source["height"], 256):
                     for c in range(0, source["width"], 256):
                         w, h = min(256, source["width"] - c), min(256, source["height"] - r)
                         dst.write(fill[:, :h, :w], window=Window(c, r, w, h))
-            for k, name in enumerate(_band_names(source, sorted(tiles[0].source_bands)), start=1):
+            for k, name in enumerate(_band_names(source, sorted(first.source_bands)), start=1):
                 if name:
                     dst.set_band_description(k, name)
-            for start in range(0, len(tiles), BATCH):
+            done = 0
+            for batch in _chunks(archive.catalog.iter_tiles(key), BATCH):
                 if cancel is not None:
                     cancel.raise_if_cancelled("decode")
-                batch = tiles[start : start + BATCH]
                 decoded = codec.decode_many([archive.read_stream(t) for t in batch])
                 for tile, normalised in zip(batch, decoded, strict=True):
                     pixels = to_source_units(tile, normalised, archive.read_mask(tile))
                     window = Window(tile.col, tile.row, tile.valid_width, tile.valid_height)
                     dst.write(pixels, window=window)
-                progress(start + len(batch), len(tiles), f"decoding {Path(key).name}")
+                done += len(batch)
+                progress(done, count, f"decoding {Path(key).name}")
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -29,7 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="names of the raster's bands in file order, comma separated, or a preset "
         "(sentinel2-13, sentinel2-12, rgb, bgr)",
     )
-    parser.add_argument("--workers", type=int, default=1, help="encoding processes (default 1)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="encoding processes (default: 2 on a multi-core machine for jobs of 64+ tiles, else 1)",
+    )
     parser.add_argument("--batch-size", type=int, default=8, help="tiles per encoding batch")
     parser.add_argument(
         "--no-psnr", action="store_true", help="skip decoding each tile to measure its PSNR"
