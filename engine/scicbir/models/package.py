@@ -199,10 +199,10 @@ class ModelPackage:
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        net = net.cpu().eval()
+        # the caller's network stays where it is and in its mode (a trainer may save mid-run)
         net.apply_context_mask()
         net.entropy_bottleneck.update(force=True)
-        state = {k: v.detach().contiguous().clone() for k, v in net.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
         weights = path / WEIGHTS
         tmp = weights.with_suffix(".tmp")
         save_file(state, str(tmp), metadata={"format": "pt"})  # one key: stable bytes
