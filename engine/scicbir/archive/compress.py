@@ -144,8 +144,14 @@ def compress_folder(
     total = sum(n for _, n in plan)
     summary.tile_size = tile_size
 
+    import rasterio
+
     archive = Archive.create(archive_dir, package)
     archive.lock()
+    # Tiles are read row of tiles by row of tiles: a small block cache holds a row's strips
+    # (GDAL's default, 5% of RAM, would let the cache grow to gigabytes on a large raster).
+    gdal_env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
+    gdal_env.__enter__()
     encoder = None
     writer = archive.pack_writer()
     done = 0
@@ -198,6 +204,7 @@ def compress_folder(
         progress(total, total, "index")
         archive.rebuild_index()
     finally:
+        gdal_env.__exit__(None, None, None)
         if encoder is not None:
             encoder.close()
         writer.close()
@@ -211,6 +218,9 @@ def compress_folder(
             summary.stream_bytes += int(rows[s.path]["stream_bytes"])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+GDAL_CACHE_MB = 256
 
 
 def auto_workers(total_tiles: int) -> int:
