@@ -55,6 +55,14 @@ class TileSet:
         return out, vocab
 
 
+def normalise(tiles: np.ndarray, offset, scale) -> np.ndarray:
+    """(x - offset) / scale per band (axis -3) as float32: the model's nominal range."""
+    shape = (-1, 1, 1)
+    o = np.asarray(offset, dtype=np.float64).reshape(shape)
+    s = np.asarray(scale, dtype=np.float64).reshape(shape)
+    return ((np.asarray(tiles, dtype=np.float64) - o) / s).astype(np.float32)
+
+
 def spread(items: list, limit: int | None) -> list:
     """Up to ``limit`` items evenly spaced over ``items`` (all of them without a limit)."""
     if limit is None or limit >= len(items):

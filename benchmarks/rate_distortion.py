@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from benchmarks.datasets import TileSet
+from benchmarks.datasets import TileSet, normalise
 from benchmarks.metrics import bd_rate
 from benchmarks.peers import jpeg2000, lossless
 
@@ -44,12 +44,6 @@ def normalisation_of(tileset: TileSet, config) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(tileset.offset, float), np.asarray(tileset.scale, float)
     return np.asarray(config.normalisation_offset, float), np.asarray(
         config.normalisation_scale, float
-    )
-
-
-def _normalise(x: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return ((x.astype(np.float64) - offset[:, None, None]) / scale[:, None, None]).astype(
-        np.float32
     )
 
 
@@ -96,7 +90,7 @@ def jpeg2000_curve(
             enc += result.encode_s
             dec += result.decode_s
             scores.append(
-                quality(_normalise(tile, offset, scale), _normalise(result.decoded, offset, scale))
+                quality(normalise(tile, offset, scale), normalise(result.decoded, offset, scale))
             )
         if tuple(bpps) in seen:  # below its smallest codestream OpenJPEG repeats a point
             continue

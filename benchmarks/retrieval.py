@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from benchmarks.datasets import TileSet
+from benchmarks.datasets import TileSet, normalise
 from benchmarks.metrics import ranking_metrics
 from benchmarks.peers.features import ColourGradientHistogram
 from benchmarks.peers.klsh import KernelLSH
@@ -172,11 +172,11 @@ def evaluate_dataset(
                 code_scores(ours_q.decoder_codes, y_q, ours_db.decoder_codes, y_db, leave_one_out),
             )
         )
-    hand = ColourGradientHistogram().fit(_normalised(train.tiles, offset, scale))
+    hand = ColourGradientHistogram().fit(normalise(train.tiles, offset, scale))
     inputs = {
         "model pre-hash features": (ours_train.features, ours_q.features, ours_db.features),
         "colour/gradient histogram": tuple(
-            hand.transform(_normalised(s.tiles, offset, scale)) for s in (train, queries, database)
+            hand.transform(normalise(s.tiles, offset, scale)) for s in (train, queries, database)
         ),
     }
     for name, (f_train, f_q, f_db) in inputs.items():
@@ -201,9 +201,3 @@ def evaluate_dataset(
         s = code_scores(q_codes, y_q, codes, y_db, leave_one_out)
         rows.append(_row("random codes", "-", b, s))
     return rows
-
-
-def _normalised(tiles: np.ndarray, offset, scale) -> np.ndarray:
-    o = np.asarray(offset, float)[None, :, None, None]
-    s = np.asarray(scale, float)[None, :, None, None]
-    return ((tiles.astype(np.float64) - o) / s).astype(np.float32)
