@@ -96,7 +96,7 @@ def _hwm_mib(pid: int) -> float:
     return 0.0
 
 
-def measured(command: list[str], env: dict | None = None) -> dict:
+def measured(command: list[str], env: dict | None = None, limit: float | None = None) -> dict:
     """Run ``command``: wall seconds, peak RSS of the main process and of the process tree.
 
     Peak RSS is read from ``VmHWM`` in /proc every 0.1 s (``ru_maxrss`` would include the RSS
@@ -106,7 +106,17 @@ def measured(command: list[str], env: dict | None = None) -> dict:
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     main_peak = tree_peak = 0.0
+    stopped = False
     while process.poll() is None:
+        if limit is not None and time.perf_counter() - start > limit:
+            for pid in reversed(_tree(process.pid)):
+                try:
+                    os.kill(pid, 15)
+                except ProcessLookupError:
+                    pass
+            stopped = True
+            process.wait()
+            break
         pids = _tree(process.pid)
         main_peak = max(main_peak, _hwm_mib(process.pid))
         tree_peak = max(tree_peak, sum(_hwm_mib(p) for p in pids))
@@ -114,6 +124,7 @@ def measured(command: list[str], env: dict | None = None) -> dict:
     out, err = process.communicate()
     wall = time.perf_counter() - start
     return {
+        "stopped_at_limit": stopped,
         "seconds": wall,
         "peak_rss_mib": main_peak,
         "peak_rss_tree_mib": tree_peak,
@@ -134,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="model package (default: random RGB, N=M=64, tile 64)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument(
+        "--limit",
+        type=float,
+        help="stop each compress run after this many seconds (peak memory on huge rasters)",
+    )
+    parser.add_argument("--psnr", choices=["both", "on", "off"], default="both")
     args = parser.parse_args(argv)
 
     python = sys.executable
@@ -177,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-        for psnr in (False, True):
+        for psnr in {"both": (False, True), "on": (True,), "off": (False,)}[args.psnr]:
             for workers in args.workers:
                 archive = tmp / f"archive-w{workers}-{'psnr' if psnr else 'nopsnr'}"
                 command = [
@@ -197,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 if not psnr:
                     command.append("--no-psnr")
-                result = measured(command, env)
+                result = measured(command, env, args.limit)
                 info = json.loads(
                     subprocess.run(
                         [python, "-m", "scicbir", "archive", "info", str(archive), "--json"],
@@ -214,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(result["stdout"][:2000], result["stderr"], file=sys.stderr)
                     inner = float("nan")
                 row = {
+                    "stopped_at_limit": result["stopped_at_limit"],
                     "tool": f"scicbir compress --workers {workers}"
                     + ("" if psnr else " --no-psnr"),
                     "seconds": result["seconds"],
