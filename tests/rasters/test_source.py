@@ -135,3 +135,27 @@ def test_landsat_style_band_files_are_not_taken_for_sentinel2(data_dir, tmp_path
     specs = find_sources(tmp_path)
     assert [s.path.name for s in specs] == ["LC08_scene_B2.TIF", "LC08_scene_B5.TIF"]
     assert all(not s.multi_file for s in specs)
+
+
+def test_a_crs_that_cannot_reach_wgs84_is_a_clear_error(tmp_path):
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    from scicbir.rasters.footprint import check_wgs84_transformable
+
+    path = tmp_path / "local.tif"
+    crs = CRS.from_wkt('LOCAL_CS["site grid",UNIT["metre",1]]')
+    profile = dict(
+        driver="GTiff",
+        width=8,
+        height=8,
+        count=1,
+        dtype="uint8",
+        crs=crs,
+        transform=Affine(1, 0, 1000, 0, -1, 2000),
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.ones((1, 8, 8), np.uint8))
+    with RasterSource(path) as source:
+        with pytest.raises(InputError, match="local.tif.*cannot be transformed.*gdal_edit"):
+            check_wgs84_transformable(str(path), source.transform, source.crs)

@@ -34,7 +34,11 @@ from scicbir.errors import CancelledError, InputError, UserFacingError
 from scicbir.progress import CancelToken, Progress, no_progress
 from scicbir.rasters import RasterSource, TileGrid, find_sources, map_bands, read_tiles
 from scicbir.rasters.discover import SourceSpec
-from scicbir.rasters.footprint import footprints_wgs84, pixel_footprints
+from scicbir.rasters.footprint import (
+    check_wgs84_transformable,
+    footprints_wgs84,
+    pixel_footprints,
+)
 
 
 @dataclass
@@ -287,6 +291,8 @@ def _compress_source(
                 return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
         checksum = checksum or source.checksum()
 
+        if source.georeferenced:
+            check_wgs84_transformable(path, source.transform, source.crs)
         model_bands = archive.model.bands
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -61,3 +61,21 @@ def footprints_wgs84(
         list(zip(xs[i * n : (i + 1) * n].tolist(), ys[i * n : (i + 1) * n].tolist(), strict=True))
         for i in range(len(windows))
     ]
+
+
+def check_wgs84_transformable(path: str, transform, crs) -> None:
+    """Raise ``InputError`` naming the file when its CRS cannot be brought to EPSG:4326.
+
+    Checked before any tile is encoded, so a raster with a local or broken CRS fails at once.
+    """
+    from scicbir.errors import InputError
+
+    try:
+        footprints_wgs84(transform, crs, [TileWindow(0, 0, 1, 1, 1)], points_per_edge=1)
+    except Exception as exc:  # PROJ/GDAL raise several types here
+        name = crs.to_string() if crs else "none"
+        raise InputError(
+            f"{path}: its CRS ({name[:80]}) cannot be transformed to longitude/latitude "
+            f"({str(exc)[:120]}); set a proper CRS, e.g. gdal_edit.py -a_srs EPSG:<code> {path}",
+            file=path,
+        ) from exc
