@@ -62,3 +62,22 @@ def pareto_packages(folders: list[Path], out: Path) -> list:
             )
         packages += [package_from_checkpoint(c, out) for c in checkpoints]
     return packages
+
+
+def find_run_checkpoints(runs: Path, model_id: str) -> Path | None:
+    """The checkpoints folder of the training run (``runs/*/config.json``) named ``model_id``.
+
+    Only a folder that holds Pareto checkpoints counts; runs are not shipped, so on most
+    machines there is none and the curve has one point per package.
+    """
+    import json
+
+    for config in sorted(runs.glob("*/config.json")):
+        try:
+            name = json.loads(config.read_text(encoding="utf-8")).get("name")
+        except (OSError, ValueError):
+            continue
+        folder = config.parent / "checkpoints"
+        if name == model_id and pareto_checkpoints(folder):
+            return folder
+    return None

@@ -32,10 +32,17 @@ def rd_plot(
         size = 6 if len(points) > 1 else 14
         ax_p.plot([p.bpp for p in points], [p.psnr for p in points], marker, ms=size, label=label)
         ax_s.plot([p.bpp for p in points], [p.sa for p in points], marker, ms=size, label=label)
-    for name, bpp in lossless.items():
+    for row, (name, bpp) in enumerate(lossless.items()):
         for ax in (ax_p, ax_s):
             ax.axvline(bpp, ls=":", color="grey")
-            ax.text(bpp, 0.02, f" {name}", transform=ax.get_xaxis_transform(), fontsize=7)
+            ax.text(
+                bpp,
+                0.03 + 0.07 * row,
+                f"lossless {name} ",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                ha="right",
+            )
     ax_p.set_ylabel("PSNR (dB)")
     ax_s.set_ylabel("spectral angle (rad)")
     for ax in (ax_p, ax_s):

@@ -63,8 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         type=Path,
         default=[],
-        help="training checkpoint folders whose stage2_pareto_<i>.pt add points to the RD curves",
+        help="training checkpoint folders whose stage2_pareto_<i>.pt add points to the RD "
+        "curves (default: the runs/<run>/checkpoints of each model's training run, if present)",
     )
+    parser.add_argument("--no-pareto", action="store_true", help="one RD point per package")
     parser.add_argument("--allow-untrained", action="store_true")
     parser.add_argument(
         "--parts",
@@ -78,6 +80,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", type=int, default=1000, help="AID archive (test split)")
     parser.add_argument("--script-timeout", type=int, default=300, help="seconds per script")
     return parser.parse_args(argv)
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so a 30-minute run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] run_all: {message}", file=sys.stderr, flush=True)
 
 
 def pin_threads() -> None:
@@ -174,11 +181,15 @@ def run_rate_distortion(
         "bits at equal quality. With a single SCI-CBIR point the saving at that point against "
         "the JPEG 2000 curve is given instead."
     )
+    for bands, packages in groups.items():
+        ids = [p.model_id for p in packages + pareto.get(bands, [])]
+        report.add(f"- SCI-CBIR points, {bands} bands: {', '.join(ids)}")
     record = report.record.setdefault("rate_distortion", {})
     for bands, packages in groups.items():
         side = min(p.config.tile_size for p in packages)
         for tileset in rd_sets(bands, args.data, args.rd_tiles, side):
             offset, scale = rate_distortion.normalisation_of(tileset, packages[0].config)
+            log(f"rate-distortion on {tileset.name} ({len(tileset)} tiles)")
             jp2 = rate_distortion.jpeg2000_curve(tileset, offset, scale)
             ours = [
                 rate_distortion.codec_point(p, tileset, offset, scale)
@@ -374,6 +385,7 @@ def run_scripts(report: Report, groups: dict[int, list], args) -> None:
     for script, title in BENCH_SCRIPTS:
         report.heading(2, title)
         path = REPO / "benchmarks" / script
+        log(f"running {script}")
         if not path.is_file():
             report.add(f"`benchmarks/{script}` does not exist yet: no figures for this part.")
             record[script] = {"status": "missing"}
@@ -503,11 +515,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.figures.mkdir(parents=True, exist_ok=True)
     pareto: dict[int, list] = {}
-    if args.pareto and "rd" in args.parts:
+    folders = list(args.pareto)
+    if not folders and not args.no_pareto:
+        from benchmarks.pareto import find_run_checkpoints
+
+        found = (find_run_checkpoints(REPO / "runs", p.model_id) for p in packages)
+        folders = [f for f in found if f is not None]
+    if folders and not args.no_pareto and "rd" in args.parts:
         from benchmarks.pareto import pareto_packages
 
+        log(f"Pareto points from {', '.join(str(f) for f in folders)}")
         scratch = Path(tempfile.mkdtemp(prefix="scicbir-pareto-"))
-        for p in pareto_packages(args.pareto, scratch):
+        for p in pareto_packages(folders, scratch):
             pareto.setdefault(p.config.num_bands, []).append(p)
     report = Report(bool(untrained))
     parts = {
@@ -519,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in args.parts:
             t0 = time.perf_counter()
             parts[name]()
-            print(f"run_all: {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            log(f"{name} done in {time.perf_counter() - t0:.0f} s")
     shown = shlex.join(argv if argv is not None else sys.argv[1:])
     command = f".venv/bin/python benchmarks/run_all.py {shown}".strip()
     write(report, args, describe(), command, time.perf_counter() - start, packages)

@@ -39,3 +39,16 @@ def test_checkpoints_become_working_packages_in_plateau_order(tmp_path):
 def test_a_folder_without_pareto_points_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="stage2_pareto"):
         pareto_packages([tmp_path], tmp_path / "out")
+
+
+def test_the_training_run_of_a_model_is_found_by_its_name(tmp_path):
+    from benchmarks.pareto import find_run_checkpoints
+
+    for run, name in (("a", "other-model"), ("b", "my-model"), ("c", "my-model")):
+        (tmp_path / run / "checkpoints").mkdir(parents=True)
+        (tmp_path / run / "config.json").write_text(f'{{"name": "{name}"}}')
+    (tmp_path / "a" / "checkpoints" / "stage2_pareto_0.pt").write_bytes(b"")
+    (tmp_path / "c" / "checkpoints" / "stage2_pareto_0.pt").write_bytes(b"")
+    # run b has the name but no Pareto point yet: run c is the one
+    assert find_run_checkpoints(tmp_path, "my-model") == tmp_path / "c" / "checkpoints"
+    assert find_run_checkpoints(tmp_path, "unknown") is None
