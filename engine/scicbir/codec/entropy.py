@@ -31,6 +31,7 @@ from scipy.special import ndtr
 from torch import Tensor
 
 from scicbir._compressai import import_compressai
+from scicbir.codec.blas_threads import single_threaded_blas
 
 import_compressai()
 
@@ -201,14 +202,15 @@ class MixtureCoder:
             d.set_stream(s)
             decoders.append(d)
         channels = list(range(self.N))
-        for i in range(H):
-            for j in range(W):
-                scales, means, weights = self.parameters_at(y_padded, hyper, i, j)
-                for b, decoder in enumerate(decoders):
-                    a = abs_maxes[b]
-                    cdf = build_cdfs(scales[:, b], means[:, b], weights[:, b], a)
-                    values = decoder.decode_stream(
-                        channels, cdf.tolist(), [cdf.shape[1]] * self.N, [-a] * self.N
-                    )
-                    y_padded[b, :, i + 2, j + 2] = values
+        with single_threaded_blas():
+            for i in range(H):
+                for j in range(W):
+                    scales, means, weights = self.parameters_at(y_padded, hyper, i, j)
+                    for b, decoder in enumerate(decoders):
+                        a = abs_maxes[b]
+                        cdf = build_cdfs(scales[:, b], means[:, b], weights[:, b], a)
+                        values = decoder.decode_stream(
+                            channels, cdf.tolist(), [cdf.shape[1]] * self.N, [-a] * self.N
+                        )
+                        y_padded[b, :, i + 2, j + 2] = values
         return torch.from_numpy(y_padded[:, :, 2 : H + 2, 2 : W + 2].astype(np.float32))
