@@ -79,27 +79,36 @@ def ranking_scores(ranking: np.ndarray, q_labels, db_labels) -> dict:
 class ModelOutputs:
     """What the model gives for a set of tiles: codes (encoder/decoder side) and features."""
 
-    codes: np.ndarray
+    codes: np.ndarray | None
     decoder_codes: np.ndarray | None
     features: np.ndarray
 
 
-def model_outputs(package, tiles: np.ndarray, offset, scale, decoder_side: bool) -> ModelOutputs:
-    """Hash codes through the product path (``TileCodec``) and the pre-hash features."""
+def model_outputs(
+    package, tiles: np.ndarray, offset, scale, codes: bool = True, decoder_side: bool = True
+) -> ModelOutputs:
+    """Pre-hash features, and hash codes through the product path (``TileCodec.encode``).
+
+    ``encode`` gives the archive's codes (the same as ``TileCodec.hash``) and the streams the
+    decoder-side codes are recomputed from; training tiles need the features only.
+    """
     import torch
 
     from scicbir.codec.codec import TileCodec
-    from scicbir.codec.normalisation import Normalisation
     from scicbir.models.network import pad_to_multiple
 
     codec = TileCodec(package)
-    x = Normalisation(offset, scale).forward(tiles)
+    x = normalise(tiles, offset, scale)
     bits = package.config.hash_bits
-    codes = unpack_codes(codec.hash(x).codes, bits)
-    decoder_codes = None
-    if decoder_side:
-        streams = [e.stream for e in codec.encode(x)]
-        decoder_codes = unpack_codes(codec.codes_from_streams(streams).codes, bits)
+    encoder_codes = decoder_codes = None
+    if codes:
+        encoded = codec.encode(x)
+        encoder_codes = unpack_codes(
+            np.stack([np.frombuffer(e.code, np.uint8) for e in encoded]), bits
+        )
+        if decoder_side:
+            streams = [e.stream for e in encoded]
+            decoder_codes = unpack_codes(codec.codes_from_streams(streams).codes, bits)
     net = codec.net
     feats = []
     with torch.no_grad():
@@ -109,7 +118,7 @@ def model_outputs(package, tiles: np.ndarray, offset, scale, decoder_side: bool)
             if package.config.hash_side == "decoder":
                 y = torch.round(y)
             feats.append(net.hash_head.features(y).numpy())
-    return ModelOutputs(codes, decoder_codes, np.concatenate(feats))
+    return ModelOutputs(encoder_codes, decoder_codes, np.concatenate(feats))
 
 
 def _log(message: str) -> None:
@@ -146,14 +155,14 @@ def evaluate_dataset(
     y_q, _ = queries.label_matrix(vocab)
     y_db, _ = database.label_matrix(vocab)
     _log(f"model codes and features of {len(database)} archive tiles")
-    ours_db = model_outputs(package, database.tiles, offset, scale, decoder_side)
+    ours_db = model_outputs(package, database.tiles, offset, scale, True, decoder_side)
     ours_q = (
         ours_db
         if leave_one_out
-        else model_outputs(package, queries.tiles, offset, scale, decoder_side)
+        else model_outputs(package, queries.tiles, offset, scale, True, decoder_side)
     )
     _log(f"model features of {len(train)} training tiles")
-    ours_train = model_outputs(package, train.tiles, offset, scale, False)
+    ours_train = model_outputs(package, train.tiles, offset, scale, codes=False)
     q_bits = package.config.hash_bits
     rows = [
         _row(

@@ -75,10 +75,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["rd", "retrieval", "scripts"],
     )
     parser.add_argument("--rd-tiles", type=int, default=32, help="tiles per RD set at most")
-    parser.add_argument("--train", type=int, default=800, help="training tiles for KLSH/KSH")
-    parser.add_argument("--queries", type=int, default=300, help="AID queries (val split)")
-    parser.add_argument("--database", type=int, default=1000, help="AID archive (test split)")
-    parser.add_argument("--script-timeout", type=int, default=300, help="seconds per script")
+    parser.add_argument("--train", type=int, default=600, help="training tiles for KLSH/KSH")
+    parser.add_argument("--queries", type=int, default=200, help="AID queries (val split)")
+    parser.add_argument("--database", type=int, default=600, help="AID archive (test split)")
+    parser.add_argument("--script-timeout", type=int, default=240, help="seconds per script")
     return parser.parse_args(argv)
 
 
