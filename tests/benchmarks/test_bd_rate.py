@@ -45,3 +45,21 @@ def test_curves_without_a_common_quality_range_are_refused():
 def test_a_single_point_is_not_a_curve():
     with pytest.raises(ValueError, match="at least 2"):
         bd_rate([1.0], [30.0], RATES, psnr_of(RATES))
+
+
+def test_a_single_codec_point_gets_its_saving_against_the_reference_curve():
+    from benchmarks.rate_distortion import RDPoint, bd_rates
+
+    def point(bpp, psnr, sa):
+        return RDPoint("m", "s", bpp, psnr, sa, 1.0, 1.0, 1)
+
+    ref = [point(r, q, 0.1 / r) for r, q in zip(RATES, psnr_of(RATES), strict=True)]
+    # half of the rate JPEG 2000 needs at 36 dB (2 bpp there), with its spectral angle
+    result = bd_rates(ref, [point(1.0, 36.0, 0.05)])
+    assert result["psnr_kind"] == "rate saving at the single point"
+    assert result["psnr"] == pytest.approx(-50.0, abs=1e-6)
+    assert result["sa"] == pytest.approx(-50.0, abs=1.0)
+    two = bd_rates(ref, [point(0.5, 36.0, 0.05), point(1.0, 42.0, 0.025)])
+    assert two["psnr_kind"] == "BD-rate" and two["psnr"] == pytest.approx(-75.0, abs=1e-6)
+    outside = bd_rates(ref, [point(1.0, 90.0, 0.05)])
+    assert outside["psnr_kind"].startswith("not computable")
