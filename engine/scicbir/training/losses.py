@@ -1,7 +1,11 @@
 """The losses of SCI-CBIR (thesis eqs. 3.4, 3.6, 3.8, 3.9) and the rate in bits per pixel.
 
-Sums over pairs and samples in the thesis are taken as means here, so a loss does not grow with
-the batch size and the same learning rates work for batch 8 on a CPU and batch 32 on a GPU.
+The hashing losses are sums over the pairs and samples of a batch, as the thesis writes them.
+This matters: the Greedy Hash layer adds ``gamma * (u - b)`` to the gradient of the codes for
+every element whatever the loss scale, and with per-pair means that term outweighs the pairwise
+gradient, drives every logit away from zero in the direction it already has and freezes all
+codes into one (observed on AID). With sums the retrieval losses dominate as intended; Adam
+makes the overall scale irrelevant to the step size.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def soft_pairwise_loss(
     ``codes`` (B, q) in {-1, +1} (or relaxed), ``labels`` (B, L) multi-hot. Hard pairs share all
     or none of their labels (s_o in {0, 1}): ``log(1 + exp(a s_h)) - a s_h s_o``; soft pairs:
     ``gamma (0.5 (s_h + q) - s_o q)^2``, with a = 5/q, gamma = 0.1/q by default. The hard term is
-    weighted by m_ij (eq. 3.6; eq. 3.7 misprints 1 - m_ij). Mean over pairs i != j.
+    weighted by m_ij (eq. 3.6; eq. 3.7 misprints 1 - m_ij). Sum over ordered pairs i != j.
     """
     q = codes.shape[1]
     alpha = 5.0 / q if alpha is None else alpha
@@ -57,18 +61,17 @@ def soft_pairwise_loss(
     soft_term = gamma * (0.5 * (s_h + q) - s_o * q) ** 2
     per_pair = torch.where(hard, hard_term, soft_term)
     off_diag = ~torch.eye(codes.shape[0], dtype=torch.bool, device=codes.device)
-    return per_pair[off_diag].mean()
+    return per_pair[off_diag].sum()
 
 
 def balance_loss(codes: Tensor) -> Tensor:
-    """Bit balance (eq. 3.8): squared sum of each code's entries, divided by q (1 for random codes)."""
-    q = codes.shape[1]
-    return (codes.sum(dim=1) ** 2).mean() / q
+    """Bit balance (eq. 3.8): squared sum of each code's entries, summed over the batch."""
+    return (codes.sum(dim=1) ** 2).sum()
 
 
 def classification_loss(probs: Tensor, labels: Tensor) -> Tensor:
-    """Squared error between predicted probabilities and multi-hot labels (eq. 3.9)."""
-    return ((probs - labels.float()) ** 2).sum(dim=1).mean()
+    """Squared error between predicted probabilities and multi-hot labels, summed (eq. 3.9)."""
+    return ((probs - labels.float()) ** 2).sum()
 
 
 def psnr(x: Tensor, x_hat: Tensor, peak: float = 1.0) -> Tensor:
