@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--band-names",
         help="names of the raster's bands in file order, comma separated, or a preset "
-        "(sentinel2-13, sentinel2-12, rgb, bgr)",
+        "(eurosat-13, sentinel2-13, sentinel2-12, rgb, bgr)",
     )
     parser.add_argument(
         "--workers",
