@@ -157,18 +157,31 @@ def aid(
     )
 
 
-def sentinel2_patches(roots: list[Path]) -> TileSet:
-    """Every BigEarthNet-style patch folder (``<patch>/<patch>_B01.tif`` ...) under ``roots``.
+def sentinel2_patches(
+    roots: list[Path], training_root: Path | None = None, source_index: int = 1
+) -> TileSet:
+    """BigEarthNet-style patch folders (``<patch>/<patch>_B01.tif`` ...) under ``roots``.
 
     The 20 m and 60 m bands are upsampled to 120x120 by bicubic convolution as in the paper (the
     trainer's own function), then rounded back to uint16 so every codec codes the same integers.
+    Patches under ``training_root`` that the split rule puts in the training split (keys
+    ``"<source_index>:<patch>"``, as in the shipped Sentinel-2 model's configuration) are left
+    out: only held-out patches are measured.
     """
     from scicbir.training.datasets.bigearthnet import upsample_cubic
+    from scicbir.training.splits import SPLIT_CODE, assign_splits
 
     folders = []
     for root in roots:
         if root.is_dir():
             folders += [p.parent for p in sorted(root.rglob("*_B02.tif"))]
+    skipped = 0
+    if training_root is not None:
+        inside = [f for f in folders if f.parent == training_root]
+        codes = assign_splits([f"{source_index}:{f.name}" for f in inside], [None] * len(inside))
+        trained = {f for f, c in zip(inside, codes, strict=True) if c == SPLIT_CODE["train"]}
+        skipped = len(trained)
+        folders = [f for f in folders if f not in trained]
     if not folders:
         raise FileNotFoundError(f"no Sentinel-2 patch folders under {[str(r) for r in roots]}")
     tiles, keys = [], []
@@ -184,7 +197,8 @@ def sentinel2_patches(roots: list[Path]) -> TileSet:
         "BigEarthNet-S2 patches",
         np.stack(tiles),
         keys,
-        note=f"all {len(keys)} real patches available (BigEarthNet v1 and reBEN)",
+        note=f"{len(keys)} held-out real patches (BigEarthNet v1 val/test split and reBEN; "
+        f"{skipped} training-split patches left out)",
     )
 
 

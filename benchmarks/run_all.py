@@ -152,7 +152,9 @@ def rd_sets(bands: int, data: Path, limit: int, side: int) -> list:
     if bands == 12:
         sets = [
             datasets.eurosat_ms(data / "eurosat-ms", "test", limit),
-            datasets.sentinel2_patches([data / "bigearthnet-s2", data / "reben-s2"]),
+            datasets.sentinel2_patches(
+                [data / "bigearthnet-s2", data / "reben-s2"], data / "bigearthnet-s2"
+            ),
         ]
     else:
         scene = data / "scenes" / "LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
