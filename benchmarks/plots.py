@@ -66,13 +66,21 @@ def retrieval_plot(path: Path, title: str, rows: list[RetrievalRow]) -> Path:
     for row in rows:
         label = row.method if row.features in ("-", "model") else f"{row.method} ({row.features})"
         series.setdefault(label, []).append(row)
-    for label, items in series.items():
+    for i, (label, items) in enumerate(series.items()):
+        colour = f"C{i % 10}"
         if items[0].bits is None:
-            ax.axhline(items[0].map_at_20, ls="--", lw=1, label=label)
+            ax.axhline(items[0].map_at_20, ls="--", lw=1, color=colour, label=label)
             continue
         items = sorted(items, key=lambda r: r.bits)
         style = "*" if len(items) == 1 else "o-"
-        ax.plot([r.bits for r in items], [r.map_at_20 for r in items], style, ms=8, label=label)
+        ax.plot(
+            [r.bits for r in items],
+            [r.map_at_20 for r in items],
+            style,
+            ms=8,
+            color=colour,
+            label=label,
+        )
     ax.set_xscale("log", base=2)
     ax.set_xticks([16, 32, 64], ["16", "32", "64"])
     ax.set_xlabel("code length (bits)")
