@@ -113,15 +113,21 @@ def test_clean_environment_drops_qgis_variables():
 
 
 def test_request_timeout_leaves_the_engine_usable(engine_python, tmp_path):
+    import os
+    import signal
+
     from scicbir_qgis.engine_client import EngineTimeoutError
 
     client = EngineClient(engine_python)
     try:
         client.start()
-        # The first 'archive.info' imports the archive package (numpy, sqlite, ...): far longer
-        # than a millisecond.
-        with pytest.raises(EngineTimeoutError) as err:
-            client.call("archive.info", {"archive": str(tmp_path)}, timeout=0.001)
+        # A stopped engine cannot answer in time, however fast the machine is.
+        os.kill(client.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(EngineTimeoutError) as err:
+                client.call("archive.info", {"archive": str(tmp_path)}, timeout=0.5)
+        finally:
+            os.kill(client.pid, signal.SIGCONT)
         assert err.value.code == "timeout" and "archive.info" in str(err.value)
         with pytest.raises(EngineError) as late:  # the late reply of the first call is dropped
             client.call("archive.info", {"archive": str(tmp_path)}, timeout=120)
