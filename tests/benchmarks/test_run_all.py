@@ -41,3 +41,15 @@ def test_missing_engine_scripts_are_reported_not_invented(tmp_path, monkeypatch)
     for script, _ in run_all.BENCH_SCRIPTS:
         assert f"`benchmarks/{script}` does not exist yet" in text
     assert report.record["scripts"]["bench_codec.py"] == {"status": "missing"}
+
+
+def test_scripts_get_model_and_light_settings_only_through_options_they_have(tmp_path):
+    class Package:
+        path = tmp_path / "rgb-model"
+
+    script = tmp_path / "bench_archive.py"
+    script.write_text('parser.add_argument("--model")\nparser.add_argument("--json")\n')
+    command = run_all.script_command(script, {3: [Package()]}, tmp_path / "out.json")
+    assert command[2:] == ["--model", str(Package.path), "--json", str(tmp_path / "out.json")]
+    script.write_text('parser.add_argument("--size")\n')
+    assert run_all.script_command(script, {}, tmp_path / "o.json")[2:] == ["--size", "2048"]
