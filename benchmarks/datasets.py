@@ -3,7 +3,8 @@
 Every set keeps the source's integer samples (uint8/uint16), because that is what JPEG 2000 and
 GeoTIFF store and what a user's archive holds; the learned codec sees the same values through a
 normalisation. Held-out samples are chosen with the trainer's own split rule
-(``scicbir.training.splits``: a hash of ``"<source index>:<Class>/<file>"``), so a model trained
+(``scicbir.training.splits``: a hash of ``"<Class>/<file>"`` or of the patch name, as the trainer
+keys samples), so a model trained
 on the same folder is never measured on its training tiles. Subsets are spread evenly over the
 key-sorted samples so every class keeps its share.
 """
@@ -79,7 +80,7 @@ def centre_crop(array: np.ndarray, side: int) -> np.ndarray:
 
 
 def class_folder_split(
-    root: Path, split: str, source_index: int = 0, train: float = 0.7, val: float = 0.1
+    root: Path, split: str, train: float = 0.7, val: float = 0.1
 ) -> list[tuple[str, Path, str]]:
     """(key, file, class) of one split of a ``<root>/<Class>/<file>`` dataset, key-sorted."""
     from scicbir.training.splits import SPLIT_CODE, assign_splits
@@ -93,7 +94,7 @@ def class_folder_split(
         if f.suffix.lower() in (".tif", ".tiff", ".jpg", ".jpeg", ".png")
     ]
     codes = assign_splits(
-        [f"{source_index}:{key}" for key, _, _ in entries],
+        [key for key, _, _ in entries],
         [None] * len(entries),
         train=train,
         val=val,
@@ -111,14 +112,12 @@ def _read(path: Path) -> np.ndarray:
             return src.read()
 
 
-def eurosat_ms(
-    root: Path, split: str = "test", limit: int | None = None, source_index: int = 0
-) -> TileSet:
+def eurosat_ms(root: Path, split: str = "test", limit: int | None = None) -> TileSet:
     """EuroSAT MS 64x64 tiles with B10 dropped: BigEarthNet's 12 bands and order, uint16."""
     from scicbir.training.datasets.class_folder import EUROSAT_13
 
     order = [EUROSAT_13.index(b) for b in S2_SUFFIXES]
-    chosen = spread(class_folder_split(root, split, source_index), limit)
+    chosen = spread(class_folder_split(root, split), limit)
     tiles = np.stack([_read(path)[order] for _, path, _ in chosen]).astype(np.uint16)
     return TileSet(
         f"EuroSAT MS ({split})",
@@ -134,7 +133,6 @@ def aid(
     split: str = "test",
     limit: int | None = None,
     side: int = 64,
-    source_index: int = 0,
 ) -> TileSet:
     """AID RGB scenes (150x150 JPEG here) resized to ``side`` as the trainer does, uint8.
 
@@ -143,7 +141,7 @@ def aid(
     """
     from scicbir.training.cache import resample
 
-    chosen = spread(class_folder_split(root, split, source_index), limit)
+    chosen = spread(class_folder_split(root, split), limit)
     tiles = []
     for _, path, _ in chosen:
         image = _read(path).astype(np.float32)
@@ -157,16 +155,13 @@ def aid(
     )
 
 
-def sentinel2_patches(
-    roots: list[Path], training_root: Path | None = None, source_index: int = 1
-) -> TileSet:
+def sentinel2_patches(roots: list[Path], training_root: Path | None = None) -> TileSet:
     """BigEarthNet-style patch folders (``<patch>/<patch>_B01.tif`` ...) under ``roots``.
 
     The 20 m and 60 m bands are upsampled to 120x120 by bicubic convolution as in the paper (the
     trainer's own function), then rounded back to uint16 so every codec codes the same integers.
-    Patches under ``training_root`` that the split rule puts in the training split (keys
-    ``"<source_index>:<patch>"``, as in the shipped Sentinel-2 model's configuration) are left
-    out: only held-out patches are measured.
+    Patches under ``training_root`` that the split rule puts in the training split (key: the
+    patch name, as the trainer keys them) are left out: only held-out patches are measured.
     """
     from scicbir.training.datasets.bigearthnet import upsample_cubic
     from scicbir.training.splits import SPLIT_CODE, assign_splits
@@ -178,7 +173,7 @@ def sentinel2_patches(
     skipped = 0
     if training_root is not None:
         inside = [f for f in folders if f.parent == training_root]
-        codes = assign_splits([f"{source_index}:{f.name}" for f in inside], [None] * len(inside))
+        codes = assign_splits([f.name for f in inside], [None] * len(inside))
         trained = {f for f, c in zip(inside, codes, strict=True) if c == SPLIT_CODE["train"]}
         skipped = len(trained)
         folders = [f for f in folders if f not in trained]
