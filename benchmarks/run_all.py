@@ -238,10 +238,12 @@ def run_rate_distortion(
 def _bd_summary(name: str, bands: int, bd: dict) -> list[object]:
     target = BD_TARGET.get(bands)
     value = bd.get("psnr")
-    ok = isinstance(value, float) and value == value and target is not None and value <= target
-    verdict = "met" if ok else "**missed**"
-    if isinstance(value, float) and value == value and value > 0:
-        verdict += " (SCI-CBIR needs more bits than JPEG 2000)"
+    if not (isinstance(value, float) and value == value):
+        verdict = f"**not measured**: {bd.get('psnr_kind', '')}"
+    elif target is not None and value <= target:
+        verdict = "met"
+    else:
+        verdict = "**missed**" + (" (SCI-CBIR needs more bits than JPEG 2000)" if value > 0 else "")
     return [f"BD-rate (PSNR) vs JPEG 2000, {name}", f"<= {target:.0f} %", value, verdict]
 
 
