@@ -49,7 +49,7 @@ def compress(service: Service, params: dict[str, Any]) -> JobPlan:
     options = options_type(
         bands=bands,
         band_names=band_names,
-        workers=p.int("workers", 0, minimum=0),  # 0 = auto (two processes for big jobs)
+        workers=p.int("workers", 1, minimum=1),
         batch_size=p.int("batch_size", 8, minimum=1),
         psnr=p.bool("psnr", True),
     )
