@@ -29,6 +29,13 @@ def _tiles(cache, index: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(cache.tiles[np.sort(index)][:, :, o : o + side, o : o + side], np.float32)
 
 
+def _spread(indices: np.ndarray, n: int) -> np.ndarray:
+    """At most ``n`` of ``indices``, evenly spaced over the whole (sorted) list."""
+    if len(indices) <= n:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, n).round().astype(int)]
+
+
 def evaluate(
     model: Any,
     data: Any,
@@ -85,7 +92,10 @@ def evaluate(
     test_idx = np.flatnonzero(splits == SPLIT_CODE[split])
     query_idx = np.flatnonzero(splits == SPLIT_CODE[query_split])
     if max_samples:
-        test_idx, query_idx = test_idx[:max_samples], query_idx[:max_samples]
+        # Spread the cap over the whole split: the cache is ordered by key (class folders in
+        # alphabetical order), so the first n samples would hold only the first classes and
+        # leave the queries of the other classes without relevant tiles.
+        test_idx, query_idx = _spread(test_idx, max_samples), _spread(query_idx, max_samples)
     if len(test_idx) == 0:
         raise InputError(f"the '{split}' split of '{cfg.source_file}' is empty; add samples")
     codec = TileCodec(package, device=select_device(device), batch_size=batch_size)
