@@ -107,7 +107,7 @@ def write_contact_sheet(result: Any, raster: Path, bbox: list[float], path: Path
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle("SCI-CBIR: query region and most similar archive tiles (decoded)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.86))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
