@@ -77,6 +77,7 @@ class Job:
     ended: float | None = None
     thread: threading.Thread | None = None
     _last_sent: float = 0.0
+    _last_message: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -189,9 +190,13 @@ class JobRegistry:
             job.progress = {"done": done, "total": total, "message": message, "figures": figures}
             now = time.monotonic()
             last = done >= total > 0
-            if not last and job._last_sent and now - job._last_sent < PROGRESS_INTERVAL:
+            # Throttle repeats only: a new message (the next source, the next stage) is always
+            # sent, so the plugin never misses which file or stage the job is on.
+            repeat = message == job._last_message
+            if not last and repeat and job._last_sent and now - job._last_sent < PROGRESS_INTERVAL:
                 return
             job._last_sent = now
+            job._last_message = message
             try:
                 self._writer.notify(
                     "progress", {"job": job.id, "method": job.method, **job.progress}
