@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from scicbir.codec.codec import TileCodec
-from scicbir.models.config import BIGEARTHNET_19_LABELS, ModelConfig
+from scicbir.models.config import ModelConfig
 from scicbir.models.network import SciCbirNet, pad_to_multiple
 from scicbir.models.testing import make_random_package
+from scicbir.training.datasets.labels import BEN19_CLASSES as BIGEARTHNET_19_LABELS
 
 
 def test_forward_returns_everything_training_needs_and_gradients_reach_both_parts():

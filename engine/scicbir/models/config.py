@@ -237,26 +237,3 @@ RGB_BANDS: tuple[BandSpec, ...] = (
 
 #: Maximum value of the BigEarthNet-S2 archive; the paper divides by it.
 BIGEARTHNET_S2_MAX = 20566.0
-
-#: The 19-class BigEarthNet nomenclature (Sumbul et al.).
-BIGEARTHNET_19_LABELS: tuple[str, ...] = (
-    "Urban fabric",
-    "Industrial or commercial units",
-    "Arable land",
-    "Permanent crops",
-    "Pastures",
-    "Complex cultivation patterns",
-    "Land principally occupied by agriculture, with significant areas of natural vegetation",
-    "Agro-forestry areas",
-    "Broad-leaved forest",
-    "Coniferous forest",
-    "Mixed forest",
-    "Natural grassland and sparsely vegetated areas",
-    "Moors, heathland and sclerophyllous vegetation",
-    "Transitional woodland, shrub",
-    "Beaches, dunes, sands",
-    "Inland wetlands",
-    "Coastal wetlands",
-    "Marine waters",
-    "Inland waters",
-)

@@ -16,22 +16,10 @@ from typing import Protocol
 import numpy as np
 
 from scicbir.errors import InputError
+from scicbir.rasters.bands import BAND_PRESETS
 
 # Sentinel-2 band names in BigEarthNet-S2 v1 order (B10, the cirrus band, is not in the archive).
-S2_BANDS_12: tuple[str, ...] = (
-    "B01",
-    "B02",
-    "B03",
-    "B04",
-    "B05",
-    "B06",
-    "B07",
-    "B08",
-    "B8A",
-    "B09",
-    "B11",
-    "B12",
-)
+S2_BANDS_12: tuple[str, ...] = tuple(BAND_PRESETS["sentinel2-12"])
 RGB_BANDS: tuple[str, ...] = ("red", "green", "blue")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from scicbir.errors import InputError
+from scicbir.rasters.bands import BAND_PRESETS
 from scicbir.training.datasets.base import (
     RGB_BANDS,
     S2_BANDS_12,
@@ -25,21 +26,7 @@ from scicbir.training.datasets.base import (
 )
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
-EUROSAT_13 = (
-    "B01",
-    "B02",
-    "B03",
-    "B04",
-    "B05",
-    "B06",
-    "B07",
-    "B08",
-    "B09",
-    "B10",
-    "B11",
-    "B12",
-    "B8A",
-)
+EUROSAT_13 = tuple(BAND_PRESETS["eurosat-13"])  # B01..B12 in number order, B8A last
 
 
 def bands_for_count(count: int, path: str) -> tuple[str, ...]:
