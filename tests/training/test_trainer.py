@@ -209,3 +209,25 @@ def test_eval_command_reports_real_bitstream_and_retrieval_figures(full_run, rgb
     )
     assert failed.returncode == 1
     assert "/nowhere" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_rerunning_a_later_stage_keeps_the_earlier_stages_logs(full_run, rgb_tiles, tmp_path):
+    import shutil
+
+    result, _ = full_run
+    out = tmp_path / "rerun"
+    shutil.copytree(result.output, out)
+    for name in ("last.pt", "stage3_best.pt"):
+        (out / "checkpoints" / name).unlink()
+
+    def rows(stage_filter):
+        with (out / "metrics" / "steps.csv").open() as fh:
+            return [r for r in csv.DictReader(fh) if stage_filter(int(float(r["stage"])))]
+
+    before = [(r["global_step"], r["stage"]) for r in rows(lambda s: s < 3)]
+    last_before = max(int(float(step)) for step, _ in before)
+    again = train(config_from_dict(tiny_config(rgb_tiles, out, stages=[3], stage3={"epochs": 1})))
+    assert again.stages_done == [3]
+    assert [(r["global_step"], r["stage"]) for r in rows(lambda s: s < 3)] == before
+    stage3 = [int(float(r["global_step"])) for r in rows(lambda s: s == 3)]
+    assert stage3 and min(stage3) == last_before + 1

@@ -58,6 +58,23 @@ def _fmt(v: Any) -> Any:
     return v
 
 
+def last_step_before_stage(folder: str | Path, stage: int) -> int:
+    """The last global step logged in ``folder`` by stages before ``stage`` (0 if none).
+
+    A run that starts at stage 2 or 3 from the earlier stages' checkpoints continues their step
+    count, so the logs of those stages are kept rather than overwritten.
+    """
+    path = Path(folder) / "steps.csv"
+    if not path.is_file():
+        return 0
+    steps = [
+        int(float(r["global_step"]))
+        for r in CsvLog(path).rows
+        if r.get("global_step") and r.get("stage") and int(float(r["stage"])) < stage
+    ]
+    return max(steps, default=0)
+
+
 class MetricsWriter:
     """Writes step and epoch figures to CSV files and (optionally) TensorBoard."""
 

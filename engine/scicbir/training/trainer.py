@@ -537,13 +537,16 @@ class Trainer:
             torch.set_num_threads(threads)
 
     def _run(self) -> TrainResult:
-        from scicbir.training.metrics_log import MetricsWriter
+        from scicbir.training.metrics_log import MetricsWriter, last_step_before_stage
 
         self._prepare()
         self._build_net()
         resumed = self._resume()
         if not resumed:
             self._init_from()
+            first = min(self.cfg.stages)
+            if first > 1:
+                self.global_step = last_step_before_stage(self.out / "metrics", first)
         (self.out / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
         metrics = MetricsWriter(self.out / "metrics", self.global_step, self.cfg.tensorboard)
         total = self._total_steps()
