@@ -37,12 +37,14 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 
 # 3. Python packages, pinned. A stamp of the pin files skips this step when nothing changed.
-inputs=("$ROOT/engine/requirements.txt" "$ROOT/engine/constraints.txt" "$ROOT/engine/pyproject.toml")
-(( DEV )) && inputs+=("$ROOT/engine/requirements-dev.txt")
-stamp_value="$(cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)-dev$DEV"
+inputs=("$ROOT/engine/requirements.txt" "$ROOT/engine/constraints.txt" "$ROOT/engine/pyproject.toml"
+        "$ROOT/engine/requirements-dev.txt")
+pins="$(cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)"
+stamp_value="$pins-dev$DEV"
 stamp_file="$VENV/.scicbir-setup-stamp"
 have_stamp="$(cat "$stamp_file" 2>/dev/null || true)"
-if [[ "$have_stamp" == "$stamp_value" || ( $DEV -eq 0 && "$have_stamp" == "${stamp_value%-dev0}-dev1" ) ]]; then
+# A --dev set-up also satisfies a plain one.
+if [[ "$have_stamp" == "$stamp_value" || "$have_stamp" == "$pins-dev1" ]]; then
     say "Python packages up to date ($VENV)"
 else
     PIP=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)

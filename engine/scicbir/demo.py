@@ -86,6 +86,10 @@ def _query_image(raster: Path, bbox: list[float]) -> tuple[np.ndarray, np.ndarra
 
 def write_contact_sheet(result: Any, raster: Path, bbox: list[float], path: Path) -> Path:
     """Query region beside its top results (decoded tiles), labelled with rank and distance."""
+    import warnings
+
+    # Debian's QGIS brings its own matplotlib beside the venv's; only its 3D toolkit notices.
+    warnings.filterwarnings("ignore", message="Unable to import Axes3D")
     import matplotlib
 
     matplotlib.use("Agg")
