@@ -64,11 +64,13 @@ def pareto_packages(folders: list[Path], out: Path) -> list:
     return packages
 
 
-def find_run_checkpoints(runs: Path, model_id: str) -> Path | None:
+def find_run_checkpoints(runs: Path, model_id: str, checksum: str | None = None) -> Path | None:
     """The checkpoints folder of the training run (``runs/*/config.json``) named ``model_id``.
 
     Only a folder that holds Pareto checkpoints counts; runs are not shipped, so on most
-    machines there is none and the curve has one point per package.
+    machines there is none and the curve has one point per package. With ``checksum``, only
+    the run whose finished package (``<run>/<model_id>/package.json``) has these weights
+    counts, so an earlier run under the same name never adds its points to another model.
     """
     import json
 
@@ -78,6 +80,19 @@ def find_run_checkpoints(runs: Path, model_id: str) -> Path | None:
         except (OSError, ValueError):
             continue
         folder = config.parent / "checkpoints"
-        if name == model_id and pareto_checkpoints(folder):
-            return folder
+        if name != model_id or not pareto_checkpoints(folder):
+            continue
+        if checksum is not None and _run_package_checksum(config.parent / model_id) != checksum:
+            continue
+        return folder
     return None
+
+
+def _run_package_checksum(package_dir: Path) -> str | None:
+    import json
+
+    try:
+        manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("weights_sha256")

@@ -534,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     if not folders and not args.no_pareto:
         from benchmarks.pareto import find_run_checkpoints
 
-        found = (find_run_checkpoints(REPO / "runs", p.model_id) for p in packages)
+        found = (find_run_checkpoints(REPO / "runs", p.model_id, p.checksum) for p in packages)
         folders = [f for f in found if f is not None]
     if folders and not args.no_pareto and "rd" in args.parts:
         from benchmarks.pareto import pareto_packages
