@@ -14,7 +14,7 @@ from scicbir.models.network import SciCbirNet
 @pytest.fixture(scope="module")
 def coder() -> MixtureCoder:
     torch.manual_seed(0)
-    return MixtureCoder(SciCbirNet(ModelConfig(name="e", bands=("a",), N=8, M=8)))
+    return MixtureCoder(SciCbirNet(ModelConfig(name="e", bands=("a",), N=8, M=8)).latent_codec)
 
 
 def _round_trip(coder: MixtureCoder, y_hat: np.ndarray) -> np.ndarray:

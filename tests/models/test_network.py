@@ -43,14 +43,14 @@ def test_paper_configuration_has_the_paper_shapes(repo_root):
     assert x.shape[-1] == 128
     with torch.no_grad():
         y = net.g_a(x)
-        z = net.h_a(y)
+        z = net.latent_codec.h_a(y)
         h = net.hash_head.network(net.hash_head.attention(y))
         u, _, probs = net.hash_head(y)
     assert y.shape == (1, 192, 8, 8) and z.shape == (1, 128, 2, 2)
     assert h.shape == (1, 512, 1, 1)
     assert u.shape == (1, 64) and probs.shape == (1, 19)
     assert len(BIGEARTHNET_19_LABELS) == 19
-    params = net.entropy_parameters[-1]
+    params = net.latent_codec.entropy_parameters[-1]
     assert params.out_channels == 3 * 192 * 3  # weights, means, scales of K=3 per channel
 
 

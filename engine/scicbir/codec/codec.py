@@ -108,7 +108,7 @@ class TileCodec:
         self.device = torch.device(device)
         self.net = package.build_network(device)
         self.normalisation = Normalisation.from_config(self.config)
-        self.coder = MixtureCoder(self.net)
+        self.coder = MixtureCoder(self.net.latent_codec)
         self.batch_size = max(1, int(batch_size))
         self.timings = CodecTimings()
         self.exact_synthesis = exact_synthesis
@@ -213,9 +213,9 @@ class TileCodec:
         net = self.net
         _, _, h, w = arr.shape
         y, u = self._analysis(self._to_network(arr))
-        z = net.h_a(y)
-        z_strings = net.entropy_bottleneck.compress(z)
-        z_hat = net.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
+        z = net.latent_codec.h_a(y)
+        z_strings = net.latent_codec.entropy_bottleneck.compress(z)
+        z_hat = net.latent_codec.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
         y_np = torch.round(y).cpu().double().numpy()
         hyper = self.coder.hyper(z_hat)
         params = self.coder.parameters_all(y_np, hyper)
@@ -272,7 +272,7 @@ class TileCodec:
         headers = [p[0] for p in parsed]
         net = self.net
         hz, wz = headers[0].hyper_h, headers[0].hyper_w
-        z_hat = net.entropy_bottleneck.decompress([p[1] for p in parsed], (hz, wz))
+        z_hat = net.latent_codec.entropy_bottleneck.decompress([p[1] for p in parsed], (hz, wz))
         hyper = self.coder.hyper(z_hat)
         try:
             y_hat = self.coder.decode(

@@ -96,8 +96,8 @@ class MixtureCoder:
     """
 
     def __init__(self, net: torch.nn.Module) -> None:
-        self.N = net.config.N
-        self.K = net.config.K
+        self.N = net.N
+        self.K = net.K
         self.h_s = copy.deepcopy(net.h_s).cpu().double().eval()
         ctx = net.context_prediction
         mask = ctx.mask[0, 0].reshape(-1).bool().cpu().numpy()

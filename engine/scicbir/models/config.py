@@ -25,6 +25,9 @@ SIDE_MULTIPLE = 64
 
 HASH_SIDES = ("encoder", "decoder")
 HASH_BITS = (16, 32, 64)
+#: Context models of the latent codec (``scicbir.models.latent_codec``); packages written
+#: before the field existed used the serial one.
+CONTEXTS = ("checkerboard", "serial")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ class ModelConfig:
     ``hash_bits`` code length q, ``hash_hidden`` width of the hash network (paper 512),
     ``hash_side`` where hash codes come from: ``"encoder"`` (latents y before rounding) or
     ``"decoder"`` (latents recovered from the bitstream, so codes can be recomputed from a stored
-    stream without the source image). ``normalisation_offset``/``normalisation_scale`` map
+    stream without the source image). ``context`` is the latent codec's context model:
+    ``"checkerboard"`` (two parallel decoding passes) or ``"serial"`` (the thesis's 5x5 raster-scan
+    context). ``normalisation_offset``/``normalisation_scale`` map
     physical values to the nominal [0, 1] range per band: ``(x - offset) / scale``.
     """
 
@@ -57,6 +62,7 @@ class ModelConfig:
     hash_hidden: int = 128
     hash_side: str = "encoder"
     hash_gamma: float = 0.1
+    context: str = "serial"
     labels: tuple[str, ...] = ()
     normalisation_offset: tuple[float, ...] = ()
     normalisation_scale: tuple[float, ...] = ()
@@ -109,6 +115,8 @@ class ModelConfig:
             raise InputError(f"{where}: hash_bits must be one of {HASH_BITS}")
         if self.hash_side not in HASH_SIDES:
             raise InputError(f"{where}: hash_side must be one of {HASH_SIDES}")
+        if self.context not in CONTEXTS:
+            raise InputError(f"{where}: context must be one of {CONTEXTS}")
 
     # ------------------------------------------------------------------ derived
     @property

@@ -28,13 +28,12 @@ from torch import Tensor, nn
 from scicbir._compressai import import_compressai
 from scicbir.models.config import SIDE_MULTIPLE, ModelConfig
 from scicbir.models.hashing import HashHead
+from scicbir.models.latent_codec import MixtureLatentCodec
 
 import_compressai()
 
-from compressai.entropy_models import EntropyBottleneck, GaussianMixtureConditional  # noqa: E402
 from compressai.layers import (  # noqa: E402
     AttentionBlock,
-    MaskedConv2d,
     ResidualBlock,
     ResidualBlockUpsample,
     ResidualBlockWithStride,
@@ -103,42 +102,7 @@ class SciCbirNet(CompressionModel):
             ResidualBlock(N, N),
             subpel_conv3x3(N, C, 2),
         )
-        self.h_a = nn.Sequential(
-            conv3x3(N, N),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N, N),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N, N, stride=2),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N, N),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N, M, stride=2),
-        )
-        self.h_s = nn.Sequential(
-            conv3x3(M, N),
-            nn.LeakyReLU(inplace=True),
-            subpel_conv3x3(N, N, 2),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N, N * 3 // 2),
-            nn.LeakyReLU(inplace=True),
-            subpel_conv3x3(N * 3 // 2, N * 3 // 2, 2),
-            nn.LeakyReLU(inplace=True),
-            conv3x3(N * 3 // 2, N * 2),
-        )
-        self.context_prediction = MaskedConv2d(N, 2 * N, kernel_size=5, padding=2, stride=1)
-        self.apply_context_mask()
-        c_in, c_out = 4 * N, 3 * N * K
-        mid1 = c_in + (c_out - c_in) // 3
-        mid2 = c_in + 2 * (c_out - c_in) // 3
-        self.entropy_parameters = nn.Sequential(
-            nn.Conv2d(c_in, mid1, 1),
-            nn.LeakyReLU(inplace=True),
-            nn.Conv2d(mid1, mid2, 1),
-            nn.LeakyReLU(inplace=True),
-            nn.Conv2d(mid2, c_out, 1),
-        )
-        self.entropy_bottleneck = EntropyBottleneck(M)
-        self.gaussian_conditional = GaussianMixtureConditional(K=K)
+        self.latent_codec = MixtureLatentCodec(N, M, K, config.context)
         self.hash_head = HashHead(
             N,
             config.latent_size,
@@ -148,41 +112,15 @@ class SciCbirNet(CompressionModel):
             config.hash_gamma,
         )
 
-    @torch.no_grad()
     def apply_context_mask(self) -> None:
-        """Zero the masked (future) taps of the context convolution in the stored weights.
-
-        ``MaskedConv2d`` masks its weights on every forward call; doing it once here too keeps
-        the saved weights (and so the package checksum) independent of whether a forward pass
-        ran before saving.
-        """
-        ctx = self.context_prediction
-        ctx.weight.mul_(ctx.mask)
-
-    # ------------------------------------------------------------------ mixture
-    def split_mixture(self, gmm: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Split entropy-parameter output (B, 3NK, ...) into scales, means, weights (B, NK, ...).
-
-        Channel ``k*N + n`` of each holds component k of latent channel n (the layout
-        ``GaussianMixtureConditional`` expects); weights are a softmax over the K components.
-        """
-        K, N = self.config.K, self.config.N
-        scales, means, weights = gmm.chunk(3, dim=1)
-        shape = weights.shape
-        weights = weights.reshape(shape[0], K, N, *shape[2:]).softmax(dim=1).reshape(shape)
-        return scales, means, weights
+        """See ``MixtureLatentCodec.apply_context_mask``."""
+        self.latent_codec.apply_context_mask()
 
     # ------------------------------------------------------------------ forward
     def forward(self, x: Tensor, hash: bool = True) -> dict[str, Any]:  # noqa: A002
         y = self.g_a(x)
-        z = self.h_a(y)
-        z_hat, z_likelihoods = self.entropy_bottleneck(z)
-        params = self.h_s(z_hat)
-        y_hat = self.gaussian_conditional.quantize(y, "noise" if self.training else "dequantize")
-        ctx = self.context_prediction(y_hat)
-        gmm = self.entropy_parameters(torch.cat((params, ctx), dim=1))
-        scales, means, weights = self.split_mixture(gmm)
-        _, y_likelihoods = self.gaussian_conditional(y, scales, means, weights)
+        coded = self.latent_codec(y)
+        y_hat = coded["y_hat"]
         x_hat = self.g_s(y_hat)
         u = b = probs = None
         if hash:
@@ -190,7 +128,7 @@ class SciCbirNet(CompressionModel):
             u, b, probs = self.hash_head(source)
         return {
             "x_hat": x_hat,
-            "likelihoods": {"y": y_likelihoods, "z": z_likelihoods},
+            "likelihoods": coded["likelihoods"],
             "y": y,
             "y_hat": y_hat,
             "u": u,

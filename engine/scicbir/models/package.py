@@ -153,6 +153,7 @@ class ModelPackage:
             raise InputError(
                 f"{self.weights_path}: not a readable safetensors file ({exc})"
             ) from exc
+        state = with_latent_codec_prefix(state)
         expected = net.state_dict()
         missing = sorted(set(expected) - set(state))
         unexpected = sorted(set(state) - set(expected))
@@ -172,8 +173,8 @@ class ModelPackage:
                     "not belong together"
                 )
         net.load_state_dict(state)
-        if net.entropy_bottleneck._quantized_cdf.numel() == 0:
-            net.entropy_bottleneck.update(force=True)
+        if net.latent_codec.entropy_bottleneck._quantized_cdf.numel() == 0:
+            net.latent_codec.entropy_bottleneck.update(force=True)
         net.eval()
         return net
 
@@ -201,7 +202,7 @@ class ModelPackage:
         path.mkdir(parents=True, exist_ok=True)
         # the caller's network stays where it is and in its mode (a trainer may save mid-run)
         net.apply_context_mask()
-        net.entropy_bottleneck.update(force=True)
+        net.latent_codec.entropy_bottleneck.update(force=True)
         state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
         weights = path / WEIGHTS
         tmp = weights.with_suffix(".tmp")
@@ -217,6 +218,31 @@ class ModelPackage:
         }
         write_manifest(path, manifest)
         return ModelPackage.load(path)
+
+
+#: Modules of the entropy path that packages written before ``latent_codec`` kept at the top.
+_LATENT_CODEC_MODULES = (
+    "h_a",
+    "h_s",
+    "context_prediction",
+    "entropy_parameters",
+    "entropy_bottleneck",
+    "gaussian_conditional",
+)
+
+
+def with_latent_codec_prefix(state: dict[str, Any]) -> dict[str, Any]:
+    """Weights of a package from before the ``latent_codec`` module, moved under its prefix.
+
+    The tensors are the same; only their names changed when the entropy path became one module
+    (``scicbir.models.latent_codec``). Current packages pass through unchanged.
+    """
+    if not any(k.split(".", 1)[0] in _LATENT_CODEC_MODULES for k in state):
+        return state
+    return {
+        (f"latent_codec.{k}" if k.split(".", 1)[0] in _LATENT_CODEC_MODULES else k): v
+        for k, v in state.items()
+    }
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

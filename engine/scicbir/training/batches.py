@@ -22,10 +22,12 @@ def load_batch(
     rng: np.random.Generator | None = None,
     flips: bool = False,
     device: str = "cpu",
+    rotations: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """(x (B, C, T, T) float32, labels (B, L) float32) for cache rows ``index``.
 
-    ``rng`` None = centre crop, no flips (evaluation).
+    ``rng`` None = centre crop, no flips (evaluation). ``rotations`` adds random multiples of
+    90 degrees (square tiles only; aerial and satellite scenes have no preferred orientation).
     """
     s = cache.tiles.shape[-1]
     sorted_idx = np.sort(index)
@@ -52,6 +54,10 @@ def load_batch(
                 x[i] = x[i, :, :, ::-1]
             if v:
                 x[i] = x[i, :, ::-1, :]
+    if rng is not None and rotations:  # with the flips: all 8 symmetries of the square
+        for i, k in enumerate(rng.integers(0, 4, size=len(index))):
+            if k:
+                x[i] = np.rot90(x[i], int(k), axes=(1, 2))
     xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
     lt = torch.from_numpy(labels.astype(np.float32)).to(device)
     return xt, lt

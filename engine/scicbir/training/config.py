@@ -44,6 +44,7 @@ class DataConfig:
     val_fraction: float = 0.1
     split_salt: str = ""
     cache_dir: str | None = None  # default: <output>/cache
+    augment: bool = False  # random flips and 90-degree rotations of the crops, every stage
 
 
 @dataclass
@@ -56,23 +57,38 @@ class ModelSection:
     hash_side: str = "encoder"
     hash_gamma: float = 0.1
     tile_size: int = 64
+    context: str = "serial"  # latent context model: "serial" (the thesis) or "checkerboard"
 
 
 @dataclass
 class Stage1Config:
-    """Distortion only; LR by validation PSNR (eq. 4.1): [[below_dB, lr], ...]."""
+    """Reconstruction; LR by validation PSNR (eq. 4.1): [[below_dB, lr], ...].
+
+    ``loss``: ``"ssim"`` (the paper: 1 - SSIM, no rate term) or ``"mse_rate"``
+    (``lmbda * 255**2 * MSE + bpp``, compressai's convention for data in [0, 1]), which trains the
+    codec at one target rate from the first step. ``lr_decay_last``: the last fraction of the
+    stage's epochs runs at a tenth of the LR.
+    """
 
     epochs: int = 120
     lr_by_psnr: list[list[float]] = field(
         default_factory=lambda: [[45.0, 1e-4], [50.0, 5e-5], [math.inf, 1e-5]]
     )
+    loss: str = "ssim"
+    lmbda: float = 0.013
+    lr_decay_last: float = 0.0
 
 
 @dataclass
 class Stage2Config:
-    """MGDA on rate + distortion; LR raised by ``lr_step`` at each bpp plateau up to ``lr_max``."""
+    """Rate points. Without ``lambdas`` (the paper): MGDA on rate + distortion, LR raised by
+    ``lr_step`` at each bpp plateau up to ``lr_max``, each plateau a Pareto point. With
+    ``lambdas``: the stage-1 codec is fine-tuned to each other trade-off ``lmbda`` in turn (equal
+    shares of ``epochs``, LR ``lr_start``), each giving a Pareto point beside stage 1's own.
+    """
 
     epochs: int = 200
+    lambdas: list[float] = field(default_factory=list)
     lr_start: float = 1e-5
     lr_step: float = 1e-5
     lr_max: float = 9e-5
@@ -140,6 +156,15 @@ class TrainConfig:
                 raise InputError(f"{where}: data.sources[{i}].path is empty")
         if any(s not in (1, 2, 3) for s in self.stages) or not self.stages:
             raise InputError(f"{where}: stages must list some of 1, 2, 3")
+        if self.stage1.loss not in ("ssim", "mse_rate"):
+            raise InputError(f"{where}: stage1.loss must be 'ssim' or 'mse_rate'")
+        if self.stage2.lambdas and (
+            self.stage1.loss != "mse_rate" or self.stage2.epochs < len(self.stage2.lambdas)
+        ):
+            raise InputError(
+                f"{where}: stage2.lambdas needs stage1.loss 'mse_rate' and at least one "
+                "stage-2 epoch per lambda"
+            )
         if self.stage3.hashing_combiner not in ("pcgrad", "dwa"):
             raise InputError(f"{where}: stage3.hashing_combiner must be 'pcgrad' or 'dwa'")
         if not 16 <= self.model.tile_size <= 1024:

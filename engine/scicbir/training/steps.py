@@ -68,8 +68,35 @@ def aux_step(net: nn.Module, aux_opt: torch.optim.Optimizer) -> float:
     return float(loss.detach())
 
 
-def stage1_step(net: nn.Module, opt: torch.optim.Optimizer, x: Tensor) -> dict[str, Any]:
+def rd_loss(x: Tensor, out: dict[str, Any], lmbda: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(``lmbda * 255**2 * MSE + bpp``, MSE, bpp): compressai's rate-distortion loss for data
+    normalised to [0, 1], so that its usual lambdas (0.0018 .. 0.18) mean what they mean there."""
+    mse = torch.mean((x - out["x_hat"]) ** 2)
+    bpp = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
+    return lmbda * 255.0**2 * mse + bpp, mse, bpp
+
+
+def stage1_step(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    x: Tensor,
+    loss: str = "ssim",
+    lmbda: float = 0.0,
+) -> dict[str, Any]:
+    """Stage 1: ``"ssim"`` descends 1 - SSIM alone (the paper); ``"mse_rate"`` descends the
+    rate-distortion loss at ``lmbda`` (``rd_loss``), which is also how stage 2's fine-tunes to
+    other rate points run."""
     out = forward(net, x, hash=False)
+    if loss == "mse_rate":
+        total, mse, bpp = rd_loss(x, out, lmbda)
+        opt.zero_grad(set_to_none=True)
+        total.backward()
+        opt.step()
+        return {
+            "loss_rd": float(total.detach()),
+            "loss_mse": float(mse.detach()),
+            "bpp_estimate": float(bpp.detach()),
+        }
     ld = distortion_loss(x, out["x_hat"])
     opt.zero_grad(set_to_none=True)
     ld.backward()
@@ -171,7 +198,7 @@ def validate(
 
     was_training = net.training
     net.eval()
-    psnrs, ssims, bits, pixels = [], [], 0.0, 0
+    psnrs, ssims, bits, pixels, sq_err, values = [], [], 0.0, 0, 0.0, 0
     codes, labels = [], []
     try:
         for x, y in batches:
@@ -181,6 +208,8 @@ def validate(
             ssims.append(float(ssim(x_hat, x, data_range=1.0, size_average=True)) * x.shape[0])
             bits += float(rate_bpp(out["likelihoods"], 1))
             pixels += x.shape[0] * x.shape[2] * x.shape[3]
+            sq_err += float(((x - x_hat) ** 2).sum())
+            values += x.numel()
             if hashing:
                 codes.append(out["u"].cpu().numpy())
                 labels.append(y.cpu().numpy())
@@ -191,6 +220,7 @@ def validate(
         "val_psnr": float(torch.cat(psnrs).mean()),
         "val_ssim": sum(ssims) / max(n, 1),
         "val_bpp": bits / max(pixels, 1),
+        "val_mse": sq_err / max(values, 1),
     }
     if hashing and n > 1:
         c, lab = np.concatenate(codes), np.concatenate(labels)

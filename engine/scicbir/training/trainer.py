@@ -186,6 +186,7 @@ class Trainer:
             hash_hidden=m.hash_hidden,
             hash_side=m.hash_side,
             hash_gamma=m.hash_gamma,
+            context=m.context,
             labels=self.cache.label_names,
             normalisation_offset=per_band(cfg.data.normalisation_offset),
             normalisation_scale=per_band(cfg.data.normalisation_scale),
@@ -353,7 +354,9 @@ class Trainer:
     def _stage3_start(self) -> Path | None:
         choice = self.cfg.stage3.start_from
         if choice == "best":
-            for name in ("stage2_best.pt", "stage1_best.pt"):
+            # with rate points by lambda, the stage-1 codec is the model's main point
+            names = ("stage1_best.pt",) if self.cfg.stage2.lambdas else ()
+            for name in (*names, "stage2_best.pt", "stage1_best.pt"):
                 if (self.ckpt_dir / name).is_file():
                     return self.ckpt_dir / name
             return None
@@ -427,10 +430,18 @@ class Trainer:
         from scicbir.training.steps import aux_step, stage1_step, stage2_step, stage3_step
 
         rng = epoch_rng(self.cfg.seed, epoch, 1000 * stage + 7 + step * 10)
-        flips = stage == 3 and self.cfg.stage3.flips
-        x, y = load_batch(self.cache, index, self.cfg.model.tile_size, rng, flips, self.device)
+        augment = self.cfg.data.augment
+        flips = augment or (stage == 3 and self.cfg.stage3.flips)
+        x, y = load_batch(
+            self.cache, index, self.cfg.model.tile_size, rng, flips, self.device, augment
+        )
+        s1 = self.cfg.stage1
         if stage == 1:
-            figures = stage1_step(self.net, self.opt, x)
+            figures = stage1_step(self.net, self.opt, x, s1.loss, s1.lmbda)
+        elif stage == 2 and self.cfg.stage2.lambdas:
+            lmbda = self.cfg.stage2.lambdas[self._rate_point(epoch)]
+            figures = stage1_step(self.net, self.opt, x, "mse_rate", lmbda)
+            figures["lmbda"] = lmbda
         elif stage == 2:
             figures = stage2_step(self.net, self.opt, x, self.comp_params)
         else:
@@ -453,10 +464,21 @@ class Trainer:
         extra: dict[str, Any] = {}
         key = f"stage{stage}"
         if stage == 1:
-            if val["val_psnr"] > self.best.get(key, {}).get("val_psnr", -np.inf):
+            s1 = self.cfg.stage1
+            if s1.loss == "mse_rate":  # best = lowest validation rate-distortion loss
+                val["val_rd"] = val["val_bpp"] + s1.lmbda * 255.0**2 * val["val_mse"]
+                better = val["val_rd"] < self.best.get(key, {}).get("val_rd", np.inf)
+            else:
+                better = val["val_psnr"] > self.best.get(key, {}).get("val_psnr", -np.inf)
+            if better:
                 self.best[key] = {"epoch": epoch, **val}
                 self._save_weights("stage1_best.pt", self.best[key])
-            self._set_lr(lr_for_psnr(val["val_psnr"], self.cfg.stage1.lr_by_psnr))
+            lr = lr_for_psnr(val["val_psnr"], s1.lr_by_psnr)
+            if epoch + 1 >= round(self._epochs(1) * (1.0 - s1.lr_decay_last)):
+                lr *= 0.1
+            self._set_lr(lr)
+        elif stage == 2 and self.cfg.stage2.lambdas:
+            extra.update(self._after_rate_point_epoch(epoch, val))
         elif stage == 2:
             if val["val_bpp"] < self.best.get(key, {}).get("val_bpp", np.inf):
                 self.best[key] = {"epoch": epoch, **val}
@@ -479,6 +501,42 @@ class Trainer:
                 self._save_weights("stage3_best.pt", self.best[key])
         return extra
 
+    # ------------------------------------------------------------------ stage 2 by lambdas
+    def _epochs_per_point(self) -> int:
+        return max(1, self._epochs(2) // len(self.cfg.stage2.lambdas))
+
+    def _rate_point(self, epoch: int) -> int:
+        """Index in ``stage2.lambdas`` of the fine-tune that ``epoch`` of stage 2 belongs to."""
+        return min(epoch // self._epochs_per_point(), len(self.cfg.stage2.lambdas) - 1)
+
+    def _start_rate_point(self) -> None:
+        """Every fine-tune starts from the stage-1 codec with a fresh optimizer."""
+        start = self.ckpt_dir / "stage1_best.pt"
+        if start.is_file():
+            self._load_weights(load_checkpoint(start)["model"], str(start))
+        self.lr = self.cfg.stage2.lr_start
+        self._new_optimizer(2)
+
+    def _after_rate_point_epoch(self, epoch: int, val: dict[str, Any]) -> dict[str, Any]:
+        """Keep a Pareto point at the end of each fine-tune (stage 1's own point first)."""
+        if not self.pareto and "stage1" in self.best:
+            first = {"index": 0, "epoch": -1, "lr": 0.0, "file": "stage1_best.pt"}
+            first.update(self.best["stage1"], lmbda=self.cfg.stage1.lmbda)
+            first["epoch"] = -1
+            self.pareto.append(first)
+        i = self._rate_point(epoch)
+        last_of_point = epoch + 1 == self._epochs(2) or (
+            self._rate_point(epoch + 1) != i
+        )
+        if not last_of_point:
+            return {}
+        index = len(self.pareto)
+        point = {"index": index, "epoch": epoch, "lr": self.lr, "file": f"stage2_pareto_{index}.pt"}
+        point.update(val, lmbda=self.cfg.stage2.lambdas[i])
+        self.pareto.append(point)
+        self._save_weights(point["file"], point)
+        return {"pareto_point": index}
+
     def _run_stage(self, stage: int, metrics, total: int) -> None:
         from scicbir.training.steps import validate
 
@@ -486,6 +544,14 @@ class Trainer:
         while self.epoch < epochs:
             epoch = self.epoch
             batches = self._batches(stage, epoch)
+            if (
+                stage == 2
+                and self.cfg.stage2.lambdas
+                and self.step == 0
+                and epoch % self._epochs_per_point() == 0
+                and epoch // self._epochs_per_point() < len(self.cfg.stage2.lambdas)
+            ):
+                self._start_rate_point()
             t0 = time.perf_counter()
             while self.step < len(batches):
                 if self.cancel.cancelled:
