@@ -525,9 +525,7 @@ class Trainer:
             first["epoch"] = -1
             self.pareto.append(first)
         i = self._rate_point(epoch)
-        last_of_point = epoch + 1 == self._epochs(2) or (
-            self._rate_point(epoch + 1) != i
-        )
+        last_of_point = epoch + 1 == self._epochs(2) or (self._rate_point(epoch + 1) != i)
         if not last_of_point:
             return {}
         index = len(self.pareto)
