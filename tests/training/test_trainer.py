@@ -23,7 +23,12 @@ from scicbir.training.trainer import train
 from tests.training.conftest import tiny_config
 
 # two epochs per stage, two steps per epoch
-RUN = {"stage1": {"epochs": 2}, "stage2": {"epochs": 2}, "stage3": {"epochs": 2}}
+# stage 3 jointly with the codec (the thesis path); the cached path: test_stage3_cached.py
+RUN = {
+    "stage1": {"epochs": 2},
+    "stage2": {"epochs": 2},
+    "stage3": {"epochs": 2, "cached_latents": False},
+}
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,9 @@ class HashHead(nn.Module):
             nn.AdaptiveAvgPool2d(1),
         )
         self.hash_layer = nn.Conv2d(hidden, bits, 1)
-        self.classifier = nn.Conv2d(hidden, num_classes, 1) if num_classes > 0 else None
+        # the class layer reads the codes, so the classification loss shapes the codes
+        # themselves (and reaches the hash layer through the Greedy Hash gradient)
+        self.classifier = nn.Linear(bits, num_classes) if num_classes > 0 else None
 
     def features(self, y: Tensor) -> Tensor:
         """Hidden features h (B, hidden)."""
@@ -91,7 +93,5 @@ class HashHead(nn.Module):
         h = self.network(self.attention(y))
         u = self.hash_layer(h).flatten(1)
         b = greedy_hash(u, self.gamma)
-        probs = (
-            torch.sigmoid(self.classifier(h).flatten(1)) if self.classifier is not None else None
-        )
+        probs = torch.sigmoid(self.classifier(b)) if self.classifier is not None else None
         return u, b, probs

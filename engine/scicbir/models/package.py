@@ -153,8 +153,8 @@ class ModelPackage:
             raise InputError(
                 f"{self.weights_path}: not a readable safetensors file ({exc})"
             ) from exc
-        state = with_latent_codec_prefix(state)
         expected = net.state_dict()
+        state = upgrade_legacy_state(state, expected)
         missing = sorted(set(expected) - set(state))
         unexpected = sorted(set(state) - set(expected))
         if missing or unexpected:
@@ -231,18 +231,26 @@ _LATENT_CODEC_MODULES = (
 )
 
 
-def with_latent_codec_prefix(state: dict[str, Any]) -> dict[str, Any]:
-    """Weights of a package from before the ``latent_codec`` module, moved under its prefix.
+def upgrade_legacy_state(state: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """Weights of a package from before the ``latent_codec`` module, in today's layout.
 
-    The tensors are the same; only their names changed when the entropy path became one module
-    (``scicbir.models.latent_codec``). Current packages pass through unchanged.
+    The entropy path's tensors are the same; only their names changed when it became one module
+    (``scicbir.models.latent_codec``). The class layer then read the hidden features; it now
+    reads the codes. It only serves training (coding and search never use it), so an old one is
+    replaced by the fresh network's. Current packages pass through unchanged.
     """
     if not any(k.split(".", 1)[0] in _LATENT_CODEC_MODULES for k in state):
         return state
-    return {
+    out = {
         (f"latent_codec.{k}" if k.split(".", 1)[0] in _LATENT_CODEC_MODULES else k): v
         for k, v in state.items()
     }
+    for key, tensor in fresh.items():
+        if key.startswith("hash_head.classifier.") and (
+            key not in out or tuple(out[key].shape) != tuple(tensor.shape)
+        ):
+            out[key] = tensor
+    return out
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

@@ -106,6 +106,15 @@ class Stage3Config:
     num_samples_per_class: int = 2  # 0 = plain shuffled batches
     flips: bool = True
     start_from: str = "best"  # stage-2 checkpoint: "best" (lowest bpp) or "pareto-<i>"
+    # hash head on cached latents: None = when lr_compression <= 1e-6 (the codec stays fixed)
+    cached_latents: bool | None = None
+    latent_variants: int = 8  # augmented versions (crop, flip, rotation) cached per sample
+    batch_size: int | None = None  # None = the run's batch_size
+
+    def uses_cached_latents(self) -> bool:
+        if self.cached_latents is None:
+            return self.lr_compression <= 1e-6
+        return bool(self.cached_latents)
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """One optimisation step of each stage, and the per-epoch validation.
 
-Stage 1 descends the distortion only. Stage 2 takes the gradients of distortion and rate
-separately and descends their MGDA combination (weights from the parameters both losses reach,
-i.e. the shared encoder; eq. 3.14-3.15). Stage 3 does the same for the compression loss and
-adds the hashing sub-losses combined by PCGrad or DWA (eq. 3.17). Each step returns the figures
+Stage 1 descends the distortion only (the paper) or the rate-distortion loss at one lambda.
+Stage 2 takes the gradients of distortion and rate separately and descends their MGDA
+combination (weights from the parameters both losses reach, i.e. the shared encoder; eq.
+3.14-3.15), or fine-tunes to other lambdas. Stage 3 trains the hashing sub-losses combined by
+PCGrad or DWA (eq. 3.17): on cached latents with the codec fixed (``stage3_cached_step``), or
+jointly with the compression loss by MGDA (``stage3_step``). Each step returns the figures
 that are logged: losses, MGDA weights, DWA weights, PCGrad conflict rate.
 """
 
@@ -125,6 +127,75 @@ def stage2_step(
     }
 
 
+def hashing_losses(
+    u_b_probs: tuple[Tensor, Tensor, Tensor | None], labels: Tensor
+) -> tuple[list[str], list[Tensor]]:
+    """The hashing sub-losses of one batch: soft pairwise (eq. 3.6), bit balance (eq. 3.8) and,
+    with labels in the model, classification from the codes (eq. 3.9)."""
+    _, b, probs = u_b_probs
+    names = ["loss_pairwise", "loss_balance"]
+    losses = [soft_pairwise_loss(b, labels), balance_loss(b)]
+    if probs is not None:
+        names.append("loss_classification")
+        losses.append(classification_loss(probs, labels))
+    return names, losses
+
+
+def hashing_gradients(
+    names: list[str],
+    losses: list[Tensor],
+    params: Params,
+    combiner: str,
+    dwa: DynamicWeightAverage | None,
+    seed: int,
+) -> tuple[list[Tensor | None], dict[str, Any]]:
+    """Gradients of the hashing sub-losses on ``params``, combined by PCGrad or DWA (eq. 3.17).
+
+    PCGrad projects each task gradient off the others where they conflict, measured over
+    ``params``: the parameters the step will move.
+    """
+    figures: dict[str, Any] = {n: float(v.detach()) for n, v in zip(names, losses, strict=True)}
+    if combiner == "pcgrad":
+        task = [_grads(loss, params, retain=True) for loss in losses]
+        used = [i for i in range(len(params)) if any(t[i] is not None for t in task)]
+        used_params = [params[i] for i in used]
+        flats = [flatten([t[i] for i in used], used_params) for t in task]
+        g, conflict = pcgrad(flats, seed=seed)
+        grads: list[Tensor | None] = [None] * len(params)
+        for i, gi in zip(used, unflatten(g, used_params), strict=True):
+            grads[i] = gi
+        figures["pcgrad_conflict_rate"] = conflict
+        return grads, figures
+    assert dwa is not None
+    weights = dwa.weights()
+    total = sum(w * loss for w, loss in zip(weights, losses, strict=True))
+    grads = _grads(total, params, retain=True)
+    dwa.update([figures[n] for n in names])
+    for n, w in zip(names, weights, strict=True):
+        figures[f"dwa_w_{n.removeprefix('loss_')}"] = w
+    return grads, figures
+
+
+def stage3_cached_step(
+    net: nn.Module,
+    opt: torch.optim.Optimizer,
+    latents: Tensor,
+    labels: Tensor,
+    hash_params: Params,
+    combiner: str,
+    dwa: DynamicWeightAverage | None,
+    seed: int,
+) -> dict[str, Any]:
+    """Stage 3 with the codec fixed: the hash head alone, on cached latents
+    (``scicbir.training.latent_cache``). Same losses and combination as ``stage3_step``."""
+    names, losses = hashing_losses(net.hash_head(latents), labels)
+    grads, figures = hashing_gradients(names, losses, list(hash_params), combiner, dwa, seed)
+    opt.zero_grad(set_to_none=True)
+    _apply(hash_params, grads)
+    opt.step()
+    return figures
+
+
 def stage3_step(
     net: nn.Module,
     opt: torch.optim.Optimizer,
@@ -136,35 +207,14 @@ def stage3_step(
     dwa: DynamicWeightAverage | None,
     seed: int,
 ) -> dict[str, Any]:
+    """Joint stage 3 (the thesis's path, for GPU runs that also fine-tune the codec): MGDA for
+    distortion and rate, hashing sub-losses combined over codec and hash head together."""
     out = forward(net, x)
     ld = distortion_loss(x, out["x_hat"])
     lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
-    b = out["b"]
-    names = ["loss_pairwise", "loss_balance"]
-    losses = [soft_pairwise_loss(b, labels), balance_loss(b)]
-    if out.get("class_probs") is not None:
-        names.append("loss_classification")
-        losses.append(classification_loss(out["class_probs"], labels))
+    names, losses = hashing_losses((out["u"], out["b"], out.get("class_probs")), labels)
     all_params = list(comp_params) + list(hash_params)
-    figures: dict[str, Any] = {n: float(v.detach()) for n, v in zip(names, losses, strict=True)}
-    if combiner == "pcgrad":
-        task = [_grads(loss, all_params, retain=True) for loss in losses]
-        used = [i for i in range(len(all_params)) if any(t[i] is not None for t in task)]
-        used_params = [all_params[i] for i in used]
-        flats = [flatten([t[i] for i in used], used_params) for t in task]
-        g, conflict = pcgrad(flats, seed=seed)
-        hash_grads: list[Tensor | None] = [None] * len(all_params)
-        for i, gi in zip(used, unflatten(g, used_params), strict=True):
-            hash_grads[i] = gi
-        figures["pcgrad_conflict_rate"] = conflict
-    else:
-        assert dwa is not None
-        weights = dwa.weights()
-        total = sum(w * loss for w, loss in zip(weights, losses, strict=True))
-        hash_grads = _grads(total, all_params, retain=True)
-        dwa.update([figures[n] for n in names])
-        for n, w in zip(names, weights, strict=True):
-            figures[f"dwa_w_{n.removeprefix('loss_')}"] = w
+    hash_grads, figures = hashing_gradients(names, losses, all_params, combiner, dwa, seed)
     nc = len(comp_params)
     gd = _grads(ld, comp_params, retain=True)
     gr = _grads(lr_, comp_params, retain=False)
@@ -179,6 +229,35 @@ def stage3_step(
         mgda_w1=w1,
         mgda_w2=w2,
     )
+    return figures
+
+
+@torch.no_grad()
+def validate_hashing(
+    net: nn.Module,
+    latents: Tensor,
+    labels: np.ndarray,
+    retrieved: int = 8,
+    map_at: Sequence[int] = (8, 20),
+) -> dict[str, float]:
+    """Retrieval figures of the validation tiles against each other, from cached latents (the
+    codec is fixed in a cached stage 3, so its compression figures do not change)."""
+    from scicbir.training.retrieval import retrieval_metrics
+
+    was_training = net.training
+    net.eval()
+    try:
+        u = torch.cat([net.hash_logits(latents[i : i + 256]) for i in range(0, len(latents), 256)])
+    finally:
+        net.train(was_training)
+    codes, keep = u.cpu().numpy(), labels.sum(axis=1) > 0
+    if keep.sum() < 2:
+        return {}
+    r = retrieval_metrics(
+        codes[keep], labels[keep], codes[keep], labels[keep], retrieved, map_at, exclude_self=True
+    )
+    figures = {f"val_{k}": v for k, v in r.items()}
+    figures["val_bit_balance"] = float(np.abs((codes >= 0).mean(axis=0) - 0.5).mean())
     return figures
 
 

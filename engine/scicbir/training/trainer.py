@@ -296,7 +296,20 @@ class Trainer:
                 f"'{path}' belongs to a run with another model or dataset configuration; "
                 "use another output folder or --restart to start over"
             )
-        self.net.load_state_dict(state["model"])
+        model_state = dict(state["model"])
+        own = self.net.state_dict()
+        stale = [
+            k
+            for k, v in model_state.items()
+            if k.startswith("hash_head.") and k in own and tuple(v.shape) != tuple(own[k].shape)
+        ]
+        if stale and int(state["stage"]) == 3 and bool(state["stage_started"]):
+            raise InputError(
+                f"'{path}': the hashing part changed shape during stage 3; use --restart"
+            )
+        for k in stale:  # stages 1-2 never train the hash head: a fresh one is as good
+            model_state[k] = own[k]
+        self.net.load_state_dict(model_state)
         self.stage = int(state["stage"])
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
         self.global_step = int(state["global_step"])
@@ -389,20 +402,51 @@ class Trainer:
         self._load_weights(state, str(p))
 
     # ------------------------------------------------------------------ loop
-    def _steps_per_epoch(self) -> int:
-        n = max(1, len(self.train_idx) // self.cfg.batch_size)
+    def _batch_size(self, stage: int) -> int:
+        if stage == 3 and self.cfg.stage3.batch_size:
+            return int(self.cfg.stage3.batch_size)
+        return self.cfg.batch_size
+
+    def _steps_per_epoch(self, stage: int = 1) -> int:
+        n = max(1, len(self.train_idx) // self._batch_size(stage))
         return min(n, self.cfg.max_steps_per_epoch or n)
 
     def _epochs(self, stage: int) -> int:
         return {1: self.cfg.stage1, 2: self.cfg.stage2, 3: self.cfg.stage3}[stage].epochs
 
     def _total_steps(self) -> int:
-        return sum(self._epochs(s) for s in self.cfg.stages) * self._steps_per_epoch()
+        return sum(self._epochs(s) * self._steps_per_epoch(s) for s in self.cfg.stages)
+
+    def _cached_stage3(self) -> bool:
+        return self.cfg.stage3.uses_cached_latents()
+
+    def _ensure_latent_cache(self) -> None:
+        """Latents of the training and validation tiles for a cached stage 3 (built once per
+        process: they are a function of the fixed codec, the seed and the data)."""
+        if getattr(self, "latents", None) is not None:
+            return
+        from scicbir.training.latent_cache import build_latent_cache
+
+        s3, tile = self.cfg.stage3, self.cfg.model.tile_size
+        common = dict(device=self.device, progress=self.progress, cancel=self.cancel)
+        self.latents = build_latent_cache(
+            self.net,
+            self.cache,
+            self.train_idx,
+            tile,
+            max(1, s3.latent_variants),
+            self.cfg.seed,
+            augment=self.cfg.data.augment or s3.flips,
+            **common,
+        )
+        self.val_latents = build_latent_cache(
+            self.net, self.cache, self.val_idx, tile, 1, self.cfg.seed, **common
+        )
 
     def _batches(self, stage: int, epoch: int) -> list[np.ndarray]:
         from scicbir.training.sampler import class_balanced_batches, shuffled_batches
 
-        bs, seed = min(self.cfg.batch_size, len(self.train_idx)), self.cfg.seed
+        bs, seed = min(self._batch_size(stage), len(self.train_idx)), self.cfg.seed
         if stage == 3:
             local = class_balanced_batches(
                 self.cache.labels[self.train_idx],
@@ -413,7 +457,7 @@ class Trainer:
             )
         else:
             local = shuffled_batches(len(self.train_idx), bs, seed + stage, epoch)
-        return [self.train_idx[b] for b in local][: self._steps_per_epoch()]
+        return [self.train_idx[b] for b in local][: self._steps_per_epoch(stage)]
 
     def _val_batches(self):
         from scicbir.training.batches import load_batch
@@ -425,11 +469,29 @@ class Trainer:
             )
 
     def _train_step(self, stage: int, index: np.ndarray, epoch: int, step: int) -> dict[str, Any]:
+        import torch
+
         from scicbir.training.batches import load_batch
         from scicbir.training.sampler import epoch_rng
         from scicbir.training.steps import aux_step, stage1_step, stage2_step, stage3_step
 
         rng = epoch_rng(self.cfg.seed, epoch, 1000 * stage + 7 + step * 10)
+        if stage == 3 and self._cached_stage3():
+            from scicbir.training.steps import stage3_cached_step
+
+            self._ensure_latent_cache()
+            latents = self.latents.batch(index, rng, self.device)
+            labels = torch.from_numpy(self.cache.labels[index].astype(np.float32))
+            return stage3_cached_step(
+                self.net,
+                self.opt,
+                latents,
+                labels.to(self.device),
+                self.hash_params,
+                self.cfg.stage3.hashing_combiner,
+                self.dwa,
+                seed=self.cfg.seed * 1_000_003 + self.global_step,
+            )
         augment = self.cfg.data.augment
         flips = augment or (stage == 3 and self.cfg.stage3.flips)
         x, y = load_batch(
@@ -494,7 +556,7 @@ class Trainer:
                 extra["pareto_point"] = i
                 self._set_lr(self.plateau.lr)
         else:
-            metric = f"val_precision@{self.cfg.evaluation.retrieved}"
+            metric = f"val_mAP@{max(self.cfg.evaluation.map_at)}"
             value = val.get(metric, -np.inf)
             if value > self.best.get(key, {}).get(metric, -np.inf) or key not in self.best:
                 self.best[key] = {"epoch": epoch, **val}
@@ -571,13 +633,25 @@ class Trainer:
                     f"stage {stage} epoch {epoch + 1}/{epochs} step {self.step}/{len(batches)}",
                     **row,
                 )
-            val = validate(
-                self.net,
-                list(self._val_batches()),
-                hashing=stage == 3,
-                retrieved=self.cfg.evaluation.retrieved,
-                map_at=self.cfg.evaluation.map_at,
-            )
+            if stage == 3 and self._cached_stage3():
+                from scicbir.training.steps import validate_hashing
+
+                self._ensure_latent_cache()
+                val = validate_hashing(
+                    self.net,
+                    self.val_latents.batch(self.val_latents.index, None, self.device),
+                    self.cache.labels[self.val_latents.index],
+                    self.cfg.evaluation.retrieved,
+                    self.cfg.evaluation.map_at,
+                )
+            else:
+                val = validate(
+                    self.net,
+                    list(self._val_batches()),
+                    hashing=stage == 3,
+                    retrieved=self.cfg.evaluation.retrieved,
+                    map_at=self.cfg.evaluation.map_at,
+                )
             extra = self._after_epoch(stage, epoch, val)
             row = {"stage": stage, "epoch": epoch, "lr": self.lr, **val, **extra}
             row["seconds"] = round(time.perf_counter() - t0, 3)
