@@ -2,7 +2,7 @@
 
 Why here: the engine measures single tiles (bpp, PSNR, SA); comparing whole rate-distortion
 curves of two codecs is a benchmark concern. The retrieval metrics (P@8, R@8, mAP@k) are the
-engine's own (``scicbir.training.evaluate``) and are not repeated here.
+engine's own (``scicbir.training.retrieval``) and are not repeated here.
 
 Method (Bjontegaard, VCEG-M33, with the piecewise cubic interpolation of later VCEG/JVET
 practice): each curve is log(rate) as a function of quality, interpolated with a monotone
@@ -72,35 +72,3 @@ def overlap(
     lo, hi = max(a.min(), b.min()), min(a.max(), b.max())
     return (float(lo), float(hi)) if hi > lo else None
 
-
-def ranking_metrics(
-    ranking: np.ndarray,
-    query_labels: np.ndarray,
-    archive_labels: np.ndarray,
-    retrieved: int = 8,
-    map_at: int = 20,
-) -> dict[str, float]:
-    """P@R, R@R (thesis eqs. 4.8-4.9) and mAP@k of a ranking that is not a Hamming ranking.
-
-    The engine's ``scicbir.training.retrieval.retrieval_metrics`` scores hash codes; the exact
-    cosine reference ranks continuous features, so it is scored here with the same definitions
-    (a test checks both agree on Hamming rankings): precision = mean |L_r ∩ L_q| / |L_r|,
-    recall = mean |L_r ∩ L_q| / |L_q|; a result is relevant for mAP when it shares a label.
-    """
-    ql = np.asarray(query_labels).astype(np.float64) > 0
-    al = np.asarray(archive_labels).astype(np.float64) > 0
-    k = min(max(retrieved, map_at), ranking.shape[1])
-    top = al[ranking[:, :k]]
-    inter = np.einsum("ql,qkl->qk", ql.astype(np.float64), top.astype(np.float64))
-    n_r = np.maximum(top.sum(axis=2), 1)
-    n_q = np.maximum(ql.sum(axis=1, keepdims=True), 1)
-    r = min(retrieved, k)
-    rel = (inter[:, : min(map_at, k)] > 0).astype(np.float64)
-    precision_at_i = np.cumsum(rel, axis=1) / np.arange(1, rel.shape[1] + 1)
-    n_rel = rel.sum(axis=1)
-    ap = np.where(n_rel > 0, (precision_at_i * rel).sum(axis=1) / np.maximum(n_rel, 1), 0.0)
-    return {
-        f"precision@{retrieved}": float((inter[:, :r] / n_r[:, :r]).mean()),
-        f"recall@{retrieved}": float((inter[:, :r] / n_q).mean()),
-        f"mAP@{map_at}": float(ap.mean()),
-    }

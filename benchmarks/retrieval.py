@@ -19,14 +19,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from benchmarks.datasets import TileSet, normalise
-from benchmarks.metrics import ranking_metrics
 from benchmarks.peers.features import ColourGradientHistogram
 from benchmarks.peers.klsh import KernelLSH
 from benchmarks.peers.ksh import SupervisedKernelHash
 from benchmarks.peers.ranking import (
     cosine_distances,
     random_codes,
-    rank,
     unpack_codes,
 )
 
@@ -70,9 +68,12 @@ def code_scores(
     )
 
 
-def ranking_scores(ranking: np.ndarray, q_labels, db_labels) -> dict:
-    """Scores of a ranking of continuous features (the exact cosine reference)."""
-    return ranking_metrics(ranking, q_labels, db_labels, TOP_R, MAP_K)
+def distance_scores(distances: np.ndarray, q_labels, db_labels, exclude_self: bool = False) -> dict:
+    """Scores of distances between continuous features (the exact cosine reference), by the
+    same engine implementation as the codes (ties averaged over their orders alike)."""
+    from scicbir.training.retrieval import distance_metrics
+
+    return distance_metrics(distances, q_labels, db_labels, TOP_R, (MAP_K,), exclude_self)
 
 
 @dataclass
@@ -194,7 +195,7 @@ def evaluate_dataset(
                 "exact cosine ranking",
                 name,
                 None,
-                ranking_scores(rank(cosine_distances(f_q, f_db), leave_one_out), y_q, y_db),
+                distance_scores(cosine_distances(f_q, f_db), y_q, y_db, leave_one_out),
             )
         )
         for b in bits:

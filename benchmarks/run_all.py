@@ -301,8 +301,8 @@ def run_retrieval(report: Report, groups: dict[int, list], args) -> None:
     report.heading(2, "Retrieval: SCI-CBIR codes against classic hashing")
     report.add(
         "Thesis protocol: P@8 and R@8 (eqs. 4.8-4.9) and mAP@20, scored by the engine's "
-        "`scicbir.training.retrieval`; ties in Hamming distance are broken by archive order for "
-        "every method alike. Baselines see the model's continuous pre-hash features (hash "
+        "`scicbir.training.retrieval`; tied distances (frequent with short codes) count as the "
+        "exact average over all orders of the tied tiles, for every method alike. Baselines see the model's continuous pre-hash features (hash "
         "network output) or a hand-crafted colour/gradient histogram: random codes (floor), "
         "KLSH (Kulis & Grauman, unsupervised; 300 anchors, t = 30), KSH (Liu et al. 2012, "
         "supervised; 300 anchors, <= 1000 labelled pairs' samples), exact cosine ranking (upper "

@@ -1,7 +1,8 @@
-"""Rankings used by every retrieval method of the benchmark, with one tie rule for all.
+"""Codes and distances used by every retrieval method of the benchmark.
 
-Hamming distances between short codes tie often; every method here breaks ties the same way
-(by database order, a stable sort), so no method gains from a luckier tie rule.
+Hamming distances between short codes tie often. Scores are not taken from a ranking here:
+every method's distances go to the engine's ``scicbir.training.retrieval``, which averages
+each figure over all orders of tied tiles, so no method gains from a luckier tie rule.
 """
 
 from __future__ import annotations
@@ -37,16 +38,3 @@ def cosine_distances(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
     d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
     return 1.0 - q @ d.T
 
-
-def rank(distances: np.ndarray, exclude_self: bool = False) -> np.ndarray:
-    """Database indices per query, nearest first, ties in database order.
-
-    With ``exclude_self`` (queries are the database itself, leave-one-out) each query's own
-    index is moved to the end so it is never among its own results.
-    """
-    dist = np.asarray(distances, dtype=np.float64).copy()
-    if exclude_self:
-        if dist.shape[0] != dist.shape[1]:
-            raise ValueError("exclude_self needs the queries to be the database")
-        np.fill_diagonal(dist, np.inf)
-    return np.argsort(dist, axis=1, kind="stable")

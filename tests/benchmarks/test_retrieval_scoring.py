@@ -1,18 +1,18 @@
-"""The cosine reference is scored exactly like the engine scores hash codes."""
+"""The cosine reference is scored exactly like the engine scores hash codes, ties averaged."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.metrics import ranking_metrics
 from benchmarks.peers.features import ColourGradientHistogram
-from benchmarks.peers.ranking import hamming_distances, random_codes, rank
+from benchmarks.peers.ranking import hamming_distances, random_codes
+from benchmarks.retrieval import distance_scores
 
 
 @pytest.mark.parametrize("exclude_self", [False, True])
-def test_ranking_metrics_agree_with_the_engine_on_hamming_rankings(exclude_self):
-    from scicbir.training.retrieval import retrieval_metrics
+def test_benchmark_distances_are_scored_like_the_engine_scores_codes(exclude_self):
+    from scicbir.training.retrieval import distance_metrics, retrieval_metrics
 
     rng = np.random.default_rng(3)
     labels = (rng.random((60, 6)) < 0.3).astype(np.uint8)
@@ -30,21 +30,26 @@ def test_ranking_metrics_agree_with_the_engine_on_hamming_rankings(exclude_self)
         (20,),
         exclude_self=exclude_self,
     )
-    ours = ranking_metrics(rank(hamming_distances(queries, codes), exclude_self), q_labels, labels)
+    ours = distance_scores(hamming_distances(queries, codes), q_labels, labels, exclude_self)
     assert ours == pytest.approx(engine, abs=1e-12)
+    # ties are averaged: the archive order does not change the scores
+    perm = rng.permutation(60)
+    if not exclude_self:
+        shuffled = distance_metrics(
+            hamming_distances(queries, codes[perm]), q_labels, labels[perm], 8, (20,)
+        )
+        assert shuffled == pytest.approx(engine, abs=1e-12)
 
 
 def test_a_perfect_ranking_scores_one_and_a_reversed_one_less():
     labels = np.repeat(np.eye(3, dtype=np.uint8), 10, axis=0)
-    order = np.argsort(
-        np.repeat(np.arange(3), 10)[None, :] != np.repeat(np.arange(3), 10)[:, None],
-        axis=1,
-        kind="stable",
-    )
-    perfect = ranking_metrics(order, labels, labels, 8, 8)
-    assert perfect == {"precision@8": 1.0, "recall@8": 1.0, "mAP@8": 1.0}
-    worst = ranking_metrics(order[:, ::-1], labels, labels, 8, 8)
-    assert worst["precision@8"] == 0.0 and worst["mAP@8"] == 0.0
+    rng = np.random.default_rng(0)
+    differ = labels @ labels.T == 0
+    near = np.where(differ, 1.0, 0.0) + rng.random(differ.shape) * 0.1  # no ties
+    perfect = distance_scores(near, labels, labels)
+    assert perfect == {"precision@8": 1.0, "recall@8": 1.0, "mAP@20": 1.0}
+    worst = distance_scores(-near, labels, labels)
+    assert worst["precision@8"] == 0.0 and worst["mAP@20"] == 0.0
 
 
 def test_histogram_feature_is_normalised_and_separates_real_tiles(data_dir):
