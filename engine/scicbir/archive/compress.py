@@ -102,6 +102,7 @@ class CompressOptions:
     workers: int = 0  # 0 = auto (see ``auto_workers``)
     batch_size: int = 8
     psnr: bool = True
+    quality: int | None = None  # the model's rate point (None: the archive's, or the default)
 
 
 def compress_folder(
@@ -135,7 +136,7 @@ def compress_folder(
 
     # Scan: open each source once for its size (progress total) and to find broken files early.
     plan: list[tuple[SourceSpec, int]] = []
-    package = _resolve_package(archive_dir, model, specs)
+    package = _resolve_package(archive_dir, model, specs, options.quality)
     tile_size = int(package.config.tile_size)
     for spec in specs:
         try:
@@ -240,15 +241,23 @@ def auto_workers(total_tiles: int) -> int:
     return 2
 
 
-def _resolve_package(archive_dir: Path, model: str | None, specs: list[SourceSpec]):
-    """The model to use: as given (checked against the archive later), the archive's, or a default."""
+def _resolve_package(
+    archive_dir: Path, model: str | None, specs: list[SourceSpec], quality: int | None = None
+):
+    """The model to use: as given (checked against the archive later), the archive's, or a
+    default; at rate point ``quality`` when given (an archive keeps the point it was made with)."""
     from scicbir.models import resolve_model
 
     if model is None and (archive_dir / "catalog.gpkg").is_file():
         with Archive.open(archive_dir) as archive:
-            return archive.package
+            package = archive.package
+            if quality is None:
+                return package
+            from scicbir.models import ModelPackage
+
+            return ModelPackage.load(package.path).at_quality(quality)
     if model is not None:
-        return resolve_model(model)  # band mapping is checked per source
+        return resolve_model(model, quality=quality)  # band mapping is checked per source
     num_bands = None
     for spec in specs:
         try:
@@ -259,7 +268,7 @@ def _resolve_package(archive_dir: Path, model: str | None, specs: list[SourceSpe
                     break
         except UserFacingError:
             continue
-    return resolve_model(model, num_bands=num_bands)
+    return resolve_model(model, num_bands=num_bands, quality=quality)
 
 
 def _compress_source(

@@ -55,7 +55,7 @@ def encode_batch(
 _WORKER_CODEC = None
 
 
-def _init_worker(package_path: str, threads: int) -> None:
+def _init_worker(package_path: str, quality: int | None, threads: int) -> None:
     global _WORKER_CODEC
     import torch
 
@@ -63,7 +63,7 @@ def _init_worker(package_path: str, threads: int) -> None:
     from scicbir.models import ModelPackage
 
     torch.set_num_threads(threads)
-    _WORKER_CODEC = TileCodec(ModelPackage.load(package_path))
+    _WORKER_CODEC = TileCodec(ModelPackage.load(package_path).at_quality(quality))
 
 
 def _worker_batch(
@@ -93,7 +93,7 @@ class BatchEncoder:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(_package_path(package), threads),
+                initargs=(_package_path(package), getattr(package, "quality", None), threads),
             )
 
     def map(

@@ -22,6 +22,7 @@ class ModelIdentity:
     bands: tuple[str, ...]
     tile_size: int
     hash_bits: int
+    quality: int | None = None  # the package's rate point (None: a package with one point)
 
     @classmethod
     def of_package(cls, package) -> ModelIdentity:
@@ -32,6 +33,7 @@ class ModelIdentity:
             bands=tuple(model_band_name(b) for b in config.bands),
             tile_size=int(config.tile_size),
             hash_bits=int(config.hash_bits),
+            quality=getattr(package, "quality", None),
         )
 
     @classmethod
@@ -44,16 +46,20 @@ class ModelIdentity:
             bands=tuple(json.loads(meta["bands"])),
             tile_size=int(meta["tile_size"]),
             hash_bits=int(meta["hash_bits"]),
+            quality=int(meta["model_quality"]) if meta.get("model_quality") else None,
         )
 
     def to_meta(self) -> dict[str, str]:
-        return {
+        meta = {
             "model_id": self.model_id,
             "model_checksum": self.checksum,
             "bands": json.dumps(list(self.bands)),
             "tile_size": str(self.tile_size),
             "hash_bits": str(self.hash_bits),
         }
+        if self.quality is not None:
+            meta["model_quality"] = str(self.quality)
+        return meta
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -61,6 +67,15 @@ class ModelIdentity:
     def check(self, other: ModelIdentity, archive: str) -> None:
         """Raise ``ModelMismatchError`` unless ``other`` is the very same model."""
         if other.checksum != self.checksum:
+            if other.model_id == self.model_id and other.quality != self.quality:
+                raise ModelMismatchError(
+                    f"archive {archive} was made with model '{self.model_id}' at quality "
+                    f"{self.quality}, not {other.quality}; an archive keeps one rate point: "
+                    f"use --quality {self.quality} or a new archive folder",
+                    archive=archive,
+                    archive_model=self.model_id,
+                    given_model=other.model_id,
+                )
             raise ModelMismatchError(
                 f"archive {archive} was made with model '{self.model_id}' "
                 f"(weights sha256 {self.checksum[:12]}...), not '{other.model_id}' "

@@ -107,13 +107,14 @@ class Archive:
             meta = self.catalog.meta()
             hint = meta.get("model_path")
             candidate = None
+            quality = self.model.quality
             if hint and Path(hint).exists():
-                candidate = resolve_model(hint)
+                candidate = resolve_model(hint, quality=quality)
             if (
                 candidate is None
                 or ModelIdentity.of_package(candidate).checksum != self.model.checksum
             ):
-                candidate = resolve_model(self.model.model_id)
+                candidate = resolve_model(self.model.model_id, quality=quality)
             self.use_package(candidate)
         return self._package
 

@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(eurosat-13, sentinel2-13, sentinel2-12, rgb, bgr)",
     )
     parser.add_argument(
+        "--quality",
+        type=int,
+        help="the model's rate point, 1 = fewest bits (`scicbir model list` shows each point's "
+        "bpp and PSNR; default: the archive's, or the model's default point)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         batch_size=args.batch_size,
         psnr=not args.no_psnr,
+        quality=args.quality,
     )
     with ProgressBar("compress", disable=args.quiet) as bar:
         summary = compress_folder(args.src, args.archive, args.model, options=options, progress=bar)

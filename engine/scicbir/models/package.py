@@ -9,6 +9,14 @@ Layout of a package folder::
                         every process codes with the very same integer tables
     card.md             model card: training data, recipe, measured figures
     analysis.onnx       (optional) analysis transform + hash head, see ``onnx_export``
+    rate-points/        (optional) q<i>.safetensors: the whole network at other rate points
+
+Rate points: a trained codec comes at several rate-distortion trade-offs (the Pareto points of
+training stage 2). ``package.json`` lists them as ``rate_points`` (quality 1 = fewest bits,
+with the trade-off, validation bpp and PSNR of each); ``weights.safetensors`` is the default
+point. ``package.at_quality(q)`` is the package seen at point q: the same config, card and
+folder, but that point's weights and checksum, so archives and streams record exactly which
+weights wrote them. All points share the hashing part.
 
 The checksum (sha256 of the weights file) identifies the exact weights: archives and bitstreams
 record it and refuse to be decoded by another model.
@@ -32,6 +40,7 @@ MANIFEST = "package.json"
 CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
 CARD = "card.md"
+RATE_POINTS = "rate-points"
 
 #: Buffers whose size depends on training data (CDF tables): never shape-checked.
 _VARIABLE_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length", "scale_table")
@@ -65,6 +74,57 @@ class ModelPackage:
     def weights_path(self) -> Path:
         return self.path / self.manifest.get("weights", WEIGHTS)
 
+    # ------------------------------------------------------------------ rate points
+    @property
+    def rate_points(self) -> list[dict[str, Any]]:
+        """The package's rate points (quality, lmbda, bpp, psnr, file), fewest bits first;
+        empty for a package with one point."""
+        return list(self.manifest.get("rate_points", []))
+
+    @property
+    def default_quality(self) -> int | None:
+        for point in self.rate_points:
+            if point.get("default"):
+                return int(point["quality"])
+        return None
+
+    @property
+    def quality(self) -> int | None:
+        """The rate point these weights are (None for a package with one point)."""
+        return self.manifest.get("quality", self.default_quality)
+
+    def at_quality(self, quality: int | None) -> ModelPackage:
+        """This package at rate point ``quality`` (None or the default: the package itself)."""
+        if quality is None or quality == self.quality:
+            return self
+        points = {int(p["quality"]): p for p in self.rate_points}
+        if quality not in points:
+            have = sorted(points) or "only its default point"
+            raise InputError(
+                f"model '{self.model_id}' has no rate point {quality} (it has {have}); "
+                "choose one of those with --quality"
+            )
+        point = points[quality]
+        weights = self.path / point["file"]
+        if not weights.is_file():
+            raise InputError(
+                f"model package {self.path}: rate point file {point['file']} is missing"
+            )
+        checksum = sha256_file(weights)
+        if checksum != point["weights_sha256"]:
+            raise InputError(
+                f"{weights}: checksum differs from {MANIFEST} (file corrupt or replaced); "
+                "restore the package"
+            )
+        manifest = dict(self.manifest)
+        manifest.update(
+            weights=point["file"],
+            weights_sha256=checksum,
+            onnx=point.get("onnx", {}),
+            quality=quality,
+        )
+        return ModelPackage(self.path, self.config, checksum, self.card, manifest)
+
     def onnx_path(self, part: str = "analysis") -> Path | None:
         """The ONNX export of ``part`` if present and made from these very weights, else None."""
         entry = self.manifest.get("onnx", {}).get(part)
@@ -91,6 +151,11 @@ class ModelPackage:
             "hash_side": cfg.hash_side,
             "labels": len(cfg.labels),
             "onnx": self.onnx_path() is not None,
+            "quality": self.quality,
+            "rate_points": [
+                {k: p[k] for k in ("quality", "bpp", "psnr", "lmbda", "default") if k in p}
+                for p in self.rate_points
+            ],
             "weights_bytes": self.weights_path.stat().st_size,
         }
 
@@ -189,12 +254,18 @@ class ModelPackage:
     # ------------------------------------------------------------------ save
     @staticmethod
     def save(
-        net: SciCbirNet, config: ModelConfig, path: str | Path, card: str = ""
+        net: SciCbirNet,
+        config: ModelConfig,
+        path: str | Path,
+        card: str = "",
+        rate_points: list[tuple[dict[str, Any], dict[str, Any] | None]] | None = None,
     ) -> ModelPackage:
         """Write ``net`` as a package folder at ``path`` (created or overwritten) and load it back.
 
         The factorized model's CDF tables are computed here and stored in the weights, so that
-        encoder and decoder never recompute them independently.
+        encoder and decoder never recompute them independently. ``rate_points``: one
+        ``(figures, state_dict)`` per rate point (figures: lmbda, bpp, psnr); the state of the
+        default point is None (it is ``net``). They are numbered by rate (quality 1 = fewest bits).
         """
         from safetensors.torch import save_file
 
@@ -216,8 +287,58 @@ class ModelPackage:
             "weights_sha256": sha256_file(weights),
             "onnx": {},
         }
+        if rate_points:
+            manifest["rate_points"] = _save_rate_points(net, path, rate_points, manifest)
         write_manifest(path, manifest)
         return ModelPackage.load(path)
+
+
+def _save_rate_points(
+    net: SciCbirNet,
+    path: Path,
+    points: list[tuple[dict[str, Any], dict[str, Any] | None]],
+    manifest: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Write the non-default points' weights (CDF tables updated for each) and list them all."""
+    import copy
+
+    from safetensors.torch import save_file
+
+    folder = path / RATE_POINTS
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.safetensors"):
+        old.unlink()
+    ordered = sorted(points, key=lambda p: float(p[0]["bpp"]))
+    entries = []
+    for quality, (figures, state) in enumerate(ordered, start=1):
+        entry = {
+            "quality": quality,
+            **{k: float(figures[k]) for k in ("lmbda", "bpp", "psnr") if k in figures},
+        }
+        if state is None:
+            entry.update(default=True, file=WEIGHTS, weights_sha256=manifest["weights_sha256"])
+        else:
+            other = copy.deepcopy(net).cpu()
+            # CDF tables are rebuilt from the point's own quantiles just below
+            current = other.state_dict()
+            other.load_state_dict(
+                {
+                    k: (current[k] if k.rsplit(".", 1)[-1] in _VARIABLE_BUFFERS else v)
+                    for k, v in state.items()
+                }
+            )
+            other.apply_context_mask()
+            other.latent_codec.entropy_bottleneck.update(force=True)
+            tensors = {k: v.detach().contiguous().clone() for k, v in other.state_dict().items()}
+            file = folder / f"q{quality}.safetensors"
+            save_file(tensors, str(file), metadata={"format": "pt"})
+            entry.update(
+                file=f"{RATE_POINTS}/{file.name}", weights_sha256=sha256_file(file), default=False
+            )
+        entries.append(entry)
+    if sum(1 for e in entries if e["default"]) != 1:
+        raise ValueError("exactly one rate point must be the default (state None)")
+    return entries
 
 
 #: Modules of the entropy path that packages written before ``latent_codec`` kept at the top.

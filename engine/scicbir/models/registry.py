@@ -65,11 +65,18 @@ def list_models() -> list[ModelPackage]:
     return models
 
 
-def resolve_model(name_or_path: str | None, num_bands: int | None = None) -> ModelPackage:
-    """A package from a folder path, a model name, or (None) the default for ``num_bands``.
+def resolve_model(
+    name_or_path: str | None, num_bands: int | None = None, quality: int | None = None
+) -> ModelPackage:
+    """A package from a folder path, a model name, or (None) the default for ``num_bands``,
+    at rate point ``quality`` (None: the package's default point).
 
     Raises ``InputError`` listing the available models when nothing fits.
     """
+    return _resolve(name_or_path, num_bands).at_quality(quality)
+
+
+def _resolve(name_or_path: str | None, num_bands: int | None) -> ModelPackage:
     if name_or_path:
         candidate = Path(name_or_path).expanduser()
         if candidate.is_dir():

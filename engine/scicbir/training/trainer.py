@@ -722,9 +722,28 @@ class Trainer:
         path = self.out / self.cfg.name
         self.progress(self.global_step, self.global_step, "writing the model package", stage=0)
         card = model_card(self.cfg, self.model_config, self.cache, self.splits, self, final)
-        ModelPackage.save(self.net, self.model_config, path, card)
+        ModelPackage.save(self.net, self.model_config, path, card, self._rate_points())
         self.net.to(self.device)
         return path
+
+    def _rate_points(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
+        """The Pareto points of stage 2 by lambda as package rate points: each point's codec
+        with the final hashing part (the stage-1 point is the package's default)."""
+        if not self.cfg.stage2.lambdas or len(self.pareto) < 2:
+            return None
+        head = {k: v for k, v in self.net.state_dict().items() if k.startswith("hash_head.")}
+        points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for point in self.pareto:
+            figures = {"lmbda": point["lmbda"], "bpp": point["val_bpp"], "psnr": point["val_psnr"]}
+            if point["file"] == "stage1_best.pt":
+                points.append((figures, None))
+                continue
+            state = dict(load_checkpoint(self.ckpt_dir / point["file"])["model"])
+            own = self.net.state_dict()
+            state = {k: (own[k] if k.startswith("hash_head.") else v) for k, v in state.items()}
+            state.update(head)
+            points.append((figures, state))
+        return points
 
     def _evaluate_package(self, path: Path) -> dict[str, Any] | None:
         """Test-split figures with real bitstreams, saved as evaluation.json and in the card."""

@@ -33,7 +33,17 @@ def compress(service: Service, params: dict[str, Any]) -> JobPlan:
     p = Params(
         "compress",
         params,
-        ("input", "archive", "model", "bands", "band_names", "workers", "batch_size", "psnr"),
+        (
+            "input",
+            "archive",
+            "model",
+            "bands",
+            "band_names",
+            "workers",
+            "batch_size",
+            "psnr",
+            "quality",
+        ),
     )
     source = p.path("input", required=True)
     archive = p.path("archive", required=True)
@@ -52,6 +62,7 @@ def compress(service: Service, params: dict[str, Any]) -> JobPlan:
         workers=p.int("workers", 1, minimum=1),
         batch_size=p.int("batch_size", 8, minimum=1),
         psnr=p.bool("psnr", True),
+        quality=p.int("quality", None, minimum=1),
     )
     if not source.exists():
         raise InputError(

@@ -1,0 +1,79 @@
+"""Rate points: stage 2 by lambdas leaves Pareto points in the package, selectable at compress
+time, and an archive keeps the point it was made with."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+
+from scicbir.archive.compress import CompressOptions, compress_folder
+from scicbir.archive.decode import decode_tile_to_file
+from scicbir.archive.store import Archive
+from scicbir.errors import ModelMismatchError
+from scicbir.models.package import ModelPackage
+from scicbir.training.config import config_from_dict
+from scicbir.training.trainer import train
+from tests.training.conftest import DATA, tiny_config
+
+
+@pytest.fixture(scope="module")
+def rate_package(rgb_tiles, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rates") / "run"
+    cfg = tiny_config(
+        rgb_tiles,
+        out,
+        stages=[1, 2],
+        model={"context": "checkerboard"},
+        stage1={"epochs": 2, "loss": "mse_rate", "lmbda": 0.01},
+        stage2={"epochs": 2, "lambdas": [0.001, 0.1], "lr_start": 1e-3},
+    )
+    return ModelPackage.load(train(config_from_dict(cfg)).package)
+
+
+def test_package_lists_three_rate_points_by_rate(rate_package):
+    points = rate_package.rate_points
+    assert [p["quality"] for p in points] == [1, 2, 3]
+    assert [p["bpp"] for p in points] == sorted(p["bpp"] for p in points)
+    assert sum(p["default"] for p in points) == 1
+    assert {p["lmbda"] for p in points} == {0.001, 0.01, 0.1}
+    default = next(p for p in points if p["default"])
+    assert rate_package.quality == default["quality"]
+    views = [rate_package.at_quality(p["quality"]) for p in points]
+    assert len({v.checksum for v in views}) == 3  # each point is its own weights
+    summary = rate_package.summary()
+    assert [p["quality"] for p in summary["rate_points"]] == [1, 2, 3]
+    with pytest.raises(Exception, match="no rate point 7"):
+        rate_package.at_quality(7)
+
+
+def test_a_chosen_rate_point_round_trips_through_compress_and_decode(rate_package, tmp_path):
+    raster = DATA / "rgb" / "rmnp-rgb.tif"
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / raster.name).write_bytes(raster.read_bytes())
+    for quality in (1, 3):
+        archive_dir = tmp_path / f"archive-q{quality}"
+        options = CompressOptions(workers=1, quality=quality)
+        summary = compress_folder(src, archive_dir, str(rate_package.path), options=options)
+        assert summary.as_dict()["failed"] == 0
+        with Archive.open(archive_dir) as archive:
+            assert archive.model.quality == quality
+            assert archive.model.checksum == rate_package.at_quality(quality).checksum
+            tiles = archive.catalog.tiles()
+            out = decode_tile_to_file(archive, tiles[0].id, tmp_path / f"q{quality}.tif")
+        with rasterio.open(out) as ds:
+            decoded = ds.read()
+        assert decoded.shape[0] == 3 and np.isfinite(decoded.astype(float)).all()
+    # the archive keeps its point: another quality is refused with the fix in the message
+    with pytest.raises(ModelMismatchError, match="--quality 1"):
+        compress_folder(
+            src,
+            tmp_path / "archive-q1",
+            str(rate_package.path),
+            options=CompressOptions(workers=1, quality=3),
+        )
+    manifest = json.loads((rate_package.path / "package.json").read_text())
+    assert len(manifest["rate_points"]) == 3
