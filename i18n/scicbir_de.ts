@@ -4,725 +4,845 @@
   <context>
     <name>@default</name>
     <message>
-      <location filename="../scicbir_qgis/core/engine.py" line="39" />
-      <source>The SCI-CBIR engine could not be started with the Python '{python}'. Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
-      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden. Führen Sie 'bash scripts/setup.sh' im SCI-CBIR-Ordner aus, um sie zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/engine.py" line="46" />
-      <source>Reason: {reason}</source>
-      <translation>Grund: {reason}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="30" />
-      <source>Choose a valid raster layer as the query.</source>
-      <translation>Wählen Sie einen gültigen Rasterlayer als Anfrage.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="33" />
-      <source>The layer '{name}' is not a local raster file; save it as a GeoTIFF (Export &gt; Save As) and query that.</source>
-      <translation>Der Layer '{name}' ist keine lokale Rasterdatei; speichern Sie ihn als GeoTIFF (Exportieren &gt; Speichern als) und fragen Sie diese Datei an.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="81" />
-      <source>Choose the archive folder to search in.</source>
-      <translation>Wählen Sie den Archivordner, in dem gesucht werden soll.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="83" />
-      <source>Draw a region on the map first (rectangle or polygon).</source>
-      <translation>Zeichnen Sie zuerst eine Region auf der Karte (Rechteck oder Polygon).</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="98" />
-      <source>Choose the folder of rasters to compress.</source>
-      <translation>Wählen Sie den Ordner mit den zu komprimierenden Rastern.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/queries.py" line="100" />
-      <source>Choose the archive folder to write to.</source>
-      <translation>Wählen Sie den Archivordner, in den geschrieben werden soll.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/core/results.py" line="62" />
-      <source>#{rank} {source} (distance {distance:g})</source>
-      <translation>#{rank} {source} (Distanz {distance:g})</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="180" />
-      <source>Result footprints</source>
-      <translation>Umrisse der Treffer</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/plugin.py" line="37" />
-      <source>SCI-CBIR panel</source>
-      <translation>SCI-CBIR-Bedienfeld</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/plugin.py" line="40" />
-      <source>Show the SCI-CBIR panel: search, archive, train</source>
-      <translation>SCI-CBIR-Bedienfeld anzeigen: suchen, archivieren, trainieren</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="60" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="60" />
       <source>Cancelled.</source>
       <translation>Abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="84" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="84" />
       <source>Compress raster folder into archive</source>
       <translation>Rasterordner in ein Archiv komprimieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="87" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="87" />
       <source>Compresses every raster of a folder (recursively) into an archive folder with the learned codec and indexes each tile's hash code for search. Running it again continues an interrupted run; changed files are re-compressed.</source>
       <translation>Komprimiert jedes Raster eines Ordners (rekursiv) mit dem gelernten Codec in einen Archivordner und indiziert den Hash-Code jeder Kachel für die Suche. Ein erneuter Lauf setzt einen unterbrochenen fort; geänderte Dateien werden neu komprimiert.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="124" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="124" />
       <source>Raster folder</source>
       <translation>Rasterordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="129" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="129" />
       <source>Archive folder</source>
       <translation>Archivordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="102" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="102" />
       <source>Model (empty: chosen by the bands)</source>
       <translation>Modell (leer: nach den Bändern gewählt)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="107" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="107" />
       <source>Bands, e.g. B04,B03,B02 (empty: automatic)</source>
       <translation>Bänder, z. B. B04,B03,B02 (leer: automatisch)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="112" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="112" />
       <source>Archive catalog</source>
       <translation>Archivkatalog</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="113" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="113" />
       <source>Tiles in the archive</source>
       <translation>Kacheln im Archiv</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="114" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="114" />
       <source>Files that failed</source>
       <translation>Fehlgeschlagene Dateien</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="154" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="154" />
       <source>Search archive for tiles similar to a region</source>
       <translation>Archiv nach Kacheln durchsuchen, die einer Region ähneln</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="157" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="157" />
       <source>Reads the region of the raster, hashes it with the archive's model and returns the k most similar archive tiles: their footprints with rank and Hamming distance (lower is more similar), and each tile decoded to a GeoTIFF.</source>
       <translation>Liest die Region des Rasters, berechnet ihren Hash mit dem Modell des Archivs und liefert die k ähnlichsten Archivkacheln: ihre Umrisse mit Rang und Hamming-Distanz (kleiner ist ähnlicher) und jede Kachel als dekodiertes GeoTIFF.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="87" />
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="87" />
       <source>Query raster</source>
       <translation>Anfrageraster</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="170" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="170" />
       <source>Query region</source>
       <translation>Anfrageregion</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="171" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="171" />
       <source>Number of results</source>
       <translation>Anzahl der Treffer</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="185" />
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="123" />
+      <source>Result footprints</source>
+      <translation>Umrisse der Treffer</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="185" />
       <source>Folder for decoded tiles</source>
       <translation>Ordner für dekodierte Kacheln</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="198" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="198" />
       <source>Result footprints must be a GeoPackage (.gpkg).</source>
       <translation>Die Umrisse der Treffer müssen ein GeoPackage (.gpkg) sein.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="228" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="228" />
       <source>Decode archive tiles to GeoTIFF</source>
       <translation>Archivkacheln als GeoTIFF dekodieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="231" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="231" />
       <source>Decodes archive tiles (ids as shown in the archive's catalog or in search results, separated by commas) from their bitstreams into GeoTIFFs with the original georeference, band order, data type and nodata.</source>
       <translation>Dekodiert Archivkacheln (IDs wie im Archivkatalog oder in den Suchergebnissen, durch Kommas getrennt) aus ihren Bitströmen in GeoTIFFs mit ursprünglicher Georeferenz, Bandreihenfolge, Datentyp und NoData-Wert.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="243" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="243" />
       <source>Tile ids (comma separated)</source>
       <translation>Kachel-IDs (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="246" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="246" />
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="247" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="247" />
       <source>Decoded files</source>
       <translation>Dekodierte Dateien</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="256" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="256" />
       <source>Tile ids must be whole numbers separated by commas, got '{text}'.</source>
       <translation>Kachel-IDs müssen ganze Zahlen sein, durch Kommas getrennt; erhalten: '{text}'.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="262" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="262" />
       <source>Give at least one tile id.</source>
       <translation>Geben Sie mindestens eine Kachel-ID an.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
       <source>files added</source>
       <translation>Dateien hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
       <source>files replaced (changed since)</source>
       <translation>Dateien ersetzt (seitdem geändert)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
       <source>files already in the archive</source>
       <translation>Dateien bereits im Archiv</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
       <source>files failed</source>
       <translation>Dateien fehlgeschlagen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
       <source>tiles written</source>
       <translation>Kacheln geschrieben</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="76" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="76" />
       <source>time: {s:.1f} s</source>
       <translation>Zeit: {s:.1f} s</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="85" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="85" />
       <source>Archive {name}</source>
       <translation>Archiv {name}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="109" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="109" />
       <source>Compress every raster of a folder (and its sub-folders) into an archive folder: each tile becomes a compact bitstream plus a hash code for search. Running it again on the same folder continues where it stopped.</source>
       <translation>Komprimiert jedes Raster eines Ordners (und seiner Unterordner) in einen Archivordner: Jede Kachel wird zu einem kompakten Bitstrom und einem Hash-Code für die Suche. Ein erneuter Lauf auf demselben Ordner setzt dort fort, wo er aufgehört hat.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="134" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="134" />
       <source>Model package name or folder; empty: the engine picks one matching the bands</source>
       <translation>Name oder Ordner des Modellpakets; leer: die Engine wählt eines passend zu den Bändern</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="139" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="139" />
       <source>List</source>
       <translation>Auflisten</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="140" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="140" />
       <source>Ask the engine which model packages it has</source>
       <translation>Die Engine nach ihren Modellpaketen fragen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="143" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="143" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="145" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="145" />
       <source>automatic (e.g. B04,B03,B02 or 3,2,1)</source>
       <translation>automatisch (z. B. B04,B03,B02 oder 3,2,1)</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="146" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="146" />
       <source>Bands</source>
       <translation>Bänder</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="150" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="150" />
       <source>Compress</source>
       <translation>Komprimieren</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="119" />
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="123" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="166" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="166" />
       <source>Summary of the last run</source>
       <translation>Zusammenfassung des letzten Laufs</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="183" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="183" />
       <source>SCI-CBIR: listing models</source>
       <translation>SCI-CBIR: Modelle auflisten</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="208" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="208" />
       <source>Compressing {source}...</source>
       <translation>Komprimiere {source} ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="209" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="209" />
       <source>SCI-CBIR: compressing {name}</source>
       <translation>SCI-CBIR: komprimiere {name}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="243" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="243" />
       <source>Finished: {archive}</source>
       <translation>Fertig: {archive}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="245" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="245" />
       <source>{n} files failed:</source>
       <translation>{n} Dateien fehlgeschlagen:</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="250" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="250" />
       <source>Archive written; {n} files failed (see the Archive tab).</source>
       <translation>Archiv geschrieben; {n} Dateien fehlgeschlagen (siehe Reiter Archiv).</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="257" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="257" />
       <source>Archive written: {archive}</source>
       <translation>Archiv geschrieben: {archive}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/archive_panel.py" line="266" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="266" />
       <source>Cancelled. The archive is consistent; press Compress again to continue.</source>
       <translation>Abgebrochen. Das Archiv ist konsistent; drücken Sie erneut Komprimieren, um fortzusetzen.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="35" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="38" />
       <source>Retrain the network on your own labelled tiles (BigEarthNet, EuroSAT, AID, MLRSNet layouts or GeoTIFFs with a labels CSV). Training runs in the engine, uses a GPU when one is available, can be cancelled and resumed, and writes a new model package that you can then use for new archives.</source>
       <translation>Trainieren Sie das Netz mit Ihren eigenen beschrifteten Kacheln neu (Ordnerstrukturen von BigEarthNet, EuroSAT, AID, MLRSNet oder GeoTIFFs mit einer Label-CSV). Das Training läuft in der Engine, nutzt eine GPU, wenn vorhanden, kann abgebrochen und fortgesetzt werden und schreibt ein neues Modellpaket, das Sie dann für neue Archive verwenden können.</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="49" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="52" />
       <source>Open the training dialog...</source>
       <translation>Trainingsdialog öffnen ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="57" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="60" />
       <source>engine default</source>
       <translation>Standard der Engine</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="231" />
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="498" />
       <source>Default model: {model}</source>
       <translation>Standardmodell: {model}</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="73" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="77" />
       <source>SCI-CBIR</source>
       <translation>SCI-CBIR</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="80" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="84" />
       <source>Find similar tiles in a compressed image archive</source>
       <translation>Ähnliche Kacheln in einem komprimierten Bildarchiv finden</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="82" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="86" />
       <source>Settings...</source>
       <translation>Einstellungen ...</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="120" />
-      <source>Search</source>
-      <translation>Suche</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="81" />
-      <source>Archive</source>
-      <translation>Archiv</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="104" />
-      <source>Train</source>
-      <translation>Training</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/feedback.py" line="48" />
-      <source>engine {engine}</source>
-      <translation>Engine {engine}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/feedback.py" line="49" />
-      <source>protocol {protocol}</source>
-      <translation>Protokoll {protocol}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/feedback.py" line="54" />
-      <source>device {device}</source>
-      <translation>Gerät {device}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="63" />
-      <source>1. Choose the archive and the raster to query. 2. Draw a rectangle or polygon on the map. 3. Press Search: the most similar archive tiles appear in the group 'Similar tiles', best first.</source>
-      <translation>1. Wählen Sie das Archiv und das Anfrageraster. 2. Zeichnen Sie ein Rechteck oder Polygon auf der Karte. 3. Drücken Sie Suchen: Die ähnlichsten Archivkacheln erscheinen in der Gruppe 'Similar tiles', die beste zuerst.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="80" />
-      <source>Archive folder made with the Archive tab</source>
-      <translation>Mit dem Reiter Archiv erstellter Archivordner</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="86" />
-      <source>The raster the region is read from</source>
-      <translation>Das Raster, aus dem die Region gelesen wird</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="91" />
-      <source>Rectangle</source>
-      <translation>Rechteck</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="93" />
-      <source>Draw the query region as a rectangle (press and drag)</source>
-      <translation>Anfrageregion als Rechteck zeichnen (drücken und ziehen)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="96" />
-      <source>Polygon</source>
-      <translation>Polygon</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="98" />
-      <source>Draw the query region as a polygon (click vertices, right-click to finish)</source>
-      <translation>Anfrageregion als Polygon zeichnen (Eckpunkte klicken, Rechtsklick beendet)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="102" />
-      <source>no region drawn</source>
-      <translation>keine Region gezeichnet</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="106" />
-      <source>Region</source>
-      <translation>Region</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="111" />
-      <source>How many similar tiles to return</source>
-      <translation>Wie viele ähnliche Kacheln geliefert werden</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="112" />
-      <source>Results (k)</source>
-      <translation>Treffer (k)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="114" />
-      <source>Keep previous results</source>
-      <translation>Frühere Treffer behalten</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="137" />
-      <source>Click a result to zoom to it</source>
-      <translation>Klicken Sie auf einen Treffer, um dorthin zu zoomen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="161" />
-      <source>{w:.0f} x {h:.0f} {units}</source>
-      <translation>{w:.0f} x {h:.0f} {units}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="190" />
-      <source>Searching...</source>
-      <translation>Suche läuft ...</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="192" />
-      <source>SCI-CBIR: searching similar tiles</source>
-      <translation>SCI-CBIR: suche ähnliche Kacheln</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="192" />
-      <source>Search cancelled.</source>
-      <translation>Suche abgebrochen.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="225" />
-      <source>{n} result tiles could not be opened; see the SCI-CBIR log.</source>
-      <translation>{n} Trefferkacheln konnten nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="232" />
-      <source>No similar tiles found.</source>
-      <translation>Keine ähnlichen Kacheln gefunden.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="234" />
-      <source>{n} similar tiles, best distance {d:g} (lower is more similar).</source>
-      <translation>{n} ähnliche Kacheln, beste Distanz {d:g} (kleiner ist ähnlicher).</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/search_panel.py" line="253" />
-      <source>That result layer was removed from the project.</source>
-      <translation>Dieser Trefferlayer wurde aus dem Projekt entfernt.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="48" />
-      <source>Python interpreter where the scicbir engine is installed. Default: {path}</source>
-      <translation>Python-Interpreter, in dem die scicbir-Engine installiert ist. Standard: {path}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="53" />
-      <source>Engine Python</source>
-      <translation>Engine-Python</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="56" />
-      <source>Check engine</source>
-      <translation>Engine prüfen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="59" />
-      <source>Not checked yet.</source>
-      <translation>Noch nicht geprüft.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="69" />
-      <source>Default archive folder</source>
-      <translation>Standard-Archivordner</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="72" />
-      <source>engine default (chosen by the raster's bands)</source>
-      <translation>Standard der Engine (nach den Bändern des Rasters gewählt)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="73" />
-      <source>Default model</source>
-      <translation>Standardmodell</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="78" />
-      <source>Number of results (k)</source>
-      <translation>Anzahl der Treffer (k)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="80" />
-      <source>A new search keeps the previous results</source>
-      <translation>Eine neue Suche behält die früheren Treffer</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="100" />
-      <source>Starting the engine with {python}...</source>
-      <translation>Starte die Engine mit {python} ...</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="104" />
-      <source>OK: {summary}</source>
-      <translation>OK: {summary}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="110" />
-      <source>SCI-CBIR: checking the engine</source>
-      <translation>SCI-CBIR: prüfe die Engine</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/settings_widget.py" line="126" />
-      <source>SCI-CBIR settings</source>
-      <translation>SCI-CBIR-Einstellungen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
-      <source>BigEarthNet-S2 folders</source>
-      <translation>BigEarthNet-S2-Ordner</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
-      <source>One folder per class (EuroSAT, AID)</source>
-      <translation>Ein Ordner je Klasse (EuroSAT, AID)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
-      <source>MLRSNet (images + label CSVs)</source>
-      <translation>MLRSNet (Bilder + Label-CSVs)</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
-      <source>GeoTIFFs + labels CSV</source>
-      <translation>GeoTIFFs + Label-CSV</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="63" />
-      <source>SCI-CBIR: retrain the model</source>
-      <translation>SCI-CBIR: Modell neu trainieren</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="69" />
-      <source>Dataset folder</source>
-      <translation>Datensatzordner</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="73" />
-      <source>Dataset layout</source>
-      <translation>Aufbau des Datensatzes</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
-      <source>1 compression</source>
-      <translation>1 Kompression</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
-      <source>2 rate</source>
-      <translation>2 Rate</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="85" />
-      <source>3 hashing</source>
-      <translation>3 Hashing</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="91" />
-      <source>Stages</source>
-      <translation>Stufen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="95" />
-      <source>Epochs per stage</source>
-      <translation>Epochen je Stufe</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="98" />
-      <source>auto uses a CUDA GPU when the engine sees one</source>
-      <translation>auto nutzt eine CUDA-GPU, wenn die Engine eine findet</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="99" />
-      <source>Device</source>
-      <translation>Gerät</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="102" />
-      <source>Folder the new model package is written to</source>
-      <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="103" />
-      <source>Output model folder</source>
-      <translation>Ausgabeordner des Modells</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="104" />
-      <source>Resume from the last checkpoint in the output folder</source>
-      <translation>Vom letzten Checkpoint im Ausgabeordner fortsetzen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="109" />
-      <source>Not started.</source>
-      <translation>Nicht gestartet.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="117" />
-      <source>Start training</source>
-      <translation>Training starten</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="122" />
-      <source>Use this model</source>
-      <translation>Dieses Modell verwenden</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="125" />
-      <source>Close</source>
-      <translation>Schließen</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="150" />
-      <source>Choose the dataset folder, the output folder and at least one stage.</source>
-      <translation>Wählen Sie den Datensatzordner, den Ausgabeordner und mindestens eine Stufe.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="160" />
-      <source>Starting the engine and loading the dataset...</source>
-      <translation>Starte die Engine und lade den Datensatz ...</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="161" />
-      <source>SCI-CBIR: training</source>
-      <translation>SCI-CBIR: Training</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="176" />
-      <source>Cancelling: the engine saves a checkpoint first...</source>
-      <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="190" />
-      <source>stage {stage}</source>
-      <translation>Stufe {stage}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="192" />
-      <source>epoch {epoch}</source>
-      <translation>Epoche {epoch}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="208" />
-      <source>Finished: {model}</source>
-      <translation>Fertig: {model}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="209" />
-      <source>Training finished: {model}</source>
-      <translation>Training fertig: {model}</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="219" />
-      <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
-      <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
-    </message>
-    <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="85" />
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="89" />
       <source>Help</source>
       <translation>Hilfe</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/dock.py" line="127" />
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="120" />
+      <source>Search</source>
+      <translation>Suche</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="81" />
+      <source>Archive</source>
+      <translation>Archiv</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="109" />
+      <source>Train</source>
+      <translation>Training</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="132" />
       <source>SCI-CBIR help</source>
       <translation>SCI-CBIR-Hilfe</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="35" />
+      <location filename="../work/main/scicbir_qgis/ui/feedback.py" line="48" />
+      <source>engine {engine}</source>
+      <translation>Engine {engine}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/feedback.py" line="49" />
+      <source>protocol {protocol}</source>
+      <translation>Protokoll {protocol}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/feedback.py" line="54" />
+      <source>device {device}</source>
+      <translation>Gerät {device}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>One folder per class (EuroSAT, AID)</source>
+      <translation>Ein Ordner je Klasse (EuroSAT, AID)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>BigEarthNet-S2 folders</source>
+      <translation>BigEarthNet-S2-Ordner</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>MLRSNet (images + label CSVs)</source>
+      <translation>MLRSNet (Bilder + Label-CSVs)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>GeoTIFFs + labels CSV</source>
+      <translation>GeoTIFFs + Label-CSV</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
       <source>Large rasters cut into tiles</source>
       <translation>Große Raster, in Kacheln zerlegt</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="77" />
-      <source>Optional training recipe (YAML, as for 'scicbir train --config'); the fields here override it</source>
-      <translation>Optionales Trainingsrezept (YAML, wie für 'scicbir train --config'); die Felder hier haben Vorrang</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>RGB 8-bit</source>
+      <translation>RGB 8 Bit</translation>
     </message>
     <message>
-      <location filename="../scicbir_qgis/ui/train_dialog.py" line="82" />
-      <source>Recipe (optional)</source>
-      <translation>Rezept (optional)</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>Sentinel-2 12-band</source>
+      <translation>Sentinel-2, 12 Bänder</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>From a config file...</source>
+      <translation>Aus einer Konfigurationsdatei...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="58" />
+      <source>8-bit values</source>
+      <translation>8-Bit-Werte</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="59" />
+      <source>16-bit reflectance x 10000 (Sentinel-2 digital numbers)</source>
+      <translation>16-Bit-Reflexion x 10000 (Sentinel-2-Digitalwerte)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="62" />
+      <source>integers above 8 bits (99.9th percentile)</source>
+      <translation>Ganzzahlen über 8 Bit (99,9. Perzentil)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="63" />
+      <source>floating point (0.1 to 99.9th percentile range)</source>
+      <translation>Gleitkommawerte (Bereich vom 0,1. bis zum 99,9. Perzentil)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="77" />
+      <source>Training samples: {train}, fewer than one batch ({batch}). Add images or lower the batch size.</source>
+      <translation>Trainingsbeispiele: {train}, weniger als ein Batch ({batch}). Fügen Sie Bilder hinzu oder verkleinern Sie die Batchgröße.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="87" />
+      <source>{total} steps on {train} training samples: each sample would be seen about {passes} times, and the model would learn these images by heart instead of generalising. Add images or lower the epochs.</source>
+      <translation>{total} Schritte auf {train} Trainingsbeispielen: Jedes Beispiel würde etwa {passes}-mal gesehen, und das Modell würde diese Bilder auswendig lernen, statt zu verallgemeinern. Fügen Sie Bilder hinzu oder verringern Sie die Epochen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="113" />
+      <source>SCI-CBIR: retrain the model</source>
+      <translation>SCI-CBIR: Modell neu trainieren</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="120" />
+      <source>The recipe of a shipped model (its epochs, batch size, model size and learning rates) applied to your dataset, or a training YAML file</source>
+      <translation>Das Rezept eines mitgelieferten Modells (Epochen, Batchgröße, Modellgröße und Lernraten), angewandt auf Ihren Datensatz, oder eine Trainings-YAML-Datei</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="126" />
+      <source>Recipe</source>
+      <translation>Rezept</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="130" />
+      <source>Training recipe (YAML, as for 'scicbir train --config'); the fields here override it</source>
+      <translation>Trainingsrezept (YAML, wie für 'scicbir train --config'); die Felder hier haben Vorrang</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="136" />
+      <source>Config file</source>
+      <translation>Konfigurationsdatei</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="139" />
+      <source>Dataset folder</source>
+      <translation>Datensatzordner</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="143" />
+      <source>Dataset layout</source>
+      <translation>Aufbau des Datensatzes</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="150" />
+      <source>from the data</source>
+      <translation>aus den Daten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="151" />
+      <source>The network sees (value - offset) / scale: 255 for 8-bit images, 10000 for Sentinel-2 reflectance. Read from the dataset's files; change it if you know better.</source>
+      <translation>Das Netz sieht (Wert - Versatz) / Skala: 255 für 8-Bit-Bilder, 10000 für Sentinel-2-Reflexion. Aus den Dateien des Datensatzes gelesen; ändern Sie den Wert, wenn Sie es besser wissen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="158" />
+      <source>Values divided by</source>
+      <translation>Werte geteilt durch</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="162" />
+      <source>Value offset</source>
+      <translation>Werteversatz</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>1 compression</source>
+      <translation>1 Kompression</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>2 rate</source>
+      <translation>2 Rate</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>3 hashing</source>
+      <translation>3 Hashing</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="174" />
+      <source>Stages</source>
+      <translation>Stufen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="183" />
+      <source>Epochs of stages 1, 2, 3</source>
+      <translation>Epochen der Stufen 1, 2, 3</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="187" />
+      <source>Batch size</source>
+      <translation>Batchgröße</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="190" />
+      <source>one pass over the data</source>
+      <translation>ein Durchlauf über die Daten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="191" />
+      <source>Training steps per epoch at most; an epoch never goes beyond one pass</source>
+      <translation>Höchstens so viele Trainingsschritte je Epoche; eine Epoche geht nie über einen Durchlauf hinaus</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="194" />
+      <source>Steps per epoch</source>
+      <translation>Schritte je Epoche</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="197" />
+      <source>auto uses a CUDA GPU when the engine sees one</source>
+      <translation>auto nutzt eine CUDA-GPU, wenn die Engine eine findet</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="198" />
+      <source>Device</source>
+      <translation>Gerät</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="201" />
+      <source>Folder the new model package is written to</source>
+      <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="202" />
+      <source>Output model folder</source>
+      <translation>Ausgabeordner des Modells</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="203" />
+      <source>Resume from the last checkpoint in the output folder</source>
+      <translation>Vom letzten Checkpoint im Ausgabeordner fortsetzen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="212" />
+      <source>Not started.</source>
+      <translation>Nicht gestartet.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="220" />
+      <source>Start training</source>
+      <translation>Training starten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="225" />
+      <source>Use this model</source>
+      <translation>Dieses Modell verwenden</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="228" />
+      <source>Close</source>
+      <translation>Schließen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="297" />
+      <source>Choose the dataset folder, the output folder and at least one stage.</source>
+      <translation>Wählen Sie den Datensatzordner, den Ausgabeordner und mindestens eine Stufe.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="307" />
+      <source>Starting the engine and loading the dataset...</source>
+      <translation>Starte die Engine und lade den Datensatz ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="308" />
+      <source>SCI-CBIR: training</source>
+      <translation>SCI-CBIR: Training</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="332" />
+      <source>Reading the dataset...</source>
+      <translation>Datensatz wird gelesen...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="356" />
+      <source>SCI-CBIR: reading the dataset</source>
+      <translation>SCI-CBIR: Datensatz wird gelesen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="390" />
+      <source>{samples} samples ({train} for training, {val} for validation), {bands} bands, {labels} classes</source>
+      <translation>{samples} Beispiele ({train} zum Training, {val} zur Validierung), {bands} Bänder, {labels} Klassen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="407" />
+      <source>Detected in {files} files ({dtype}, {min:g} to {max:g}): {kind}.</source>
+      <translation>Erkannt in {files} Dateien ({dtype}, {min:g} bis {max:g}): {kind}.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="421" />
+      <source>Could not read the dataset: {error}</source>
+      <translation>Der Datensatz konnte nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="443" />
+      <source>Cancelling: the engine saves a checkpoint first...</source>
+      <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="457" />
+      <source>stage {stage}</source>
+      <translation>Stufe {stage}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="459" />
+      <source>epoch {epoch}</source>
+      <translation>Epoche {epoch}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="475" />
+      <source>Finished: {model}</source>
+      <translation>Fertig: {model}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="476" />
+      <source>Training finished: {model}</source>
+      <translation>Training fertig: {model}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="486" />
+      <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
+      <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="63" />
+      <source>1. Choose the archive and the raster to query. 2. Draw a rectangle or polygon on the map. 3. Press Search: the most similar archive tiles appear in the group 'Similar tiles', best first.</source>
+      <translation>1. Wählen Sie das Archiv und das Anfrageraster. 2. Zeichnen Sie ein Rechteck oder Polygon auf der Karte. 3. Drücken Sie Suchen: Die ähnlichsten Archivkacheln erscheinen in der Gruppe 'Similar tiles', die beste zuerst.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="80" />
+      <source>Archive folder made with the Archive tab</source>
+      <translation>Mit dem Reiter Archiv erstellter Archivordner</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="86" />
+      <source>The raster the region is read from</source>
+      <translation>Das Raster, aus dem die Region gelesen wird</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="91" />
+      <source>Rectangle</source>
+      <translation>Rechteck</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="93" />
+      <source>Draw the query region as a rectangle (press and drag)</source>
+      <translation>Anfrageregion als Rechteck zeichnen (drücken und ziehen)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="96" />
+      <source>Polygon</source>
+      <translation>Polygon</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="98" />
+      <source>Draw the query region as a polygon (click vertices, right-click to finish)</source>
+      <translation>Anfrageregion als Polygon zeichnen (Eckpunkte klicken, Rechtsklick beendet)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="102" />
+      <source>no region drawn</source>
+      <translation>keine Region gezeichnet</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="106" />
+      <source>Region</source>
+      <translation>Region</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="111" />
+      <source>How many similar tiles to return</source>
+      <translation>Wie viele ähnliche Kacheln geliefert werden</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="112" />
+      <source>Results (k)</source>
+      <translation>Treffer (k)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="114" />
+      <source>Keep previous results</source>
+      <translation>Frühere Treffer behalten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="137" />
+      <source>Click a result to zoom to it</source>
+      <translation>Klicken Sie auf einen Treffer, um dorthin zu zoomen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="161" />
+      <source>{w:.0f} x {h:.0f} {units}</source>
+      <translation>{w:.0f} x {h:.0f} {units}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="190" />
+      <source>Searching...</source>
+      <translation>Suche läuft ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="192" />
+      <source>SCI-CBIR: searching similar tiles</source>
+      <translation>SCI-CBIR: suche ähnliche Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="192" />
+      <source>Search cancelled.</source>
+      <translation>Suche abgebrochen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="225" />
+      <source>{n} result tiles could not be opened; see the SCI-CBIR log.</source>
+      <translation>{n} Trefferkacheln konnten nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="232" />
+      <source>No similar tiles found.</source>
+      <translation>Keine ähnlichen Kacheln gefunden.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="234" />
+      <source>{n} similar tiles, best distance {d:g} (lower is more similar).</source>
+      <translation>{n} ähnliche Kacheln, beste Distanz {d:g} (kleiner ist ähnlicher).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="253" />
+      <source>That result layer was removed from the project.</source>
+      <translation>Dieser Trefferlayer wurde aus dem Projekt entfernt.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="48" />
+      <source>Python interpreter where the scicbir engine is installed. Default: {path}</source>
+      <translation>Python-Interpreter, in dem die scicbir-Engine installiert ist. Standard: {path}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="53" />
+      <source>Engine Python</source>
+      <translation>Engine-Python</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="56" />
+      <source>Check engine</source>
+      <translation>Engine prüfen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="59" />
+      <source>Not checked yet.</source>
+      <translation>Noch nicht geprüft.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="69" />
+      <source>Default archive folder</source>
+      <translation>Standard-Archivordner</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="72" />
+      <source>engine default (chosen by the raster's bands)</source>
+      <translation>Standard der Engine (nach den Bändern des Rasters gewählt)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="73" />
+      <source>Default model</source>
+      <translation>Standardmodell</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="78" />
+      <source>Number of results (k)</source>
+      <translation>Anzahl der Treffer (k)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="80" />
+      <source>A new search keeps the previous results</source>
+      <translation>Eine neue Suche behält die früheren Treffer</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="100" />
+      <source>Starting the engine with {python}...</source>
+      <translation>Starte die Engine mit {python} ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="104" />
+      <source>OK: {summary}</source>
+      <translation>OK: {summary}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="110" />
+      <source>SCI-CBIR: checking the engine</source>
+      <translation>SCI-CBIR: prüfe die Engine</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="126" />
+      <source>SCI-CBIR settings</source>
+      <translation>SCI-CBIR-Einstellungen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/plugin.py" line="37" />
+      <source>SCI-CBIR panel</source>
+      <translation>SCI-CBIR-Bedienfeld</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/plugin.py" line="40" />
+      <source>Show the SCI-CBIR panel: search, archive, train</source>
+      <translation>SCI-CBIR-Bedienfeld anzeigen: suchen, archivieren, trainieren</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="30" />
+      <source>Choose a valid raster layer as the query.</source>
+      <translation>Wählen Sie einen gültigen Rasterlayer als Anfrage.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="33" />
+      <source>The layer '{name}' is not a local raster file; save it as a GeoTIFF (Export &gt; Save As) and query that.</source>
+      <translation>Der Layer '{name}' ist keine lokale Rasterdatei; speichern Sie ihn als GeoTIFF (Exportieren &gt; Speichern als) und fragen Sie diese Datei an.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="81" />
+      <source>Choose the archive folder to search in.</source>
+      <translation>Wählen Sie den Archivordner, in dem gesucht werden soll.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="83" />
+      <source>Draw a region on the map first (rectangle or polygon).</source>
+      <translation>Zeichnen Sie zuerst eine Region auf der Karte (Rechteck oder Polygon).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="98" />
+      <source>Choose the folder of rasters to compress.</source>
+      <translation>Wählen Sie den Ordner mit den zu komprimierenden Rastern.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="100" />
+      <source>Choose the archive folder to write to.</source>
+      <translation>Wählen Sie den Archivordner, in den geschrieben werden soll.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="62" />
+      <source>#{rank} {source} (distance {distance:g})</source>
+      <translation>#{rank} {source} (Distanz {distance:g})</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="39" />
+      <source>The SCI-CBIR engine could not be started with the Python '{python}'. Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
+      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden. Führen Sie 'bash scripts/setup.sh' im SCI-CBIR-Ordner aus, um sie zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="46" />
+      <source>Reason: {reason}</source>
+      <translation>Grund: {reason}</translation>
     </message>
   </context>
   <context>
     <name>CurvesWidget</name>
     <message>
-      <location filename="../scicbir_qgis/ui/curves.py" line="52" />
+      <location filename="../work/main/scicbir_qgis/ui/curves.py" line="52" />
       <source>Curves appear during training</source>
       <translation>Kurven erscheinen während des Trainings</translation>
     </message>

@@ -4,6 +4,12 @@ The engine's ``train`` job does the work (three stages of the method: compressio
 trade-off, joint hashing); this dialog collects the dataset and recipe, shows stage, epoch,
 losses and PSNR/bpp/precision curves as they arrive, cancels (the engine saves a checkpoint) and
 resumes, and offers the finished model as the new default.
+
+Recipes live in the engine (``train.inspect`` answers with their parameters): choosing one fills
+the epochs, batch size and steps per epoch. The value scale comes from the data: the engine
+reads a sample of the dataset's files and the detected scale is shown (and may be changed); the
+request always carries it, or ``auto`` while the detection has not answered, so the engine reads
+it itself. A warning says when the dataset is too small for the chosen steps.
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from qgis.gui import QgsFileWidget
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, pyqtSignal
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -40,6 +47,49 @@ DATASET_KINDS = (
     ("raster-tiles", QT_TRANSLATE_NOOP("@default", "Large rasters cut into tiles")),
 )
 DEVICES = ("auto", "cpu", "cuda")
+CONFIG_FILE = "config-file"
+# names of the engine's recipes (scicbir.training.recipes), then a YAML file of one's own
+RECIPES = (
+    ("rgb-8bit", QT_TRANSLATE_NOOP("@default", "RGB 8-bit")),
+    ("sentinel2-12band", QT_TRANSLATE_NOOP("@default", "Sentinel-2 12-band")),
+    (CONFIG_FILE, QT_TRANSLATE_NOOP("@default", "From a config file...")),
+)
+SCALE_KINDS = {
+    "8-bit": QT_TRANSLATE_NOOP("@default", "8-bit values"),
+    "reflectance": QT_TRANSLATE_NOOP(
+        "@default", "16-bit reflectance x 10000 (Sentinel-2 digital numbers)"
+    ),
+    "integer": QT_TRANSLATE_NOOP("@default", "integers above 8 bits (99.9th percentile)"),
+    "float": QT_TRANSLATE_NOOP("@default", "floating point (0.1 to 99.9th percentile range)"),
+}
+MAX_PASSES = 200  # more passes over each training sample: the model learns the images by heart
+
+
+def size_warning(
+    train: int, batch: int, max_steps: int, epochs: list[int], stages: list[int]
+) -> str:
+    """A warning when ``train`` training samples are too few for the chosen schedule.
+
+    Steps per epoch are as in the engine's trainer: one pass over the training split in batches
+    of ``batch``, at most ``max_steps`` (0: no cap).
+    """
+    if train < batch:
+        return tr(
+            "Training samples: {train}, fewer than one batch ({batch}). Add images or lower "
+            "the batch size."
+        ).format(train=train, batch=batch)
+    steps = max(1, train // batch)
+    if max_steps:
+        steps = min(steps, max_steps)
+    total = sum(epochs[s - 1] for s in stages) * steps
+    passes = total * batch / train
+    if passes > MAX_PASSES:
+        return tr(
+            "{total} steps on {train} training samples: each sample would be seen about "
+            "{passes} times, and the model would learn these images by heart instead of "
+            "generalising. Add images or lower the epochs."
+        ).format(total=total, train=train, passes=round(passes))
+    return ""
 
 
 def model_path_of(answer: Any) -> str:
@@ -61,9 +111,29 @@ class TrainDialog(QDialog):
         self.engine = engine or session()
         self.task: EngineTask | None = None
         self.setWindowTitle(tr("SCI-CBIR: retrain the model"))
-        self.resize(560, 560)
+        self.resize(600, 780)
         layout = QVBoxLayout(self)
         form = QFormLayout()
+        self.recipe_combo = QComboBox(self)
+        for key, label in RECIPES:
+            self.recipe_combo.addItem(tr(label), key)
+        self.recipe_combo.setToolTip(
+            tr(
+                "The recipe of a shipped model (its epochs, batch size, model size and learning "
+                "rates) applied to your dataset, or a training YAML file"
+            )
+        )
+        form.addRow(tr("Recipe"), self.recipe_combo)
+        self.config_edit = QgsFileWidget(self)
+        self.config_edit.setStorageMode(QgsFileWidget.GetFile)
+        self.config_edit.setFilter("YAML (*.yaml *.yml)")
+        self.config_edit.setToolTip(
+            tr(
+                "Training recipe (YAML, as for 'scicbir train --config'); the fields here "
+                "override it"
+            )
+        )
+        form.addRow(tr("Config file"), self.config_edit)
         self.dataset_edit = QgsFileWidget(self)
         self.dataset_edit.setStorageMode(QgsFileWidget.GetDirectory)
         form.addRow(tr("Dataset folder"), self.dataset_edit)
@@ -71,15 +141,28 @@ class TrainDialog(QDialog):
         for key, label in DATASET_KINDS:
             self.kind_combo.addItem(tr(label), key)
         form.addRow(tr("Dataset layout"), self.kind_combo)
-        self.config_edit = QgsFileWidget(self)
-        self.config_edit.setStorageMode(QgsFileWidget.GetFile)
-        self.config_edit.setFilter("YAML (*.yaml *.yml)")
-        self.config_edit.setToolTip(
+        self.dataset_label = QLabel(self)
+        self.dataset_label.setWordWrap(True)
+        form.addRow("", self.dataset_label)
+        self.scale_spin = QDoubleSpinBox(self)
+        self.scale_spin.setDecimals(4)
+        self.scale_spin.setRange(0.0, 1e9)
+        self.scale_spin.setSpecialValueText(tr("from the data"))
+        self.scale_spin.setToolTip(
             tr(
-                "Optional training recipe (YAML, as for 'scicbir train --config'); the fields here override it"
+                "The network sees (value - offset) / scale: 255 for 8-bit images, 10000 for "
+                "Sentinel-2 reflectance. Read from the dataset's files; change it if you know "
+                "better."
             )
         )
-        form.addRow(tr("Recipe (optional)"), self.config_edit)
+        form.addRow(tr("Values divided by"), self.scale_spin)
+        self.offset_spin = QDoubleSpinBox(self)
+        self.offset_spin.setDecimals(4)
+        self.offset_spin.setRange(-1e9, 1e9)
+        form.addRow(tr("Value offset"), self.offset_spin)
+        self.scale_label = QLabel(self)
+        self.scale_label.setWordWrap(True)
+        form.addRow("", self.scale_label)
         stages = QHBoxLayout()
         self.stage_checks = []
         for number, label in ((1, tr("1 compression")), (2, tr("2 rate")), (3, tr("3 hashing"))):
@@ -89,10 +172,26 @@ class TrainDialog(QDialog):
             stages.addWidget(check)
             self.stage_checks.append(check)
         form.addRow(tr("Stages"), stages)
-        self.epochs_spin = QSpinBox(self)
-        self.epochs_spin.setRange(1, 10000)
-        self.epochs_spin.setValue(10)
-        form.addRow(tr("Epochs per stage"), self.epochs_spin)
+        epochs = QHBoxLayout()
+        self.epoch_spins = []
+        for _stage in (1, 2, 3):
+            spin = QSpinBox(self)
+            spin.setRange(1, 100000)
+            spin.setValue(10)
+            epochs.addWidget(spin)
+            self.epoch_spins.append(spin)
+        form.addRow(tr("Epochs of stages 1, 2, 3"), epochs)
+        self.batch_spin = QSpinBox(self)
+        self.batch_spin.setRange(2, 4096)
+        self.batch_spin.setValue(16)
+        form.addRow(tr("Batch size"), self.batch_spin)
+        self.steps_spin = QSpinBox(self)
+        self.steps_spin.setRange(0, 10000000)
+        self.steps_spin.setSpecialValueText(tr("one pass over the data"))
+        self.steps_spin.setToolTip(
+            tr("Training steps per epoch at most; an epoch never goes beyond one pass")
+        )
+        form.addRow(tr("Steps per epoch"), self.steps_spin)
         self.device_combo = QComboBox(self)
         self.device_combo.addItems(DEVICES)
         self.device_combo.setToolTip(tr("auto uses a CUDA GPU when the engine sees one"))
@@ -105,6 +204,10 @@ class TrainDialog(QDialog):
         self.resume_check.setChecked(True)
         form.addRow("", self.resume_check)
         layout.addLayout(form)
+        self.warning_label = QLabel(self)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #b35900; font-weight: bold;")
+        layout.addWidget(self.warning_label)
 
         self.status_label = QLabel(tr("Not started."), self)
         self.status_label.setWordWrap(True)
@@ -129,24 +232,68 @@ class TrainDialog(QDialog):
         layout.addLayout(buttons)
         self.new_model = ""
         self._step = 0
+        # the engine's answers about the recipe and the dataset
+        self.inspect_task: EngineTask | None = None
+        self._inspect_generation = 0
+        self._filled_from: str | None = None  # recipe (or file) the schedule fields came from
+        self._edited = False  # schedule fields changed by the user
+        self._filling = False
+        self._train_samples: int | None = None
+        self._inspect_timer = QTimer(self)
+        self._inspect_timer.setSingleShot(True)
+        self._inspect_timer.setInterval(300)
+        self._inspect_timer.timeout.connect(self.refresh)
+        self.recipe_combo.currentIndexChanged.connect(self._recipe_changed)
+        self.config_edit.fileChanged.connect(self._recipe_changed)
+        self.dataset_edit.fileChanged.connect(self._dataset_changed)
+        self.kind_combo.currentIndexChanged.connect(self._dataset_changed)
+        for spin in (*self.epoch_spins, self.batch_spin, self.steps_spin):
+            spin.valueChanged.connect(self._schedule_edited)
+        for check in self.stage_checks:
+            check.toggled.connect(self._update_warning)
+        self._update_warning()
+        self._recipe_changed()
+
+    def _recipe_key(self) -> str | None:
+        recipe = self.recipe_combo.currentData()
+        if recipe == CONFIG_FILE:
+            return self.config_edit.filePath().strip() or None
+        return recipe
+
+    def _dataset_key(self) -> tuple[str, str]:
+        return (self.dataset_edit.filePath().strip(), self.kind_combo.currentData())
 
     def params(self) -> dict[str, Any]:
-        params = {
-            "dataset": self.dataset_edit.filePath().strip(),
-            "kind": self.kind_combo.currentData(),
-            "stages": [c.property("stage") for c in self.stage_checks if c.isChecked()],
-            "epochs": self.epochs_spin.value(),
-            "device": self.device_combo.currentText(),
-            "output": self.output_edit.filePath().strip(),
-            "resume": self.resume_check.isChecked(),
-        }
-        if self.config_edit.filePath().strip():
-            params["config"] = self.config_edit.filePath().strip()
+        params: dict[str, Any] = {}
+        if self.recipe_combo.currentData() == CONFIG_FILE:
+            if self.config_edit.filePath().strip():
+                params["config"] = self.config_edit.filePath().strip()
+        else:
+            params["recipe"] = self.recipe_combo.currentData()
+        dataset = self.dataset_edit.filePath().strip()
+        if dataset:
+            params["dataset"] = dataset
+            params["kind"] = self.kind_combo.currentData()
+        params["stages"] = [c.property("stage") for c in self.stage_checks if c.isChecked()]
+        if self._edited or (self._filled_from and self._filled_from == self._recipe_key()):
+            # otherwise the recipe's own schedule applies (its answer has not come yet)
+            params["epochs"] = [spin.value() for spin in self.epoch_spins]
+            params["batch_size"] = self.batch_spin.value()
+            params["max_steps_per_epoch"] = self.steps_spin.value()
+        if self.scale_spin.value() > 0:
+            params["scale"] = self.scale_spin.value()
+            params["offset"] = self.offset_spin.value()
+        elif dataset:
+            params["scale"] = "auto"  # the engine reads it from the data
+        params["device"] = self.device_combo.currentText()
+        params["output"] = self.output_edit.filePath().strip()
+        params["resume"] = self.resume_check.isChecked()
         return params
 
     def start(self) -> EngineTask | None:
         params = self.params()
-        if not params["dataset"] or not params["output"] or not params["stages"]:
+        data = params.get("dataset") or params.get("config")
+        if not data or not params["output"] or not params["stages"]:
             self.status_label.setText(
                 tr("Choose the dataset folder, the output folder and at least one stage.")
             )
@@ -170,6 +317,126 @@ class TrainDialog(QDialog):
         task.progressEvent.connect(self._on_progress)
         self.task = submit(task)
         return self.task
+
+    # ------------------------------------------------------------ recipe and dataset
+    def _recipe_changed(self, *_args) -> None:
+        self.config_edit.setEnabled(self.recipe_combo.currentData() == CONFIG_FILE)
+        self._edited = False
+        self._inspect_timer.start()
+
+    def _dataset_changed(self, *_args) -> None:
+        self._train_samples = None
+        self.dataset_label.clear()
+        self.scale_spin.setValue(0.0)  # "from the data" until the engine has read it
+        self.offset_spin.setValue(0.0)
+        self.scale_label.setText(tr("Reading the dataset...") if self._dataset_key()[0] else "")
+        self._update_warning()
+        self._inspect_timer.start()
+
+    def _schedule_edited(self, *_args) -> None:
+        if not self._filling:
+            self._edited = True
+        self._update_warning()
+
+    def refresh(self) -> EngineTask | None:
+        """Ask the engine for the recipe's parameters and the dataset's size and value scale."""
+        self._inspect_timer.stop()
+        recipe, (dataset, kind) = self._recipe_key(), self._dataset_key()
+        params: dict[str, Any] = {}
+        if recipe is not None:
+            params["config" if self.recipe_combo.currentData() == CONFIG_FILE else "recipe"] = (
+                recipe
+            )
+        if dataset:
+            params.update(dataset=dataset, kind=kind)
+        if not params:
+            return None
+        self._inspect_generation += 1
+        generation = self._inspect_generation
+        task = EngineTask(
+            tr("SCI-CBIR: reading the dataset"),
+            lambda context: self.engine.call("train.inspect", params, context.is_cancelled),
+            lambda answer: self._inspected(generation, recipe, dataset, answer),
+            lambda message, details: self._inspect_failed(generation, dataset, message),
+        )
+        self.inspect_task = submit(task)
+        return self.inspect_task
+
+    def _inspected(self, generation: int, recipe: str | None, dataset: str, answer: Any) -> None:
+        if generation != self._inspect_generation or not isinstance(answer, dict):
+            return  # a later request is on its way
+        shown = answer.get("parameters")
+        if isinstance(shown, dict) and recipe != self._filled_from and not self._edited:
+            self._fill(shown)
+            self._filled_from = recipe
+        facts = answer.get("dataset")
+        if isinstance(facts, dict) and dataset:
+            self._show_dataset(facts)
+        self._update_warning()
+
+    def _fill(self, shown: dict) -> None:
+        self._filling = True
+        try:
+            for spin, value in zip(self.epoch_spins, shown.get("epochs") or [], strict=False):
+                spin.setValue(int(value))
+            if shown.get("batch_size"):
+                self.batch_spin.setValue(int(shown["batch_size"]))
+            self.steps_spin.setValue(int(shown.get("max_steps_per_epoch") or 0))
+        finally:
+            self._filling = False
+
+    def _show_dataset(self, facts: dict) -> None:
+        self._train_samples = int(facts.get("train") or 0)
+        self.dataset_label.setText(
+            tr(
+                "{samples} samples ({train} for training, {val} for validation), {bands} bands, "
+                "{labels} classes"
+            ).format(
+                samples=facts.get("samples"),
+                train=facts.get("train"),
+                val=facts.get("val"),
+                bands=len(facts.get("bands") or []),
+                labels=facts.get("labels"),
+            )
+        )
+        found = facts.get("value_scale") or {}
+        if found.get("scale"):
+            self.scale_spin.setValue(float(found["scale"]))
+            self.offset_spin.setValue(float(found.get("offset") or 0.0))
+            kind = SCALE_KINDS.get(found.get("kind"), found.get("kind") or "")
+            self.scale_label.setText(
+                tr("Detected in {files} files ({dtype}, {min:g} to {max:g}): {kind}.").format(
+                    files=found.get("files"),
+                    dtype=found.get("dtype"),
+                    min=float(found.get("min", 0)),
+                    max=float(found.get("max", 0)),
+                    kind=tr(kind),
+                )
+            )
+
+    def _inspect_failed(self, generation: int, dataset: str, message: str) -> None:
+        if generation != self._inspect_generation:
+            return
+        if dataset:
+            self.scale_label.setText(
+                tr("Could not read the dataset: {error}").format(error=message)
+            )
+        else:  # the recipe's figures did not come (engine not set up...): the recipe still applies
+            self.status_label.setText(message)
+
+    def _update_warning(self, *_args) -> None:
+        stages = [c.property("stage") for c in self.stage_checks if c.isChecked()]
+        text = ""
+        if self._train_samples is not None and stages:
+            text = size_warning(
+                self._train_samples,
+                self.batch_spin.value(),
+                self.steps_spin.value(),
+                [spin.value() for spin in self.epoch_spins],
+                stages,
+            )
+        self.warning_label.setText(text)
+        self.warning_label.setVisible(bool(text))
 
     def cancel(self) -> None:
         if self.task is not None:

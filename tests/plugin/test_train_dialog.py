@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import wait_for_task
+from .conftest import wait_for_task, wait_until
 
 pytestmark = pytest.mark.qgis
 
@@ -18,21 +18,94 @@ def dialog(qgis_iface, qgis_new_project, plugin_settings, engine_session):
     widget.close()
 
 
+def class_folders(root, files):
+    """A class-folder dataset: one class per file, named by the file."""
+    import shutil
+
+    for file in files:
+        (root / file.stem).mkdir(parents=True)
+        shutil.copy(file, root / file.stem / file.name)
+    return root
+
+
 def test_dialog_sends_the_fields_the_engine_accepts(dialog, tmp_path):
+    wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
     dialog.dataset_edit.setFilePath(str(tmp_path / "data"))
     dialog.output_edit.setFilePath(str(tmp_path / "run"))
-    dialog.epochs_spin.setValue(3)
+    dialog.epoch_spins[0].setValue(3)
     dialog.stage_checks[1].setChecked(False)
     params = dialog.params()
     assert params == {
+        "recipe": "rgb-8bit",
         "dataset": str(tmp_path / "data"),
         "kind": "class-folder",
         "stages": [1, 3],
-        "epochs": 3,
+        "epochs": [3, 4, 10],  # stage 1 changed, the others from the recipe
+        "batch_size": 16,
+        "max_steps_per_epoch": 500,
+        "scale": "auto",  # not read yet (no such folder): the engine reads it
         "device": "auto",
         "output": str(tmp_path / "run"),
         "resume": True,
     }
+
+
+def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
+    dialog, tmp_path, data_dir
+):
+    """RGB 8-bit on 8-bit rasters: /255; Sentinel-2 12-band on EuroSAT tiles: /10000; both read
+    from the data by the engine and carried by the request."""
+    wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
+    assert [spin.value() for spin in dialog.epoch_spins] == [28, 4, 10]
+    assert (dialog.batch_spin.value(), dialog.steps_spin.value()) == (16, 500)
+    assert not dialog.config_edit.isEnabled()
+
+    rgb = class_folders(tmp_path / "rgb", sorted((data_dir / "rgb").glob("*.tif")))
+    dialog.dataset_edit.setFilePath(str(rgb))
+    dialog.output_edit.setFilePath(str(tmp_path / "run"))
+    wait_until(lambda: dialog.scale_spin.value() > 0, timeout=120)
+    assert dialog.scale_spin.value() == 255.0
+    assert "uint8" in dialog.scale_label.text() and "8-bit" in dialog.scale_label.text()
+    assert "2 samples" in dialog.dataset_label.text()
+    params = dialog.params()
+    assert params["recipe"] == "rgb-8bit" and params["dataset"] == str(rgb)
+    assert (params["scale"], params["offset"]) == (255.0, 0.0)
+    # two images cannot fill a batch of 16: warned before starting, not refused
+    assert dialog.warning_label.isVisibleTo(dialog)
+    assert "fewer than one batch" in dialog.warning_label.text()
+
+    dialog.recipe_combo.setCurrentIndex(dialog.recipe_combo.findData("sentinel2-12band"))
+    eurosat = class_folders(tmp_path / "eurosat", sorted((data_dir / "eurosat").glob("*.tif")))
+    dialog.dataset_edit.setFilePath(str(eurosat))
+    assert dialog.params()["scale"] == "auto"  # until the engine has read the new folder
+    wait_until(
+        lambda: dialog.scale_spin.value() > 0 and dialog._filled_from == "sentinel2-12band",
+        timeout=120,
+    )
+    assert dialog.scale_spin.value() == 10000.0
+    assert [spin.value() for spin in dialog.epoch_spins] == [600, 200, 300]
+    params = dialog.params()
+    assert params["recipe"] == "sentinel2-12band" and params["scale"] == 10000.0
+    assert params["epochs"] == [600, 200, 300] and params["max_steps_per_epoch"] == 0
+
+    # the user may override the detected scale
+    dialog.scale_spin.setValue(4095.0)
+    assert dialog.params()["scale"] == 4095.0
+
+    dialog.recipe_combo.setCurrentIndex(dialog.recipe_combo.findData("config-file"))
+    assert dialog.config_edit.isEnabled()
+    assert "recipe" not in dialog.params() and "config" not in dialog.params()
+
+
+def test_size_warning_counts_passes_over_each_sample():
+    from scicbir_qgis.ui.train_dialog import size_warning
+
+    # AID (about 7000 training images) with the RGB recipe: 42 epochs, no warning
+    assert size_warning(7000, 16, 500, [28, 4, 10], [1, 2, 3]) == ""
+    assert "fewer than one batch (16)" in size_warning(10, 16, 500, [28, 4, 10], [1, 2, 3])
+    text = size_warning(40, 16, 0, [300, 0, 0], [1])
+    assert "about 240 times" in text and "600 steps" in text
+    assert size_warning(40, 16, 0, [300, 0, 0], [2, 3]) == ""  # stage 1 not run
 
 
 def test_start_without_dataset_asks_for_it(dialog):

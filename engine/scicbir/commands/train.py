@@ -1,21 +1,48 @@
-"""``scicbir train --config FILE.yaml``: run or continue the three-stage training."""
+"""``scicbir train --config FILE.yaml`` or ``--recipe NAME --dataset DIR --output DIR``: run or
+continue the three-stage training."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from scicbir.training.config import FORMATS
+from scicbir.training.recipes import RECIPES
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
-        help="train a model (three SCI-CBIR stages) from a YAML configuration; resumable",
+        help="train a model (three SCI-CBIR stages) from a YAML configuration or a recipe; "
+        "resumable",
         description="Train a SCI-CBIR model as described by a YAML configuration (examples in "
-        "engine/configs/). Running the same command again continues from the last checkpoint "
+        "engine/configs/) or by a shipped model's recipe on your dataset. Running the same command again continues from the last checkpoint "
         "in the configuration's output folder, after Ctrl-C or a crash alike. The finished run "
         "writes a model package <output>/<name>/.",
     )
-    parser.add_argument("--config", required=True, metavar="FILE", help="training YAML file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", metavar="FILE", help="training YAML file")
+    source.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        help="train with a shipped model's recipe (rgb-8bit: engine/configs/default-rgb.yaml, "
+        "sentinel2-12band: default-sentinel2.yaml) on --dataset, writing to --output",
+    )
+    parser.add_argument("--dataset", metavar="DIR", help="dataset folder (replaces the data)")
+    parser.add_argument(
+        "--kind",
+        choices=list(FORMATS),
+        help="layout of --dataset (default class-folder, or the configuration's)",
+    )
+    parser.add_argument("--name", help="model name (default: the output folder's name)")
+    parser.add_argument(
+        "--scale",
+        help="value scale: a number (values are divided by it) or 'auto' (read from the data; "
+        "the default with --dataset)",
+    )
+    parser.add_argument(
+        "--epochs", help="epochs of every stage (10) or of stages 1, 2, 3 (28,4,10)"
+    )
     parser.add_argument(
         "--restart", action="store_true", help="ignore existing checkpoints and start over"
     )
@@ -31,25 +58,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import signal
-    from pathlib import Path
 
     from scicbir.archive.progress_bar import ProgressBar
     from scicbir.errors import InputError
     from scicbir.progress import CancelToken
-    from scicbir.training.config import load_config
+    from scicbir.training.recipes import training_config
     from scicbir.training.trainer import train
+    from scicbir.training.value_scale import resolve_value_scale
 
-    cfg = load_config(args.config)
-    if args.device:
-        cfg.device = args.device
-    if args.output:
-        cfg.output = str(Path(args.output).resolve())
-    if args.stages:
-        try:
-            cfg.stages = [int(s) for s in args.stages.split(",")]
-        except ValueError as exc:
-            raise InputError(f"--stages '{args.stages}': give stage numbers such as 2,3") from exc
-        cfg.validate()
+    epochs = scale = None
+    try:
+        if args.epochs:
+            epochs = [int(e) for e in args.epochs.split(",")]
+            epochs = epochs[0] if len(epochs) == 1 else epochs
+        if args.scale:
+            scale = args.scale if args.scale == "auto" else float(args.scale)
+        stages = [int(s) for s in args.stages.split(",")] if args.stages else None
+    except ValueError as exc:
+        raise InputError(
+            "--epochs, --stages and --scale take numbers (e.g. --epochs 28,4,10 --stages 2,3 "
+            f"--scale 255): {exc}"
+        ) from exc
+    cfg = training_config(
+        recipe_name=args.recipe,
+        config=args.config,
+        dataset=args.dataset,
+        kind=args.kind,
+        output=args.output,
+        name=args.name,
+        stages=stages,
+        epochs=epochs,
+        device=args.device,
+        scale=scale,
+    )
     cancel = CancelToken()
     # Ctrl-C: stop at the next step, save, exit 130 (a second Ctrl-C interrupts at once)
     previous = signal.getsignal(signal.SIGINT)
@@ -59,9 +100,17 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
 
     signal.signal(signal.SIGINT, on_sigint)
+    found = resolve_value_scale(cfg)
+    if found is not None and not args.json:
+        print(
+            f"value scale from the data ({found.files} files, {found.dtype}, {found.kind}): "
+            f"(x - {found.offset:g}) / {found.scale:g}"
+        )
     with ProgressBar("step", disable=args.quiet) as bar:
         result = train(cfg, progress=bar, cancel=cancel, restart=args.restart)
     summary = result.as_dict()
+    if found is not None:
+        summary["value_scale"] = found.as_dict()
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -22,10 +22,21 @@ def train(
     cancel: CancelToken | None = None,
     restart: bool = False,
 ) -> dict[str, Any]:
-    """Run or resume training (``config``: YAML path or ``TrainConfig``); summary as a dict."""
-    from scicbir.training.trainer import train as _train
+    """Run or resume training (``config``: YAML path or ``TrainConfig``); summary as a dict.
 
-    return _train(config, progress, cancel, restart).as_dict()
+    ``data.normalisation_scale: auto`` is replaced by the data's own value scale first
+    (``value_scale.py``); the summary's ``value_scale`` then says what was found.
+    """
+    from scicbir.training.config import TrainConfig, load_config
+    from scicbir.training.trainer import train as _train
+    from scicbir.training.value_scale import resolve_value_scale
+
+    cfg = config if isinstance(config, TrainConfig) else load_config(config)
+    found = resolve_value_scale(cfg, progress)
+    summary = _train(cfg, progress, cancel, restart).as_dict()
+    if found is not None:
+        summary["value_scale"] = found.as_dict()
+    return summary
 
 
 def evaluate(

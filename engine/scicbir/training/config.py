@@ -39,7 +39,8 @@ class DataConfig:
     sources: list[SourceConfig] = field(default_factory=list)
     sample_size: int = 64  # side of the tiles kept in the cache (centre crop / reflect pad)
     normalisation_offset: list[float] | float = 0.0  # (x - offset) / scale, per band or one
-    normalisation_scale: list[float] | float = 10000.0
+    # "auto": read from the data when the run starts (scicbir/training/value_scale.py)
+    normalisation_scale: list[float] | float | str = 10000.0
     train_fraction: float = 0.7
     val_fraction: float = 0.1
     split_salt: str = ""

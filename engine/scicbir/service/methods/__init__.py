@@ -44,6 +44,7 @@ def method_table() -> dict[str, Method]:
         Method("decode", "query", archive.decode, "scicbir.archive.decode"),
         Method("search", "query", search.search, search.MODULE),
         Method("train", "job", training.train, training.MODULE),
+        Method("train.inspect", "query", training.inspect, training.MODULE),
         Method("eval", "job", training.evaluate, training.MODULE),
     ]
     return {m.name: m for m in methods}

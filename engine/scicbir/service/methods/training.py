@@ -1,14 +1,14 @@
-"""Methods that train and evaluate models: train (job), eval (job).
+"""Methods that train and evaluate models: train (job), train.inspect (query), eval (job).
 
-``train`` takes a YAML configuration (as ``scicbir train --config``), the fields of the plugin's
-training dialog, or both (the fields then override the file). Running it again with the same
-output continues from the last checkpoint, after a cancel or a killed engine alike.
+``train`` takes a recipe (``scicbir.training.recipes``: the shipped models' configurations) or
+a YAML configuration (as ``scicbir train --config``) with the fields of the plugin's training
+dialog (dataset, output, epochs... override the recipe or the file). Running it again with the
+same output continues from the last checkpoint, after a cancel or a killed engine alike.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scicbir.service.availability import require
@@ -20,35 +20,59 @@ if TYPE_CHECKING:
 
 MODULE = "scicbir.training"
 TRAIN_PARAMS = (
-    "config", "dataset", "kind", "stages", "epochs", "device", "output", "name", "resume",
+    "recipe", "config", "dataset", "kind", "stages", "epochs", "batch_size",
+    "max_steps_per_epoch", "device", "output", "name", "scale", "offset", "resume",
 )  # fmt: skip
+INSPECT_PARAMS = ("recipe", "config", "dataset", "kind")
+
+
+def _epochs(p: Params) -> int | list[int] | None:
+    value = p.any("epochs")
+    if isinstance(value, list):
+        epochs = p.int_list("epochs")
+        if len(epochs) != 3 or min(epochs) < 1:
+            raise ParamsError("train", "'epochs' must list three positive numbers", "epochs")
+        return epochs
+    return p.int("epochs", minimum=1)
+
+
+def _training_config(p: Params, method: str, **overrides: Any):
+    """The run's ``TrainConfig`` from a recipe, a YAML file or the dialog's fields."""
+    recipe = p.str("recipe")
+    config_path = p.path("config")
+    dataset = p.str("dataset")
+    if recipe is None and config_path is None and dataset is None:
+        raise ParamsError(
+            method, "give 'recipe' and 'dataset', 'config' (a training YAML file) or 'dataset'",
+            "recipe",
+        )  # fmt: skip
+    training_config = require("scicbir.training.recipes", "training_config", method)
+    return training_config(
+        recipe_name=recipe, config=config_path, dataset=dataset, kind=p.str("kind"), **overrides
+    )
 
 
 def train(service: Service, params: dict[str, Any]) -> JobPlan:
     p = Params("train", params, TRAIN_PARAMS)
-    config_path = p.path("config")
-    dataset = p.str("dataset")
-    stages = p.int_list("stages")
-    epochs = p.int("epochs", minimum=1)
-    device = p.str("device")
-    output = p.str("output")
     resume = p.bool("resume", True)
-    if config_path is None and dataset is None:
-        raise ParamsError("train", "give 'config' (a training YAML file) or 'dataset'", "config")
     run_training = require(MODULE, "train", "train")
-    cfg = _config(p, config_path, dataset, output)
-    if device is not None:
-        cfg.device = device
-    if output is not None:
-        cfg.output = str(Path(output).expanduser().resolve())
-    if stages is not None:
-        cfg.stages = stages
-    if epochs is not None:
-        for stage in (cfg.stage1, cfg.stage2, cfg.stage3):
-            stage.epochs = epochs
-    cfg.validate()
+    cfg = _training_config(
+        p,
+        "train",
+        output=p.str("output"),
+        name=p.str("name"),
+        stages=p.int_list("stages"),
+        epochs=_epochs(p),
+        batch_size=p.int("batch_size", minimum=2),
+        max_steps_per_epoch=p.int("max_steps_per_epoch", minimum=0),
+        device=p.str("device"),
+        scale=p.any("scale"),
+        offset=p.any("offset"),
+    )
+    config_path = p.path("config")
 
     def run(progress, cancel) -> dict[str, Any]:
+        # a scale 'auto' is read from the data here, in the job, not on the request loop
         summary = run_training(cfg, progress=progress, cancel=cancel, restart=not resume)
         summary["model"] = summary.get("package")  # the model package a client offers to use
         return summary
@@ -56,35 +80,40 @@ def train(service: Service, params: dict[str, Any]) -> JobPlan:
     return JobPlan(
         run,
         "train:" + os.path.realpath(cfg.output),
-        {"config": str(config_path) if config_path else None, "output": cfg.output},
+        {
+            "recipe": p.str("recipe"),
+            "config": str(config_path) if config_path else None,
+            "output": cfg.output,
+        },
     )
 
 
-def _config(p: Params, config_path: Path | None, dataset: str | None, output: str | None):
-    """The run's ``TrainConfig``: from the YAML file, or built from the dialog's fields."""
-    if config_path is not None:
-        load_config = require("scicbir.training.config", "load_config", "train")
-        cfg = load_config(config_path)
-        if dataset is not None:
-            source = cfg.data.sources[0] if len(cfg.data.sources) == 1 else None
-            if source is None:
-                raise ParamsError(
-                    "train", "'dataset' can only replace the folder of a one-source config",
-                    "dataset",
-                )  # fmt: skip
-            source.path = dataset
-            source.format = p.str("kind", source.format)
-        return cfg
-    if output is None:
-        raise ParamsError("train", "'output' (the run folder) is required with 'dataset'", "output")
-    config_from_dict = require("scicbir.training.config", "config_from_dict", "train")
-    name = p.str("name") or Path(output).name or "scicbir-model"
-    data = {
-        "name": name,
-        "output": output,
-        "data": {"sources": [{"format": p.str("kind", "class-folder"), "path": dataset}]},
+def inspect(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """What the training dialog shows before a run: the recipes, the parameters of the chosen
+    recipe or YAML file and, with ``dataset``, the sample counts per split, the bands and the
+    value scale of the data (as the run would read them)."""
+    p = Params("train.inspect", params, INSPECT_PARAMS)
+    recipe_name = p.str("recipe")
+    config_path = p.path("config")
+    recipes = require("scicbir.training.recipes", "RECIPES", "train.inspect")
+    answer: dict[str, Any] = {
+        "recipes": [{"name": r.name, "label": r.label, "bands": r.bands} for r in recipes.values()]
     }
-    return config_from_dict(data, f"training request for {dataset}")
+    if recipe_name is not None or config_path is not None:
+        from scicbir.training.config import load_config
+        from scicbir.training.recipes import load_recipe, parameters, recipe
+
+        if recipe_name is not None:
+            answer["recipe"] = {"name": recipe_name, "label": recipe(recipe_name).label}
+        base = load_recipe(recipe_name) if recipe_name is not None else load_config(config_path)
+        answer["parameters"] = parameters(base)
+    if p.str("dataset") is not None:
+        from scicbir.training.value_scale import inspect_dataset
+
+        # the output folder is not looked at; the data section is the run's
+        cfg = _training_config(p, "train.inspect", output=os.path.join(os.getcwd(), "inspect"))
+        answer["dataset"] = inspect_dataset(cfg.data).as_dict()
+    return answer
 
 
 def evaluate(service: Service, params: dict[str, Any]) -> JobPlan:
