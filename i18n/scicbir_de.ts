@@ -4,6 +4,66 @@
   <context>
     <name>@default</name>
     <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="39" />
+      <source>The SCI-CBIR engine could not be started with the Python '{python}'. Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
+      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden. Führen Sie 'bash scripts/setup.sh' im SCI-CBIR-Ordner aus, um sie zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="46" />
+      <source>Reason: {reason}</source>
+      <translation>Grund: {reason}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="30" />
+      <source>Choose a valid raster layer as the query.</source>
+      <translation>Wählen Sie einen gültigen Rasterlayer als Anfrage.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="33" />
+      <source>The layer '{name}' is not a local raster file; save it as a GeoTIFF (Export &gt; Save As) and query that.</source>
+      <translation>Der Layer '{name}' ist keine lokale Rasterdatei; speichern Sie ihn als GeoTIFF (Exportieren &gt; Speichern als) und fragen Sie diese Datei an.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="81" />
+      <source>Choose the archive folder to search in.</source>
+      <translation>Wählen Sie den Archivordner, in dem gesucht werden soll.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="83" />
+      <source>Draw a region on the map first (rectangle or polygon).</source>
+      <translation>Zeichnen Sie zuerst eine Region auf der Karte (Rechteck oder Polygon).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="98" />
+      <source>Choose the folder of rasters to compress.</source>
+      <translation>Wählen Sie den Ordner mit den zu komprimierenden Rastern.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="100" />
+      <source>Choose the archive folder to write to.</source>
+      <translation>Wählen Sie den Archivordner, in den geschrieben werden soll.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="62" />
+      <source>#{rank} {source} (distance {distance:g})</source>
+      <translation>#{rank} {source} (Distanz {distance:g})</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="123" />
+      <source>Result footprints</source>
+      <translation>Umrisse der Treffer</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/plugin.py" line="37" />
+      <source>SCI-CBIR panel</source>
+      <translation>SCI-CBIR-Bedienfeld</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/plugin.py" line="40" />
+      <source>Show the SCI-CBIR panel: search, archive, train</source>
+      <translation>SCI-CBIR-Bedienfeld anzeigen: suchen, archivieren, trainieren</translation>
+    </message>
+    <message>
       <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="60" />
       <source>Cancelled.</source>
       <translation>Abgebrochen.</translation>
@@ -77,11 +137,6 @@
       <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="171" />
       <source>Number of results</source>
       <translation>Anzahl der Treffer</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/results.py" line="123" />
-      <source>Result footprints</source>
-      <translation>Umrisse der Treffer</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="185" />
@@ -289,11 +344,6 @@
       <translation>Einstellungen ...</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="89" />
-      <source>Help</source>
-      <translation>Hilfe</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="120" />
       <source>Search</source>
       <translation>Suche</translation>
@@ -309,11 +359,6 @@
       <translation>Training</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="132" />
-      <source>SCI-CBIR help</source>
-      <translation>SCI-CBIR-Hilfe</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/feedback.py" line="48" />
       <source>engine {engine}</source>
       <translation>Engine {engine}</translation>
@@ -327,291 +372,6 @@
       <location filename="../work/main/scicbir_qgis/ui/feedback.py" line="54" />
       <source>device {device}</source>
       <translation>Gerät {device}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
-      <source>One folder per class (EuroSAT, AID)</source>
-      <translation>Ein Ordner je Klasse (EuroSAT, AID)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
-      <source>BigEarthNet-S2 folders</source>
-      <translation>BigEarthNet-S2-Ordner</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
-      <source>MLRSNet (images + label CSVs)</source>
-      <translation>MLRSNet (Bilder + Label-CSVs)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
-      <source>GeoTIFFs + labels CSV</source>
-      <translation>GeoTIFFs + Label-CSV</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
-      <source>Large rasters cut into tiles</source>
-      <translation>Große Raster, in Kacheln zerlegt</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
-      <source>RGB 8-bit</source>
-      <translation>RGB 8 Bit</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
-      <source>Sentinel-2 12-band</source>
-      <translation>Sentinel-2, 12 Bänder</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
-      <source>From a config file...</source>
-      <translation>Aus einer Konfigurationsdatei...</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="58" />
-      <source>8-bit values</source>
-      <translation>8-Bit-Werte</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="59" />
-      <source>16-bit reflectance x 10000 (Sentinel-2 digital numbers)</source>
-      <translation>16-Bit-Reflexion x 10000 (Sentinel-2-Digitalwerte)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="62" />
-      <source>integers above 8 bits (99.9th percentile)</source>
-      <translation>Ganzzahlen über 8 Bit (99,9. Perzentil)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="63" />
-      <source>floating point (0.1 to 99.9th percentile range)</source>
-      <translation>Gleitkommawerte (Bereich vom 0,1. bis zum 99,9. Perzentil)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="77" />
-      <source>Training samples: {train}, fewer than one batch ({batch}). Add images or lower the batch size.</source>
-      <translation>Trainingsbeispiele: {train}, weniger als ein Batch ({batch}). Fügen Sie Bilder hinzu oder verkleinern Sie die Batchgröße.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="87" />
-      <source>{total} steps on {train} training samples: each sample would be seen about {passes} times, and the model would learn these images by heart instead of generalising. Add images or lower the epochs.</source>
-      <translation>{total} Schritte auf {train} Trainingsbeispielen: Jedes Beispiel würde etwa {passes}-mal gesehen, und das Modell würde diese Bilder auswendig lernen, statt zu verallgemeinern. Fügen Sie Bilder hinzu oder verringern Sie die Epochen.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="113" />
-      <source>SCI-CBIR: retrain the model</source>
-      <translation>SCI-CBIR: Modell neu trainieren</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="120" />
-      <source>The recipe of a shipped model (its epochs, batch size, model size and learning rates) applied to your dataset, or a training YAML file</source>
-      <translation>Das Rezept eines mitgelieferten Modells (Epochen, Batchgröße, Modellgröße und Lernraten), angewandt auf Ihren Datensatz, oder eine Trainings-YAML-Datei</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="126" />
-      <source>Recipe</source>
-      <translation>Rezept</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="130" />
-      <source>Training recipe (YAML, as for 'scicbir train --config'); the fields here override it</source>
-      <translation>Trainingsrezept (YAML, wie für 'scicbir train --config'); die Felder hier haben Vorrang</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="136" />
-      <source>Config file</source>
-      <translation>Konfigurationsdatei</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="139" />
-      <source>Dataset folder</source>
-      <translation>Datensatzordner</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="143" />
-      <source>Dataset layout</source>
-      <translation>Aufbau des Datensatzes</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="150" />
-      <source>from the data</source>
-      <translation>aus den Daten</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="151" />
-      <source>The network sees (value - offset) / scale: 255 for 8-bit images, 10000 for Sentinel-2 reflectance. Read from the dataset's files; change it if you know better.</source>
-      <translation>Das Netz sieht (Wert - Versatz) / Skala: 255 für 8-Bit-Bilder, 10000 für Sentinel-2-Reflexion. Aus den Dateien des Datensatzes gelesen; ändern Sie den Wert, wenn Sie es besser wissen.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="158" />
-      <source>Values divided by</source>
-      <translation>Werte geteilt durch</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="162" />
-      <source>Value offset</source>
-      <translation>Werteversatz</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
-      <source>1 compression</source>
-      <translation>1 Kompression</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
-      <source>2 rate</source>
-      <translation>2 Rate</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
-      <source>3 hashing</source>
-      <translation>3 Hashing</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="174" />
-      <source>Stages</source>
-      <translation>Stufen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="183" />
-      <source>Epochs of stages 1, 2, 3</source>
-      <translation>Epochen der Stufen 1, 2, 3</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="187" />
-      <source>Batch size</source>
-      <translation>Batchgröße</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="190" />
-      <source>one pass over the data</source>
-      <translation>ein Durchlauf über die Daten</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="191" />
-      <source>Training steps per epoch at most; an epoch never goes beyond one pass</source>
-      <translation>Höchstens so viele Trainingsschritte je Epoche; eine Epoche geht nie über einen Durchlauf hinaus</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="194" />
-      <source>Steps per epoch</source>
-      <translation>Schritte je Epoche</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="197" />
-      <source>auto uses a CUDA GPU when the engine sees one</source>
-      <translation>auto nutzt eine CUDA-GPU, wenn die Engine eine findet</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="198" />
-      <source>Device</source>
-      <translation>Gerät</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="201" />
-      <source>Folder the new model package is written to</source>
-      <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="202" />
-      <source>Output model folder</source>
-      <translation>Ausgabeordner des Modells</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="203" />
-      <source>Resume from the last checkpoint in the output folder</source>
-      <translation>Vom letzten Checkpoint im Ausgabeordner fortsetzen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="212" />
-      <source>Not started.</source>
-      <translation>Nicht gestartet.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="220" />
-      <source>Start training</source>
-      <translation>Training starten</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="225" />
-      <source>Use this model</source>
-      <translation>Dieses Modell verwenden</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="228" />
-      <source>Close</source>
-      <translation>Schließen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="297" />
-      <source>Choose the dataset folder, the output folder and at least one stage.</source>
-      <translation>Wählen Sie den Datensatzordner, den Ausgabeordner und mindestens eine Stufe.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="307" />
-      <source>Starting the engine and loading the dataset...</source>
-      <translation>Starte die Engine und lade den Datensatz ...</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="308" />
-      <source>SCI-CBIR: training</source>
-      <translation>SCI-CBIR: Training</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="332" />
-      <source>Reading the dataset...</source>
-      <translation>Datensatz wird gelesen...</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="356" />
-      <source>SCI-CBIR: reading the dataset</source>
-      <translation>SCI-CBIR: Datensatz wird gelesen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="390" />
-      <source>{samples} samples ({train} for training, {val} for validation), {bands} bands, {labels} classes</source>
-      <translation>{samples} Beispiele ({train} zum Training, {val} zur Validierung), {bands} Bänder, {labels} Klassen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="407" />
-      <source>Detected in {files} files ({dtype}, {min:g} to {max:g}): {kind}.</source>
-      <translation>Erkannt in {files} Dateien ({dtype}, {min:g} bis {max:g}): {kind}.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="421" />
-      <source>Could not read the dataset: {error}</source>
-      <translation>Der Datensatz konnte nicht gelesen werden: {error}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="443" />
-      <source>Cancelling: the engine saves a checkpoint first...</source>
-      <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="457" />
-      <source>stage {stage}</source>
-      <translation>Stufe {stage}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="459" />
-      <source>epoch {epoch}</source>
-      <translation>Epoche {epoch}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="475" />
-      <source>Finished: {model}</source>
-      <translation>Fertig: {model}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="476" />
-      <source>Training finished: {model}</source>
-      <translation>Training fertig: {model}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="486" />
-      <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
-      <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="63" />
@@ -784,59 +544,299 @@
       <translation>SCI-CBIR-Einstellungen</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/plugin.py" line="37" />
-      <source>SCI-CBIR panel</source>
-      <translation>SCI-CBIR-Bedienfeld</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>BigEarthNet-S2 folders</source>
+      <translation>BigEarthNet-S2-Ordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/plugin.py" line="40" />
-      <source>Show the SCI-CBIR panel: search, archive, train</source>
-      <translation>SCI-CBIR-Bedienfeld anzeigen: suchen, archivieren, trainieren</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>One folder per class (EuroSAT, AID)</source>
+      <translation>Ein Ordner je Klasse (EuroSAT, AID)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="30" />
-      <source>Choose a valid raster layer as the query.</source>
-      <translation>Wählen Sie einen gültigen Rasterlayer als Anfrage.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>MLRSNet (images + label CSVs)</source>
+      <translation>MLRSNet (Bilder + Label-CSVs)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="33" />
-      <source>The layer '{name}' is not a local raster file; save it as a GeoTIFF (Export &gt; Save As) and query that.</source>
-      <translation>Der Layer '{name}' ist keine lokale Rasterdatei; speichern Sie ihn als GeoTIFF (Exportieren &gt; Speichern als) und fragen Sie diese Datei an.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>GeoTIFFs + labels CSV</source>
+      <translation>GeoTIFFs + Label-CSV</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="81" />
-      <source>Choose the archive folder to search in.</source>
-      <translation>Wählen Sie den Archivordner, in dem gesucht werden soll.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="113" />
+      <source>SCI-CBIR: retrain the model</source>
+      <translation>SCI-CBIR: Modell neu trainieren</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="83" />
-      <source>Draw a region on the map first (rectangle or polygon).</source>
-      <translation>Zeichnen Sie zuerst eine Region auf der Karte (Rechteck oder Polygon).</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="139" />
+      <source>Dataset folder</source>
+      <translation>Datensatzordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="98" />
-      <source>Choose the folder of rasters to compress.</source>
-      <translation>Wählen Sie den Ordner mit den zu komprimierenden Rastern.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="143" />
+      <source>Dataset layout</source>
+      <translation>Aufbau des Datensatzes</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="100" />
-      <source>Choose the archive folder to write to.</source>
-      <translation>Wählen Sie den Archivordner, in den geschrieben werden soll.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>1 compression</source>
+      <translation>1 Kompression</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/results.py" line="62" />
-      <source>#{rank} {source} (distance {distance:g})</source>
-      <translation>#{rank} {source} (Distanz {distance:g})</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>2 rate</source>
+      <translation>2 Rate</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="39" />
-      <source>The SCI-CBIR engine could not be started with the Python '{python}'. Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
-      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden. Führen Sie 'bash scripts/setup.sh' im SCI-CBIR-Ordner aus, um sie zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="168" />
+      <source>3 hashing</source>
+      <translation>3 Hashing</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="46" />
-      <source>Reason: {reason}</source>
-      <translation>Grund: {reason}</translation>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="174" />
+      <source>Stages</source>
+      <translation>Stufen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="197" />
+      <source>auto uses a CUDA GPU when the engine sees one</source>
+      <translation>auto nutzt eine CUDA-GPU, wenn die Engine eine findet</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="198" />
+      <source>Device</source>
+      <translation>Gerät</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="201" />
+      <source>Folder the new model package is written to</source>
+      <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="202" />
+      <source>Output model folder</source>
+      <translation>Ausgabeordner des Modells</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="203" />
+      <source>Resume from the last checkpoint in the output folder</source>
+      <translation>Vom letzten Checkpoint im Ausgabeordner fortsetzen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="212" />
+      <source>Not started.</source>
+      <translation>Nicht gestartet.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="220" />
+      <source>Start training</source>
+      <translation>Training starten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="225" />
+      <source>Use this model</source>
+      <translation>Dieses Modell verwenden</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="228" />
+      <source>Close</source>
+      <translation>Schließen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="297" />
+      <source>Choose the dataset folder, the output folder and at least one stage.</source>
+      <translation>Wählen Sie den Datensatzordner, den Ausgabeordner und mindestens eine Stufe.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="307" />
+      <source>Starting the engine and loading the dataset...</source>
+      <translation>Starte die Engine und lade den Datensatz ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="308" />
+      <source>SCI-CBIR: training</source>
+      <translation>SCI-CBIR: Training</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="443" />
+      <source>Cancelling: the engine saves a checkpoint first...</source>
+      <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="457" />
+      <source>stage {stage}</source>
+      <translation>Stufe {stage}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="459" />
+      <source>epoch {epoch}</source>
+      <translation>Epoche {epoch}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="475" />
+      <source>Finished: {model}</source>
+      <translation>Fertig: {model}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="476" />
+      <source>Training finished: {model}</source>
+      <translation>Training fertig: {model}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="486" />
+      <source>Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.</source>
+      <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="89" />
+      <source>Help</source>
+      <translation>Hilfe</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="132" />
+      <source>SCI-CBIR help</source>
+      <translation>SCI-CBIR-Hilfe</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="42" />
+      <source>Large rasters cut into tiles</source>
+      <translation>Große Raster, in Kacheln zerlegt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>RGB 8-bit</source>
+      <translation>RGB 8 Bit</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>Sentinel-2 12-band</source>
+      <translation>Sentinel-2, 12 Bänder</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="52" />
+      <source>From a config file...</source>
+      <translation>Aus einer Konfigurationsdatei...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="58" />
+      <source>8-bit values</source>
+      <translation>8-Bit-Werte</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="59" />
+      <source>16-bit reflectance x 10000 (Sentinel-2 digital numbers)</source>
+      <translation>16-Bit-Reflexion x 10000 (Sentinel-2-Digitalwerte)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="62" />
+      <source>integers above 8 bits (99.9th percentile)</source>
+      <translation>Ganzzahlen über 8 Bit (99,9. Perzentil)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="63" />
+      <source>floating point (0.1 to 99.9th percentile range)</source>
+      <translation>Gleitkommawerte (Bereich vom 0,1. bis zum 99,9. Perzentil)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="77" />
+      <source>Training samples: {train}, fewer than one batch ({batch}). Add images or lower the batch size.</source>
+      <translation>Trainingsbeispiele: {train}, weniger als ein Batch ({batch}). Fügen Sie Bilder hinzu oder verkleinern Sie die Batchgröße.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="87" />
+      <source>{total} steps on {train} training samples: each sample would be seen about {passes} times, and the model would learn these images by heart instead of generalising. Add images or lower the epochs.</source>
+      <translation>{total} Schritte auf {train} Trainingsbeispielen: Jedes Beispiel würde etwa {passes}-mal gesehen, und das Modell würde diese Bilder auswendig lernen, statt zu verallgemeinern. Fügen Sie Bilder hinzu oder verringern Sie die Epochen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="120" />
+      <source>The recipe of a shipped model (its epochs, batch size, model size and learning rates) applied to your dataset, or a training YAML file</source>
+      <translation>Das Rezept eines mitgelieferten Modells (Epochen, Batchgröße, Modellgröße und Lernraten), angewandt auf Ihren Datensatz, oder eine Trainings-YAML-Datei</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="126" />
+      <source>Recipe</source>
+      <translation>Rezept</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="130" />
+      <source>Training recipe (YAML, as for 'scicbir train --config'); the fields here override it</source>
+      <translation>Trainingsrezept (YAML, wie für 'scicbir train --config'); die Felder hier haben Vorrang</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="136" />
+      <source>Config file</source>
+      <translation>Konfigurationsdatei</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="150" />
+      <source>from the data</source>
+      <translation>aus den Daten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="151" />
+      <source>The network sees (value - offset) / scale: 255 for 8-bit images, 10000 for Sentinel-2 reflectance. Read from the dataset's files; change it if you know better.</source>
+      <translation>Das Netz sieht (Wert - Versatz) / Skala: 255 für 8-Bit-Bilder, 10000 für Sentinel-2-Reflexion. Aus den Dateien des Datensatzes gelesen; ändern Sie den Wert, wenn Sie es besser wissen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="158" />
+      <source>Values divided by</source>
+      <translation>Werte geteilt durch</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="162" />
+      <source>Value offset</source>
+      <translation>Werteversatz</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="183" />
+      <source>Epochs of stages 1, 2, 3</source>
+      <translation>Epochen der Stufen 1, 2, 3</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="187" />
+      <source>Batch size</source>
+      <translation>Batchgröße</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="190" />
+      <source>one pass over the data</source>
+      <translation>ein Durchlauf über die Daten</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="191" />
+      <source>Training steps per epoch at most; an epoch never goes beyond one pass</source>
+      <translation>Höchstens so viele Trainingsschritte je Epoche; eine Epoche geht nie über einen Durchlauf hinaus</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="194" />
+      <source>Steps per epoch</source>
+      <translation>Schritte je Epoche</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="332" />
+      <source>Reading the dataset...</source>
+      <translation>Datensatz wird gelesen...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="356" />
+      <source>SCI-CBIR: reading the dataset</source>
+      <translation>SCI-CBIR: Datensatz wird gelesen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="390" />
+      <source>{samples} samples ({train} for training, {val} for validation), {bands} bands, {labels} classes</source>
+      <translation>{samples} Beispiele ({train} zum Training, {val} zur Validierung), {bands} Bänder, {labels} Klassen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="407" />
+      <source>Detected in {files} files ({dtype}, {min:g} to {max:g}): {kind}.</source>
+      <translation>Erkannt in {files} Dateien ({dtype}, {min:g} bis {max:g}): {kind}.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="421" />
+      <source>Could not read the dataset: {error}</source>
+      <translation>Der Datensatz konnte nicht gelesen werden: {error}</translation>
     </message>
   </context>
   <context>
