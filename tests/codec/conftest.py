@@ -36,3 +36,33 @@ def rgb_image(data_dir: Path) -> np.ndarray:
 
     with rasterio.open(data_dir / "rgb" / "neon_OSBS_029.tif") as ds:
         return ds.read()
+
+
+def make_context_package(path: Path, context: str, **kwargs):
+    """``make_random_package(path, **kwargs)`` with the latent codec's ``context`` set."""
+    import dataclasses
+
+    import torch
+
+    from scicbir.models import testing
+    from scicbir.models.network import SciCbirNet
+    from scicbir.models.package import ModelPackage
+
+    base = testing.make_random_package(path / "base", **kwargs)
+    config = dataclasses.replace(base.config, context=context, name=f"{base.config.name}-{context}")
+    state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(kwargs.get("seed", 0))
+        net = SciCbirNet(config)
+        testing._calibrate_latents(net, kwargs.get("latent_std", 4.0))
+    finally:
+        torch.random.set_rng_state(state)
+    return ModelPackage.save(net, config, path / context)
+
+
+@pytest.fixture(scope="session")
+def checkerboard_rgb_model(tmp_path_factory):
+    """Like ``tiny_rgb_model`` (3 bands, tile 64, N=M=32), with the checkerboard context."""
+    return make_context_package(
+        tmp_path_factory.mktemp("models"), "checkerboard", bands=3, tile_size=64, N=32, M=32
+    )

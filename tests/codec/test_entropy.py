@@ -6,20 +6,29 @@ import numpy as np
 import pytest
 import torch
 
-from scicbir.codec.entropy import MAX_ABS, TOTAL, MixtureCoder, build_cdfs, snap_parameters
+from scicbir.codec.entropy import (
+    MAX_ABS,
+    TOTAL,
+    MixtureCoder,
+    build_cdfs,
+    coding_order,
+    snap_parameters,
+)
 from scicbir.models.config import ModelConfig
 from scicbir.models.network import SciCbirNet
 
 
-@pytest.fixture(scope="module")
-def coder() -> MixtureCoder:
+@pytest.fixture(scope="module", params=["checkerboard", "serial"])
+def coder(request) -> MixtureCoder:
     torch.manual_seed(0)
-    return MixtureCoder(SciCbirNet(ModelConfig(name="e", bands=("a",), N=8, M=8)).latent_codec)
+    config = ModelConfig(name="e", bands=("a",), N=8, M=8, context=request.param)
+    return MixtureCoder(SciCbirNet(config).latent_codec)
 
 
 def _round_trip(coder: MixtureCoder, y_hat: np.ndarray) -> np.ndarray:
     B, _, H, W = y_hat.shape
-    hyper = coder.hyper(torch.round(torch.randn(B, 8, H // 4, W // 4) * 2))
+    z_hat = torch.round(torch.randn(B, 8, -(-H // 4), -(-W // 4)) * 2)
+    hyper = coder.hyper(z_hat)[:, :, :H, :W]
     params = coder.parameters_all(y_hat, hyper)
     strings, ranges = [], []
     for b in range(B):
@@ -29,12 +38,39 @@ def _round_trip(coder: MixtureCoder, y_hat: np.ndarray) -> np.ndarray:
     return coder.decode(strings, hyper, ranges, H, W).numpy()
 
 
-def test_latents_round_trip_exactly_including_escaped_outliers(coder):
+@pytest.mark.parametrize("size", [(4, 4), (5, 7)])
+def test_latents_round_trip_exactly_including_escaped_outliers(coder, size):
     rng = np.random.default_rng(0)
-    y_hat = np.rint(rng.normal(0, 3, (2, 8, 4, 4)))
-    y_hat[0, 3, 1, 2] = 5 * MAX_ABS  # beyond the tables: escaped by the rANS bypass
-    y_hat[1, 0, 0, 0] = -3 * MAX_ABS
+    y_hat = np.rint(rng.normal(0, 3, (2, 8, *size)))
+    y_hat[0, 3, 1, 2] = 5 * MAX_ABS  # beyond the tables: escaped by the rANS bypass (anchor)
+    y_hat[1, 0, 0, 0] = -3 * MAX_ABS  # (non-anchor)
+    y_hat[1, 5, 2, 3] = MAX_ABS + 1  # (anchor, next to the outlier above)
     assert np.array_equal(_round_trip(coder, y_hat), y_hat)
+
+
+def test_checkerboard_decodes_anchors_without_the_other_positions():
+    """The symbol order is anchors first: a stream of the anchors alone decodes them."""
+    torch.manual_seed(0)
+    config = ModelConfig(name="e", bands=("a",), N=8, M=8, context="checkerboard")
+    coder = MixtureCoder(SciCbirNet(config).latent_codec)
+    order = coding_order("checkerboard", 4, 4)
+    assert [g.size for g in order] == [8, 8]
+    assert all((p // 4 + p % 4) % 2 == 1 for p in order[0])  # anchors: i + j odd
+    rng = np.random.default_rng(2)
+    y_hat = np.rint(rng.normal(0, 3, (1, 8, 4, 4)))
+    hyper = coder.hyper(torch.round(torch.randn(1, 8, 1, 1) * 2))
+    only_anchors = y_hat.copy()
+    only_anchors.reshape(1, 8, 16)[:, :, order[1]] = 0.0
+    a = coder.symbol_range(y_hat[0])
+    params = coder.parameters_all(y_hat, hyper)
+    stream = coder.encode(y_hat[0], tuple(p[:, 0] for p in params), a)
+    # the anchors' parameters do not depend on the other positions
+    anchors_params = coder.parameters_all(only_anchors, hyper)
+    for p, q in zip(params, anchors_params, strict=True):
+        flat_p, flat_q = (t.reshape(t.shape[0], 1, 8, 16)[..., order[0]] for t in (p, q))
+        assert np.array_equal(flat_p, flat_q)
+    decoded = coder.decode([stream], hyper, [a], 4, 4).numpy()
+    assert np.array_equal(decoded, y_hat)
 
 
 def test_all_zero_latents_round_trip(coder):

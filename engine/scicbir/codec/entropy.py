@@ -14,11 +14,22 @@ steps:
    integer arithmetic. A difference of 1e-15 changes a snapped value only if it falls within
    1e-15 of a grid boundary (probability ~1e-13 per parameter).
 
-The encoder computes all parameters at once (ŷ is known); the decoder walks the latent grid in
-raster order, computing the parameters of one position from the already decoded neighbours
-(the 5x5 masked context). Symbols are written position by position, channel by channel.
-Values beyond ±``MAX_ABS`` are escaped (compressai's rANS bypass coding), so an outlier never
-blows up the table size.
+The encoder computes all parameters at once (ŷ is known). The decoder follows the model's
+context (``MixtureLatentCodec.context_model``):
+
+- ``"checkerboard"``: the anchors (``i + j`` odd) have no context, so their parameters come from
+  the hyperprior alone and all of them are decoded in one pass; the other positions' context
+  reads anchors only, so a second pass decodes all of them. Both passes cover every tile of a
+  batch at once and build their tables in one vectorised call; the decoder computes them with
+  the very function the encoder uses (``parameters_all``), on ŷ with the not yet decoded
+  positions at 0, which the checkerboard taps never read.
+- ``"serial"``: the decoder walks the latent grid in raster order, computing the parameters of
+  one position from the already decoded neighbours (the 12 causal taps of the 5x5 window).
+
+Symbols are written in decoding order: checkerboard anchors (raster order among them), then the
+other positions; serial positions in raster order; channels within a position. Values beyond
+±``MAX_ABS`` are escaped (compressai's rANS bypass coding), so an outlier never blows up the
+table size.
 """
 
 from __future__ import annotations
@@ -45,6 +56,8 @@ MEAN_GRID = 64.0
 LOG2_SCALE_GRID = 16.0
 WEIGHT_GRID = 256.0
 SCALE_MIN, SCALE_MAX = 0.11, 256.0
+#: Most table rows built at once (bounds the memory of the CDF tables of a large tile).
+TABLE_ROWS = 1 << 14
 
 
 def snap_parameters(
@@ -85,19 +98,33 @@ def build_cdfs(
     return cdf
 
 
+def coding_order(context: str, H: int, W: int) -> list[np.ndarray]:
+    """Flat latent positions (``i * W + j``) in coding order, in the groups decoded together.
+
+    ``"checkerboard"``: the anchors (``i + j`` odd), then the other positions, each in raster
+    order; ``"serial"``: one group per position, in raster order.
+    """
+    flat = np.arange(H * W)
+    if context == "checkerboard":
+        anchors = (flat // W + flat % W) % 2 == 1
+        return [flat[anchors], flat[~anchors]]
+    return [flat[p : p + 1] for p in range(H * W)]
+
+
 class MixtureCoder:
     """Codes ŷ of one network; holds float64 matrices of the entropy-parameter path.
 
-    The 5x5 masked context convolution only sees the 12 causal taps (two rows above, two
-    columns to the left); it and the 1x1 ``entropy_parameters`` convolutions are applied as
-    float64 numpy matrix products. For one latent position at a time this is far cheaper than
-    a torch call, and numpy runs such small products on the calling thread, so a busy machine
-    does not make every position wait for a second thread.
+    The 5x5 masked context convolution only sees its 12 taps (serial: two rows above, two
+    columns to the left; checkerboard: the odd offsets); it and the 1x1 ``entropy_parameters``
+    convolutions are applied as float64 numpy matrix products. For one latent position at a
+    time this is far cheaper than a torch call, and numpy runs such small products on the
+    calling thread, so a busy machine does not make every position wait for a second thread.
     """
 
     def __init__(self, net: torch.nn.Module) -> None:
         self.N = net.N
         self.K = net.K
+        self.context = getattr(net, "context_model", "serial")
         self.h_s = copy.deepcopy(net.h_s).cpu().double().eval()
         ctx = net.context_prediction
         mask = ctx.mask[0, 0].reshape(-1).bool().cpu().numpy()
@@ -134,8 +161,10 @@ class MixtureCoder:
                 h = h @ layer[0] + layer[1]
         return h
 
-    def _mixture(self, gmm: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Snapped (scales, means, weights) from gmm (B, ..., 3NK): each (K, B, N, ...)."""
+    def _mixture(self, gmm: np.ndarray, snap: bool = True) -> tuple[np.ndarray, ...]:
+        """Snapped (scales, means, weights) from gmm (B, ..., 3NK): each (K, B, N, ...).
+
+        ``snap=False``: the float64 values before snapping (scales not bounded yet)."""
         B = gmm.shape[0]
         rest = gmm.shape[1:-1]
         order = (len(rest) + 1, 0, len(rest) + 2, *range(1, len(rest) + 1))
@@ -146,10 +175,14 @@ class MixtureCoder:
         logits = logits - logits.max(axis=0, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(axis=0, keepdims=True)
+        if not snap:
+            return scales, means, weights
         return snap_parameters(scales, means, weights)
 
-    def parameters_all(self, y_hat: np.ndarray, hyper: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Encoder side: parameters of every position at once, each (K, B, N, H, W)."""
+    def parameters_all(
+        self, y_hat: np.ndarray, hyper: np.ndarray, snap: bool = True
+    ) -> tuple[np.ndarray, ...]:
+        """Parameters of every position at once, each (K, B, N, H, W) (see ``_mixture``)."""
         B, N, H, W = y_hat.shape
         padded = np.pad(y_hat.astype(np.float64), ((0, 0), (0, 0), (2, 2), (2, 2)))
         rows, cols = np.divmod(self.taps, 5)
@@ -158,8 +191,11 @@ class MixtureCoder:
         )
         feats = windows.transpose(0, 3, 4, 1, 2).reshape(B, H, W, -1)  # (B, H, W, N*12)
         ctx = feats @ self.ctx_weight_t + self.ctx_bias
+        if self.context == "checkerboard":  # anchors are coded without context (bias included)
+            anchors = (np.arange(H)[:, None] + np.arange(W)[None, :]) % 2 == 1
+            ctx[:, anchors] = 0.0
         both = np.concatenate((hyper.transpose(0, 2, 3, 1), ctx), axis=-1)
-        return self._mixture(self._entropy_mlp(both))
+        return self._mixture(self._entropy_mlp(both), snap)
 
     def parameters_at(
         self, y_padded: np.ndarray, hyper: np.ndarray, i: int, j: int
@@ -177,12 +213,21 @@ class MixtureCoder:
         """Table half-width for one tile: max |ŷ| capped at ``MAX_ABS`` (at least 1)."""
         return int(min(max(int(np.abs(y_hat).max(initial=0)), 1), MAX_ABS))
 
+    def _flat(self, params: tuple[np.ndarray, ...], positions: np.ndarray) -> list[np.ndarray]:
+        """One tile's parameters (each (K, N, H, W)) at flat ``positions``: each (K, P * N),
+        position-major, channel-minor (the order symbols are coded in)."""
+        K, N, H, W = params[0].shape
+        return [
+            p.transpose(0, 2, 3, 1).reshape(K, H * W, N)[:, positions].reshape(K, -1)
+            for p in params
+        ]
+
     def encode(self, y_hat: np.ndarray, params: tuple[np.ndarray, ...], abs_max: int) -> bytes:
         """Code one tile's ŷ (N, H, W) with its parameters (each (K, N, H, W))."""
         N, H, W = y_hat.shape
-        symbols = y_hat.transpose(1, 2, 0).reshape(-1).astype(np.int64)
-        flat = [p.transpose(0, 2, 3, 1).reshape(self.K, -1) for p in params]
-        cdf = build_cdfs(*flat, abs_max)
+        order = np.concatenate(coding_order(self.context, H, W))
+        symbols = y_hat.transpose(1, 2, 0).reshape(H * W, N)[order].reshape(-1).astype(np.int64)
+        cdf = build_cdfs(*self._flat(params, order), abs_max)
         count = symbols.size
         lengths = [cdf.shape[1]] * count
         offsets = [-abs_max] * count
@@ -194,13 +239,53 @@ class MixtureCoder:
         self, strings: list[bytes], hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
     ) -> Tensor:
         """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile)."""
-        B = len(strings)
-        y_padded = np.zeros((B, self.N, H + 4, W + 4), dtype=np.float64)
         decoders = []
         for s in strings:
             d = RansDecoder()
             d.set_stream(s)
             decoders.append(d)
+        if self.context == "checkerboard":
+            y_hat = self._decode_checkerboard(decoders, hyper, abs_maxes, H, W)
+            return torch.from_numpy(y_hat.astype(np.float32))
+        return self._decode_serial(decoders, hyper, abs_maxes, H, W)
+
+    def _decode_checkerboard(
+        self, decoders: list, hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
+    ) -> np.ndarray:
+        """Two passes (anchors, then the rest), each over every tile and position at once."""
+        B, N = len(decoders), self.N
+        y_hat = np.zeros((B, N, H, W), dtype=np.float64)
+        y_flat = y_hat.reshape(B, N, H * W)  # a view: filling it fills y_hat
+        for group in coding_order("checkerboard", H, W):
+            # positions not decoded yet are 0; the parameters of ``group`` do not read them
+            params = self.parameters_all(y_hat, hyper)
+            for b, decoder in enumerate(decoders):
+                tile = tuple(p[:, b] for p in params)
+                for start in range(0, group.size, max(1, TABLE_ROWS // N)):
+                    part = group[start : start + max(1, TABLE_ROWS // N)]
+                    y_flat[b][:, part] = (
+                        self._decode_rows(decoder, self._flat(tile, part), abs_maxes[b])
+                        .reshape(part.size, N)
+                        .T
+                    )
+        return y_hat
+
+    @staticmethod
+    def _decode_rows(decoder: RansDecoder, flat: list[np.ndarray], abs_max: int) -> np.ndarray:
+        """Decode one symbol per row of the tables built from ``flat`` (each (K, L))."""
+        cdf = build_cdfs(*flat, abs_max)
+        rows = cdf.shape[0]
+        values = decoder.decode_stream(
+            list(range(rows)), cdf.tolist(), [cdf.shape[1]] * rows, [-abs_max] * rows
+        )
+        return np.asarray(values, dtype=np.float64)
+
+    def _decode_serial(
+        self, decoders: list, hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
+    ) -> Tensor:
+        """Position by position in raster order, every tile of the batch in lockstep."""
+        B = len(decoders)
+        y_padded = np.zeros((B, self.N, H + 4, W + 4), dtype=np.float64)
         channels = list(range(self.N))
         with single_threaded_blas():
             for i in range(H):
