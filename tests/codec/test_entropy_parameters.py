@@ -61,22 +61,29 @@ def test_parameters_equal_the_training_forward(setting):
     scales, means, weights = coder.parameters_all(y_hat.double().numpy(), hyper, snap=False)
     for ours, theirs in ((scales, "scales"), (means, "means"), (weights, "weights")):
         np.testing.assert_allclose(ours, fwd[theirs], rtol=0, atol=1e-10)
+    # the tables are built from the bounded scales training uses: compressai's LowerBound(0.11)
     snapped = coder.parameters_all(y_hat.double().numpy(), hyper)
-    expected = snap_parameters(fwd["scales"], fwd["means"], fwd["weights"])
+    expected = snap_parameters(fwd["bounded_scales"], fwd["means"], fwd["weights"])
     for ours, theirs in zip(snapped, expected, strict=True):
         assert np.array_equal(ours, theirs)
 
 
-def test_checkerboard_anchors_get_no_context(setting):
-    """At anchors the forward's parameters come from the hyperprior alone (context bias too)."""
+def test_scale_bound_is_the_training_lower_bound_and_version_1_keeps_abs(setting):
     latent_codec, y, fwd = setting
-    if latent_codec.context_model != "checkerboard":
-        pytest.skip("serial context")
-    anchors = (np.arange(8)[:, None] + np.arange(8)[None, :]) % 2 == 1
-    shifted = y.clone()
-    shifted[:, :, torch.from_numpy(anchors)] += 3.0  # ŷ changes at the anchors only
-    again = _forward_parameters(latent_codec, shifted)
-    assert torch.equal(again["z_hat"], fwd["z_hat"])  # (the hyperprior did not move)
-    for key in ("scales", "means", "weights"):
-        np.testing.assert_allclose(again[key][..., anchors], fwd[key][..., anchors], atol=1e-12)
-        assert not np.allclose(again[key][..., ~anchors], fwd[key][..., ~anchors])
+    coder = MixtureCoder(latent_codec)
+    hyper = coder.hyper(fwd["z_hat"])
+    y_hat = torch.round(y).double().numpy()
+    raw = fwd["scales"]
+    negative = raw < 0
+    assert negative.mean() > 0.2  # a random network has many negative raw scales
+    assert (raw < -0.15).sum() > 10  # some where |scale| would give a wider Gaussian
+    bound, means, weights = coder.parameters_all(y_hat, hyper)
+    old, _, _ = coder.parameters_all(y_hat, hyper, scale_rule="abs")
+    at_bound = snap_parameters(np.full(1, 0.11), np.zeros(1), np.ones(1))[0][0]
+    assert np.all(bound[negative] == at_bound)  # LowerBound: a negative output means 0.11
+    np.testing.assert_allclose(bound[negative], 0.11, rtol=0.05)
+    snapped_abs = snap_parameters(np.abs(raw), fwd["means"], fwd["weights"])[0]
+    assert np.array_equal(old, snapped_abs)  # version 1: |scale| (kept for its streams)
+    assert np.all(old[raw < -0.15] > bound[raw < -0.15])
+    positive = raw > 0
+    assert np.array_equal(bound[positive], old[positive])

@@ -218,7 +218,7 @@ class TileCodec:
         z_hat = net.latent_codec.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
         y_np = torch.round(y).cpu().double().numpy()
         hyper = self.coder.hyper(z_hat)
-        params = self.coder.parameters_all(y_np, hyper)
+        params = self.coder.parameters_all(y_np, hyper, scale_rule="abs")  # version-1 streams
         t1 = time.perf_counter()
         u_np = u.float().numpy()
         codes = pack_codes(u_np)
@@ -281,6 +281,7 @@ class TileCodec:
                 [h.abs_max for h in headers],
                 headers[0].latent_h,
                 headers[0].latent_w,
+                scale_rule="abs",  # version-1 streams
             )
         except (RuntimeError, ValueError) as exc:  # rANS refuses an inconsistent payload
             raise InputError(f"bitstream payload cannot be decoded ({exc})") from exc

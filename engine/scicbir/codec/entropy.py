@@ -56,15 +56,26 @@ MEAN_GRID = 64.0
 LOG2_SCALE_GRID = 16.0
 WEIGHT_GRID = 256.0
 SCALE_MIN, SCALE_MAX = 0.11, 256.0
+#: How scales are bounded below before snapping. ``"bound"``: ``max(scale, 0.11)``, compressai's
+#: ``LowerBound(0.11)`` that the training forward applies (``GaussianMixtureConditional``), so
+#: the tables are the distribution the rate was trained with; ``"abs"``: ``max(|scale|, 0.11)``,
+#: the rule of container version 1, kept so that its streams decode bit-identically.
+SCALE_RULES = ("bound", "abs")
 #: Most table rows built at once (bounds the memory of the CDF tables of a large tile).
 TABLE_ROWS = 1 << 14
 
 
 def snap_parameters(
-    scales: np.ndarray, means: np.ndarray, weights: np.ndarray
+    scales: np.ndarray, means: np.ndarray, weights: np.ndarray, scale_rule: str = "bound"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Snap float64 mixture parameters to the fixed grid (see the module docstring)."""
-    s = np.clip(np.abs(scales), SCALE_MIN, SCALE_MAX)
+    """Snap float64 mixture parameters to the fixed grid (see the module docstring).
+
+    Scales are bounded below by ``scale_rule`` (``SCALE_RULES``) and capped at ``SCALE_MAX``
+    (a wider Gaussian is flat over the ±``MAX_ABS`` symbol range anyway).
+    """
+    if scale_rule not in SCALE_RULES:
+        raise ValueError(f"scale_rule must be one of {SCALE_RULES}, not {scale_rule!r}")
+    s = np.clip(np.abs(scales) if scale_rule == "abs" else scales, SCALE_MIN, SCALE_MAX)
     s = np.exp2(np.rint(np.log2(s) * LOG2_SCALE_GRID) / LOG2_SCALE_GRID)
     m = np.rint(means * MEAN_GRID) / MEAN_GRID
     w = np.rint(weights * WEIGHT_GRID) / WEIGHT_GRID
@@ -161,7 +172,9 @@ class MixtureCoder:
                 h = h @ layer[0] + layer[1]
         return h
 
-    def _mixture(self, gmm: np.ndarray, snap: bool = True) -> tuple[np.ndarray, ...]:
+    def _mixture(
+        self, gmm: np.ndarray, scale_rule: str = "bound", snap: bool = True
+    ) -> tuple[np.ndarray, ...]:
         """Snapped (scales, means, weights) from gmm (B, ..., 3NK): each (K, B, N, ...).
 
         ``snap=False``: the float64 values before snapping (scales not bounded yet)."""
@@ -177,10 +190,10 @@ class MixtureCoder:
         weights /= weights.sum(axis=0, keepdims=True)
         if not snap:
             return scales, means, weights
-        return snap_parameters(scales, means, weights)
+        return snap_parameters(scales, means, weights, scale_rule)
 
     def parameters_all(
-        self, y_hat: np.ndarray, hyper: np.ndarray, snap: bool = True
+        self, y_hat: np.ndarray, hyper: np.ndarray, scale_rule: str = "bound", snap: bool = True
     ) -> tuple[np.ndarray, ...]:
         """Parameters of every position at once, each (K, B, N, H, W) (see ``_mixture``)."""
         B, N, H, W = y_hat.shape
@@ -195,17 +208,17 @@ class MixtureCoder:
             anchors = (np.arange(H)[:, None] + np.arange(W)[None, :]) % 2 == 1
             ctx[:, anchors] = 0.0
         both = np.concatenate((hyper.transpose(0, 2, 3, 1), ctx), axis=-1)
-        return self._mixture(self._entropy_mlp(both), snap)
+        return self._mixture(self._entropy_mlp(both), scale_rule, snap)
 
     def parameters_at(
-        self, y_padded: np.ndarray, hyper: np.ndarray, i: int, j: int
+        self, y_padded: np.ndarray, hyper: np.ndarray, i: int, j: int, scale_rule: str = "bound"
     ) -> tuple[np.ndarray, ...]:
         """Decoder side: parameters at (i, j) from the 5x5 window of ŷ (zero-padded by 2)."""
         B = y_padded.shape[0]
         window = y_padded[:, :, i : i + 5, j : j + 5].reshape(B, self.N, 25)
         ctx = window[:, :, self.taps].reshape(B, -1) @ self.ctx_weight_t + self.ctx_bias
         both = np.concatenate((hyper[:, :, i, j], ctx), axis=-1)
-        return self._mixture(self._entropy_mlp(both))
+        return self._mixture(self._entropy_mlp(both), scale_rule)
 
     # ------------------------------------------------------------------ coding
     @staticmethod
@@ -236,7 +249,13 @@ class MixtureCoder:
         )
 
     def decode(
-        self, strings: list[bytes], hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
+        self,
+        strings: list[bytes],
+        hyper: np.ndarray,
+        abs_maxes: list[int],
+        H: int,
+        W: int,
+        scale_rule: str = "bound",
     ) -> Tensor:
         """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile)."""
         decoders = []
@@ -245,12 +264,18 @@ class MixtureCoder:
             d.set_stream(s)
             decoders.append(d)
         if self.context == "checkerboard":
-            y_hat = self._decode_checkerboard(decoders, hyper, abs_maxes, H, W)
+            y_hat = self._decode_checkerboard(decoders, hyper, abs_maxes, H, W, scale_rule)
             return torch.from_numpy(y_hat.astype(np.float32))
-        return self._decode_serial(decoders, hyper, abs_maxes, H, W)
+        return self._decode_serial(decoders, hyper, abs_maxes, H, W, scale_rule)
 
     def _decode_checkerboard(
-        self, decoders: list, hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
+        self,
+        decoders: list,
+        hyper: np.ndarray,
+        abs_maxes: list[int],
+        H: int,
+        W: int,
+        scale_rule: str,
     ) -> np.ndarray:
         """Two passes (anchors, then the rest), each over every tile and position at once."""
         B, N = len(decoders), self.N
@@ -258,7 +283,7 @@ class MixtureCoder:
         y_flat = y_hat.reshape(B, N, H * W)  # a view: filling it fills y_hat
         for group in coding_order("checkerboard", H, W):
             # positions not decoded yet are 0; the parameters of ``group`` do not read them
-            params = self.parameters_all(y_hat, hyper)
+            params = self.parameters_all(y_hat, hyper, scale_rule)
             for b, decoder in enumerate(decoders):
                 tile = tuple(p[:, b] for p in params)
                 for start in range(0, group.size, max(1, TABLE_ROWS // N)):
@@ -281,7 +306,13 @@ class MixtureCoder:
         return np.asarray(values, dtype=np.float64)
 
     def _decode_serial(
-        self, decoders: list, hyper: np.ndarray, abs_maxes: list[int], H: int, W: int
+        self,
+        decoders: list,
+        hyper: np.ndarray,
+        abs_maxes: list[int],
+        H: int,
+        W: int,
+        scale_rule: str,
     ) -> Tensor:
         """Position by position in raster order, every tile of the batch in lockstep."""
         B = len(decoders)
@@ -290,7 +321,7 @@ class MixtureCoder:
         with single_threaded_blas():
             for i in range(H):
                 for j in range(W):
-                    scales, means, weights = self.parameters_at(y_padded, hyper, i, j)
+                    scales, means, weights = self.parameters_at(y_padded, hyper, i, j, scale_rule)
                     for b, decoder in enumerate(decoders):
                         a = abs_maxes[b]
                         cdf = build_cdfs(scales[:, b], means[:, b], weights[:, b], a)
