@@ -37,7 +37,7 @@ def test_recipe_on_a_dataset_of_ones_own(tmp_path):
         recipe_name="rgb-8bit",
         dataset=str(tmp_path / "aid"),
         output=str(tmp_path / "runs" / "my-aid"),
-        epochs=[3, 2, 1],
+        epochs=[3, 3, 1],
         batch_size=8,
         max_steps_per_epoch=0,
         scale=255,
@@ -47,7 +47,7 @@ def test_recipe_on_a_dataset_of_ones_own(tmp_path):
         ("class-folder", str(tmp_path / "aid"))
     ]
     assert cfg.output == str(tmp_path / "runs" / "my-aid") and cfg.name == "my-aid"
-    assert (cfg.stage1.epochs, cfg.stage2.epochs, cfg.stage3.epochs) == (3, 2, 1)
+    assert (cfg.stage1.epochs, cfg.stage2.epochs, cfg.stage3.epochs) == (3, 3, 1)
     assert cfg.batch_size == 8 and cfg.max_steps_per_epoch is None
     assert cfg.data.normalisation_scale == 255.0
     assert cfg.model == recipe.model and cfg.stage2.lambdas == recipe.stage2.lambdas

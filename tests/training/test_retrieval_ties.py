@@ -96,3 +96,27 @@ def test_without_ties_the_figures_are_those_of_the_ranking():
     cont = rng.random((10, 40))  # continuous distances: no ties either
     expected = plain_scores(cont, labels[:10], labels, 8, (8, 20))
     assert distance_metrics(cont, labels[:10], labels, 8, (8, 20)) == pytest.approx(expected)
+
+
+def test_tiles_of_the_query_own_image_are_never_retrieved():
+    # image 0 holds tiles 0-1, image 1 tiles 2-3, image 2 tiles 4-5; the query (tile 0) is
+    # nearest to its own neighbour (tile 1) which shares its label: excluded, only other
+    # images count
+    codes = np.array(
+        [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, -1], [-1, -1, -1, -1], [1, 1, -1, -1], [-1] * 4],
+        dtype=np.float32,
+    )
+    labels = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [1, 0], [0, 1]])
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    own = retrieval_metrics(
+        codes[:1], labels[:1], codes, labels, retrieved=1, map_at=(1,), groups=(groups[:1], groups)
+    )
+    # without own-image tiles the nearest is tile 2 (distance 1, other label)
+    assert own["precision@1"] == 0.0
+    plain = retrieval_metrics(codes[:1], labels[:1], codes, labels, retrieved=1, map_at=(1,))
+    assert plain["precision@1"] == 1.0  # itself or its neighbour, both relevant
+    # every tile as a query against all, its image excluded: rankings see 4 tiles each
+    r = retrieval_metrics(
+        codes, labels, codes, labels, retrieved=4, map_at=(4,), groups=(groups, groups)
+    )
+    assert 0.0 <= r["mAP@4"] <= 1.0 and 0.0 <= r["precision@4"] <= 1.0

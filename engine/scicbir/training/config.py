@@ -124,6 +124,10 @@ class EvalConfig:
     map_at: list[int] = field(default_factory=lambda: [8, 20])
     test_on_finish: bool = True  # evaluate the package on the test split, figures in the card
     max_test_samples: int | None = None  # cap for that evaluation (None = whole test split)
+    # "split": the thesis's protocol (validation tiles query the test split, centre crops);
+    # "archive-tiles": each test image cut on the tile grid at its own resolution, as an
+    # archive stores it; every tile queries all others, tiles of its own image excluded
+    protocol: str = "split"
 
 
 @dataclass
@@ -133,7 +137,7 @@ class TrainConfig:
     output: str = "runs/scicbir-model"
     device: str = "auto"
     seed: int = 0
-    threads: int | None = None
+    threads: int | str | None = None  # CPU threads; None or "auto": chosen by measurement
     batch_size: int = 32
     eval_batch_size: int = 64
     max_steps_per_epoch: int | None = None  # cap for quick runs
@@ -166,6 +170,8 @@ class TrainConfig:
                 raise InputError(f"{where}: data.sources[{i}].path is empty")
         if any(s not in (1, 2, 3) for s in self.stages) or not self.stages:
             raise InputError(f"{where}: stages must list some of 1, 2, 3")
+        if self.evaluation.protocol not in ("split", "archive-tiles"):
+            raise InputError(f"{where}: evaluation.protocol must be 'split' or 'archive-tiles'")
         if self.stage1.loss not in ("ssim", "mse_rate"):
             raise InputError(f"{where}: stage1.loss must be 'ssim' or 'mse_rate'")
         if self.stage2.lambdas and (
@@ -183,6 +189,12 @@ class TrainConfig:
             raise InputError(f"{where}: data.sample_size must be at least 16")
         if self.batch_size < 2:
             raise InputError(f"{where}: batch_size must be at least 2 (pairwise loss)")
+        if self.threads == "auto":  # the default: see scicbir.training.threads
+            self.threads = None
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise InputError(f"{where}: threads must be a positive number or 'auto'")
         frac = self.data.train_fraction + self.data.val_fraction
         if not (0 < self.data.train_fraction and 0 < self.data.val_fraction and frac < 1):
             raise InputError(

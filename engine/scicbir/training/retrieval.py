@@ -56,12 +56,15 @@ def retrieval_metrics(
     retrieved: int = 8,
     map_at: Sequence[int] = (8, 20),
     exclude_self: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """Precision/recall at ``retrieved`` (thesis) and mAP@k for each k in ``map_at``, by
     Hamming distance between the signs of the codes, ties averaged (module docstring).
 
     ``exclude_self``: queries are the archive itself (validation inside one split), so each
-    query's own row is skipped.
+    query's own row is skipped. ``groups``: (query groups, archive groups), e.g. the image each
+    tile was cut from; archive tiles of the query's own group are never retrieved (a tile's
+    neighbours in the same scene would make retrieval look easier than it is).
     """
     qb, ab = _signs(query_codes), _signs(archive_codes)
 
@@ -70,7 +73,7 @@ def retrieval_metrics(
         return np.rint((qb.shape[1] - qb[start:stop] @ ab.T) / 2)
 
     return _scores(
-        hamming, qb.shape[0], query_labels, archive_labels, retrieved, map_at, exclude_self
+        hamming, qb.shape[0], query_labels, archive_labels, retrieved, map_at, exclude_self, groups
     )
 
 
@@ -98,17 +101,27 @@ def distance_metrics(
     )
 
 
-def _scores(distances, n_queries, query_labels, archive_labels, retrieved, map_at, exclude_self):
+def _scores(
+    distances, n_queries, query_labels, archive_labels, retrieved, map_at, exclude_self, groups=None
+):
     ql = np.asarray(query_labels).astype(bool)
     al = np.asarray(archive_labels).astype(bool)
-    n = al.shape[0] - (1 if exclude_self else 0)  # tiles a query can retrieve
-    rows = max(1, _CELLS // max(al.shape[0], 1))
+    total = al.shape[0]
+    rows = max(1, _CELLS // max(total, 1))
     parts: dict[str, list[np.ndarray]] = {}
     for start in range(0, n_queries, rows):
         stop = min(start + rows, n_queries)
         dist = np.array(distances(start, stop), dtype=np.float64)
+        excluded = np.zeros(dist.shape, dtype=bool)
         if exclude_self:
-            dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # ranked last, cut
+            excluded[np.arange(stop - start), np.arange(start, stop)] = True
+        if groups is not None:
+            q_groups, a_groups = (np.asarray(g) for g in groups)
+            excluded |= q_groups[start:stop, None] == a_groups[None, :]
+        dist[excluded] = np.inf  # ranked last, cut
+        n = total - excluded.sum(axis=1)  # tiles each query can retrieve
+        if (n < 1).any():
+            raise ValueError("a query has no archive tile outside its own group")
         for name, value in _query_scores(dist, ql[start:stop], al, n, retrieved, map_at).items():
             parts.setdefault(name, []).append(value)
     return {name: float(np.concatenate(v).mean()) for name, v in parts.items()}
@@ -117,8 +130,8 @@ def _scores(distances, n_queries, query_labels, archive_labels, retrieved, map_a
 def _query_scores(dist, ql, al, n, retrieved, map_at) -> dict[str, np.ndarray]:
     """Per-query expected P@R, R@R and AP@k over all orders of tied tiles (module docstring).
 
-    ``dist`` (B, N'); only the first ``n`` ranked tiles can be retrieved (``n`` < N' when each
-    query's own tile was pushed to the end).
+    ``dist`` (B, N'); only the first ``n`` (B,) ranked tiles of each query can be retrieved
+    (``n`` < N' when the query's own tile or group was pushed to the end).
     """
     b = dist.shape[0]
     order = np.argsort(dist, axis=1, kind="stable")
@@ -127,7 +140,7 @@ def _query_scores(dist, ql, al, n, retrieved, map_at) -> dict[str, np.ndarray]:
     inter = np.take_along_axis(inter, order, axis=1)
     n_r = np.maximum(al.sum(axis=1), 1)[order]  # |L_r| in ranked order
     n_q = np.maximum(ql.sum(axis=1), 1)[:, None]
-    kmax = min(max([retrieved, *map_at]), n)
+    kmax = min(max([retrieved, *map_at]), int(n.min()))
     # tie groups: [start, end) of the group holding each of the first kmax positions
     idx = np.arange(d.shape[1])
     first = np.ones(d.shape, dtype=bool)
@@ -136,7 +149,7 @@ def _query_scores(dist, ql, al, n, retrieved, map_at) -> dict[str, np.ndarray]:
     last[:, :-1] = first[:, 1:]
     g_start = np.maximum.accumulate(np.where(first, idx, 0), axis=1)[:, :kmax]
     g_end = np.minimum.accumulate(np.where(last, idx, d.shape[1])[:, ::-1], axis=1)[:, ::-1]
-    g_end = np.minimum(g_end[:, :kmax] + 1, n)
+    g_end = np.minimum(g_end[:, :kmax] + 1, n[:, None])
 
     def cum(values: np.ndarray) -> np.ndarray:
         return np.concatenate([np.zeros((b, 1)), np.cumsum(values, axis=1)], axis=1)
