@@ -28,6 +28,78 @@ def _table(rows: list[dict[str, Any]], keys: list[str]) -> list[str]:
     return out
 
 
+def _stage1_line(cfg) -> str:
+    s1 = cfg.stage1
+    loss = (
+        f"MSE + rate at lambda {s1.lmbda:g} (lambda * 255^2 * MSE + bpp)"
+        if s1.loss == "mse_rate"
+        else "1 - SSIM"
+    )
+    decay = f", LR / 10 for the last {s1.lr_decay_last:.0%}" if s1.lr_decay_last else ""
+    return f"- stage 1: {s1.epochs} epochs, {loss}, LR by validation PSNR {s1.lr_by_psnr}{decay}"
+
+
+def _stage2_line(cfg) -> str:
+    s2 = cfg.stage2
+    if s2.lambdas:
+        return (
+            f"- stage 2: {s2.epochs} epochs, the stage-1 codec fine-tuned to lambda "
+            f"{', '.join(f'{v:g}' for v in s2.lambdas)} in turn (LR {s2.lr_start:g}): rate points"
+        )
+    return (
+        f"- stage 2: {s2.epochs} epochs, MGDA(rate, distortion), LR "
+        f"{s2.lr_start:g} raised by {s2.lr_step:g} per bpp plateau up to {s2.lr_max:g}"
+    )
+
+
+def _stage3_line(cfg) -> str:
+    s3 = cfg.stage3
+    where = (
+        f"on cached latents ({s3.latent_variants} augmented versions per tile), codec fixed"
+        if s3.uses_cached_latents()
+        else f"jointly, LR compression {s3.lr_compression:g}"
+    )
+    return (
+        f"- stage 3: {s3.epochs} epochs, {where}, LR hashing {s3.lr_hashing:g}, hashing losses "
+        f"by {s3.hashing_combiner}, {s3.num_samples_per_class} samples per class"
+    )
+
+
+def training_budget(out: Path, global_step: int) -> list[str]:
+    """Steps, wall time per stage (the epochs' own times, summed over every resumed session)
+    and the machine: what it took to train this model."""
+    import csv
+    import os
+    import platform
+
+    seconds: dict[str, float] = {}
+    path = out / "metrics" / "epochs.csv"
+    if path.is_file():
+        with path.open() as fh:
+            for row in csv.DictReader(fh):
+                try:
+                    seconds[row["stage"]] = seconds.get(row["stage"], 0.0) + float(row["seconds"])
+                except (KeyError, ValueError):
+                    continue
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    total = sum(seconds.values())
+    per_stage = ", ".join(f"stage {k} {v / 3600:.2f} h" for k, v in sorted(seconds.items()))
+    import torch
+
+    return [
+        f"- {global_step} optimisation steps; wall time {total / 3600:.2f} h ({per_stage})",
+        f"- machine: {cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), "
+        f"torch {torch.__version__}",
+    ]
+
+
 def model_card(cfg, model_config, cache, splits: np.ndarray, trainer, final: Path | None) -> str:
     """Markdown model card for the package written at the end of ``trainer``'s run."""
     counts = {name: int((splits == i).sum()) for i, name in enumerate(("train", "val", "test"))}
@@ -54,16 +126,16 @@ def model_card(cfg, model_config, cache, splits: np.ndarray, trainer, final: Pat
         f"- network: N={model_config.N}, M={model_config.M}, K={model_config.K}, "
         f"{model_config.hash_bits}-bit Greedy Hash codes on the {model_config.hash_side} side",
         f"- stages run: {sorted(trainer.done_stages)}; batch {cfg.batch_size}, Adam, seed {cfg.seed}",
-        f"- stage 1: {cfg.stage1.epochs} epochs, 1 - SSIM, LR by validation PSNR "
-        f"{cfg.stage1.lr_by_psnr}",
-        f"- stage 2: {cfg.stage2.epochs} epochs, MGDA(rate, distortion), LR "
-        f"{cfg.stage2.lr_start:g} raised by {cfg.stage2.lr_step:g} per bpp plateau up to "
-        f"{cfg.stage2.lr_max:g}",
-        f"- stage 3: {cfg.stage3.epochs} epochs, LR hashing {cfg.stage3.lr_hashing:g} / "
-        f"compression {cfg.stage3.lr_compression:g}, hashing losses by "
-        f"{cfg.stage3.hashing_combiner}, {cfg.stage3.num_samples_per_class} samples per class, "
-        f"flips {cfg.stage3.flips}",
+        _stage1_line(cfg),
+        _stage2_line(cfg),
+        _stage3_line(cfg),
         f"- weights from: `{final.name if final else 'last state'}`",
+        f"- training crops: random {cfg.model.tile_size} px crops of the cached samples"
+        + (", random flips and 90-degree rotations" if cfg.data.augment else ""),
+        "",
+        "## Training budget",
+        "",
+        *training_budget(Path(cfg.output), trainer.global_step),
         "",
         "## Validation figures (estimated rate, rounding quantisation)",
         "",
@@ -73,7 +145,10 @@ def model_card(cfg, model_config, cache, splits: np.ndarray, trainer, final: Pat
         lines.append(f"- best of {stage}: " + ", ".join(f"{k} {_fmt(v)}" for k, v in shown.items()))
     if trainer.pareto:
         lines += ["", "Stage-2 Pareto points:", ""]
-        lines += _table(trainer.pareto, ["index", "epoch", "lr", "val_bpp", "val_psnr", "file"])
+        keys = ["index", "epoch", "lr", "val_bpp", "val_psnr", "file"]
+        if any("lmbda" in p for p in trainer.pareto):
+            keys.insert(1, "lmbda")
+        lines += _table(trainer.pareto, keys)
     lines.append("")
     return "\n".join(lines)
 
