@@ -676,6 +676,7 @@ class Trainer:
 
     def _run(self) -> TrainResult:
         from scicbir.training.metrics_log import MetricsWriter, last_step_before_stage
+        from scicbir.training.threads import choose_for_run
 
         self._prepare()
         self._build_net()
@@ -685,6 +686,7 @@ class Trainer:
             first = min(self.cfg.stages)
             if first > 1:
                 self.global_step = last_step_before_stage(self.out / "metrics", first)
+        choose_for_run(self)  # threads unset or "auto": the faster of 1 and all cores, measured
         (self.out / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
         metrics = MetricsWriter(self.out / "metrics", self.global_step, self.cfg.tensorboard)
         total = self._total_steps()
