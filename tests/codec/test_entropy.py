@@ -89,3 +89,36 @@ def test_cdfs_are_valid_rans_tables():
     assert (cdf[:, 0] == 0).all() and (cdf[:, -1] == TOTAL).all()
     freq = np.diff(cdf, axis=1)
     assert (freq >= 1).all() and (freq[:, -1] == 1).all()  # every symbol codable, escape = 1
+
+
+@pytest.fixture(scope="module", params=["checkerboard", "serial"])
+def latent_codec(request):
+    torch.manual_seed(1)
+    config = ModelConfig(name="e", bands=("a",), N=8, M=8, context=request.param)
+    codec = SciCbirNet(config).latent_codec.eval()
+    codec.entropy_bottleneck.update(force=True)
+    return codec
+
+
+def test_payloads_round_trip_exactly_including_escaped_outliers(latent_codec):
+    coder = MixtureCoder(latent_codec)
+    y = torch.randn(3, 8, 8, 8) * 3
+    y[0, 2, 3, 4] = 4.2 * MAX_ABS  # escaped latents: an anchor and a non-anchor
+    y[0, 6, 5, 5] = -2.7 * MAX_ABS
+    y[2] = 0.1 * y[2]  # a nearly empty tile: narrow tables
+    with torch.no_grad():
+        z = latent_codec.h_a(y) * 40  # hyper-latents beyond their tables are escaped too
+    payloads, y_hat = coder.compress(y, z)
+    assert torch.equal(y_hat, torch.round(y))
+    assert [p[0] for p in payloads] == [MAX_ABS, coder.symbol_range(y_hat[1].numpy()), 1]
+    decoded = coder.decompress(payloads, (8, 8), tuple(z.shape[-2:]))
+    assert torch.equal(decoded, torch.round(y))
+    alone = coder.decompress(payloads[1:2], (8, 8), tuple(z.shape[-2:]))
+    assert torch.equal(alone, decoded[1:2])
+
+
+def test_payload_with_a_bad_table_width_is_refused(latent_codec):
+    coder = MixtureCoder(latent_codec)
+    for bad in (b"", b"\x05", b"\x00" + bytes(8), bytes([MAX_ABS + 1]) + bytes(8)):
+        with pytest.raises(ValueError, match="not a latent payload"):
+            coder.decompress([bad], (8, 8), (2, 2))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from scicbir.codec import bitstream
 from scicbir.codec.codec import TileCodec
 from scicbir.models.network import pad_to_multiple
 
@@ -55,3 +56,95 @@ def test_tiles_round_trip_exactly_with_both_contexts(context_codec, rgb_image):
     assert torch.equal(torch.cat(single), y_hat)  # batched and single decoding agree
     decoded = codec.decode_many([t.stream for t in encoded])
     assert [d.shape for d in decoded] == [(3, 64, 64)] * 4
+
+
+def _version_1_stream(codec: TileCodec, x: np.ndarray) -> tuple[bytes, torch.Tensor]:
+    """A container-version-1 stream of one normalised tile, made the way the engine made them."""
+    from scicbir.codec.entropy import MixtureCoder
+
+    lc = codec.net.latent_codec
+    coder = MixtureCoder(lc)
+    with torch.no_grad():
+        y = codec.net.g_a(pad_to_multiple(torch.from_numpy(x[None]), side=64))
+        z = lc.h_a(y)
+        z_strings = lc.entropy_bottleneck.compress(z)
+        z_hat = lc.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
+    y_np = torch.round(y).double().numpy()
+    params = coder.parameters_all(y_np, coder.hyper(z_hat), scale_rule="abs")
+    abs_max = coder.symbol_range(y_np[0])
+    y_string = coder.encode(y_np[0], tuple(p[:, 0] for p in params), abs_max)
+    header = bitstream.StreamHeader(
+        bitstream.model_prefix(codec.package.checksum),
+        x.shape[0],
+        *x.shape[1:],
+        *y.shape[-2:],
+        *z.shape[-2:],
+        abs_max,
+    )
+    return bitstream.pack_v1(header, z_strings[0], y_string), torch.round(y)
+
+
+def test_version_1_streams_decode_beside_version_2(context_codec, rgb_image):
+    codec = context_codec
+    x = codec.normalisation.forward(rgb_image[:, 64:128, 0:64])
+    edge = codec.normalisation.forward(rgb_image[:, 0:40, 0:64])
+    old, y_old = _version_1_stream(codec, x)
+    old_edge, y_edge = _version_1_stream(codec, edge)
+    assert old[:5] == b"SCIC\x01" and len(old) > bitstream.V1_HEADER_SIZE
+    new = codec.encode(x)[0].stream
+    assert new[0] == 0xC2
+    y_hat, parsed = codec.decode_latents([old, new, old_edge])
+    assert [p.version for p in parsed] == [1, 2, 1]
+    assert [(p.height, p.width) for p in parsed] == [(64, 64), (64, 64), (40, 64)]
+    assert torch.equal(y_hat[0:1], y_old) and torch.equal(y_hat[1:2], y_old)
+    assert torch.equal(y_hat[2:3], y_edge)
+    assert codec.decode(old_edge).shape == (3, 40, 64)
+
+
+def test_compact_header_sizes(context_codec, rgb_image):
+    codec = context_codec
+    full, edge = (
+        codec.encode(codec.normalisation.forward(t))[0]
+        for t in (rgb_image[:, :64, :64], rgb_image[:, :37, :50])
+    )
+    checksum = codec.package.checksum
+    for tile, header, size in ((full, 7, (64, 64)), (edge, 10, (37, 50))):
+        parsed = bitstream.unpack(tile.stream, checksum, 64)
+        (payload,) = parsed.strings
+        assert (parsed.version, parsed.height, parsed.width) == (2, *size)
+        assert len(tile.stream) == header + len(payload)
+        assert tile.stream[1:3] == bytes.fromhex(checksum[:4])
+        assert 1 <= payload[0] <= 64  # the symbol-table width opens the payload
+    assert bitstream.HEADER_SIZE == 7 and bitstream.PARTIAL_HEADER_SIZE == 10
+    assert (bitstream.V1_HEADER_SIZE, edge.stream[0]) == (42, 0xD2)
+
+
+def test_damaged_or_foreign_version_2_streams_are_refused(context_codec, rgb_image):
+    from scicbir.errors import InputError, ModelMismatchError
+
+    codec = context_codec
+    stream = codec.encode(codec.normalisation.forward(rgb_image[:, :37, :50]))[0].stream
+    checksum = codec.package.checksum
+
+    def damaged(index: int, mask: int) -> bytes:
+        out = bytearray(stream)
+        out[index] ^= mask
+        return bytes(out)
+
+    with pytest.raises(InputError, match="version 3 is not supported"):
+        codec.decode(damaged(0, 0x01))  # 0xD3
+    with pytest.raises(InputError, match="not a SCI-CBIR tile stream"):
+        codec.decode(damaged(0, 0x20))
+    with pytest.raises(ModelMismatchError, match="decode it with the model that encoded it"):
+        codec.decode(damaged(1, 0x01))
+    for index in (0, 4, 8, len(stream) - 1):  # the size flag, the CRC, the size, the payload
+        with pytest.raises(InputError, match="corrupt"):
+            codec.decode(damaged(index, 0x10 if index == 0 else 0x01))
+    # another model whose checksum starts with the same 2 bytes: the CRC covers all of it
+    twin = checksum[:4] + ("0" if checksum[4] != "0" else "1") + checksum[5:]
+    with pytest.raises(InputError, match="corrupt"):
+        bitstream.unpack(stream, twin, 64)
+    with pytest.raises(InputError, match="does not fit the model's tile size 32"):
+        bitstream.unpack(bitstream.pack(checksum, b"\x01" + bytes(8), 40, 20, 64), checksum, 32)
+    with pytest.raises(ValueError):
+        bitstream.pack(checksum, b"\x01", 65, 64, 64)

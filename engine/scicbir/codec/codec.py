@@ -213,32 +213,13 @@ class TileCodec:
         net = self.net
         _, _, h, w = arr.shape
         y, u = self._analysis(self._to_network(arr))
-        z = net.latent_codec.h_a(y)
-        z_strings = net.latent_codec.entropy_bottleneck.compress(z)
-        z_hat = net.latent_codec.entropy_bottleneck.decompress(z_strings, z.shape[-2:])
-        y_np = torch.round(y).cpu().double().numpy()
-        hyper = self.coder.hyper(z_hat)
-        params = self.coder.parameters_all(y_np, hyper, scale_rule="abs")  # version-1 streams
         t1 = time.perf_counter()
+        payloads, _ = self.coder.compress(y, net.latent_codec.h_a(y))
         u_np = u.float().numpy()
         codes = pack_codes(u_np)
-        prefix = bitstream.model_prefix(self.package.checksum)
         tiles = []
         for b in range(arr.shape[0]):
-            abs_max = self.coder.symbol_range(y_np[b])
-            y_string = self.coder.encode(y_np[b], tuple(p[:, b] for p in params), abs_max)
-            header = bitstream.StreamHeader(
-                prefix,
-                self.config.num_bands,
-                h,
-                w,
-                y.shape[2],
-                y.shape[3],
-                z.shape[2],
-                z.shape[3],
-                abs_max,
-            )
-            stream = bitstream.pack(header, z_strings[b], y_string)
+            stream = bitstream.pack(self.package.checksum, payloads[b], h, w, self.config.tile_size)
             tiles.append(
                 EncodedTile(stream, codes[b].tobytes(), u_np[b], self.config.hash_bits, h, w)
             )
@@ -247,12 +228,16 @@ class TileCodec:
         return tiles
 
     # ------------------------------------------------------------------ decode
-    def _parse(self, streams: list[bytes]) -> list[tuple[bitstream.StreamHeader, bytes, bytes]]:
+    def _parse(self, streams: list[bytes]) -> list[bitstream.TileStream]:
         parsed = []
+        cfg = self.config
         for i, s in enumerate(streams):
             what = "bitstream" if len(streams) == 1 else f"bitstream {i}"
-            header, z_string, y_string = bitstream.unpack(s, self.package.checksum, what)
-            cfg = self.config
+            stream = bitstream.unpack(s, self.package.checksum, cfg.tile_size, what)
+            parsed.append(stream)
+            header = stream.header
+            if header is None:  # version 2: the shapes are the model's
+                continue
             lat = cfg.latent_size
             if (
                 header.bands != cfg.num_bands
@@ -262,30 +247,35 @@ class TileCodec:
                 or header.width > cfg.tile_size
             ):
                 raise InputError(f"{what}: header shapes do not fit model '{cfg.name}'")
-            parsed.append((header, z_string, y_string))
         return parsed
 
     @torch.no_grad()
     def decode_latents(self, streams: list[bytes]) -> tuple[torch.Tensor, list]:
-        """ŷ (B, N, H, W) float32 recovered from streams (no synthesis), and their headers."""
+        """ŷ (B, N, H, W) float32 recovered from streams (no synthesis), and the parsed
+        streams (``bitstream.TileStream``: version, height, width)."""
         parsed = self._parse(list(streams))
-        headers = [p[0] for p in parsed]
-        net = self.net
-        hz, wz = headers[0].hyper_h, headers[0].hyper_w
-        z_hat = net.latent_codec.entropy_bottleneck.decompress([p[1] for p in parsed], (hz, wz))
-        hyper = self.coder.hyper(z_hat)
+        cfg = self.config
+        lat, hyp = (cfg.latent_size,) * 2, (cfg.hyper_size,) * 2
+        y_hat = torch.zeros(len(parsed), cfg.N, *lat)
         try:
-            y_hat = self.coder.decode(
-                [p[2] for p in parsed],
-                hyper,
-                [h.abs_max for h in headers],
-                headers[0].latent_h,
-                headers[0].latent_w,
-                scale_rule="abs",  # version-1 streams
-            )
+            for version in sorted({p.version for p in parsed}):
+                index = [i for i, p in enumerate(parsed) if p.version == version]
+                group = [parsed[i] for i in index]
+                if version == 1:
+                    eb = self.net.latent_codec.entropy_bottleneck
+                    z_hat = eb.decompress([p.strings[1] for p in group], hyp)
+                    y_hat[index] = self.coder.decode(
+                        [p.strings[0] for p in group],
+                        self.coder.hyper(z_hat),
+                        [p.header.abs_max for p in group],
+                        *lat,
+                        scale_rule="abs",
+                    )
+                else:
+                    y_hat[index] = self.coder.decompress([p.strings[0] for p in group], lat, hyp)
         except (RuntimeError, ValueError) as exc:  # rANS refuses an inconsistent payload
             raise InputError(f"bitstream payload cannot be decoded ({exc})") from exc
-        return y_hat, headers
+        return y_hat, parsed
 
     @torch.no_grad()
     def decode_many(

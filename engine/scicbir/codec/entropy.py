@@ -30,6 +30,15 @@ Symbols are written in decoding order: checkerboard anchors (raster order among 
 other positions; serial positions in raster order; channels within a position. Values beyond
 ±``MAX_ABS`` are escaped (compressai's rANS bypass coding), so an outlier never blows up the
 table size.
+
+The payload of one tile (``compress``/``decompress``, container version 2) is one byte, the
+half-width ``abs_max`` of the latent symbol tables (1..``MAX_ABS``: the largest |ŷ| of the tile),
+then a single rANS stream: the hyper-latent symbols ``round(z - median)`` (channel by channel,
+raster order, with the factorized model's integer tables stored in the package, as compressai's
+``EntropyBottleneck.compress``), followed by the latent symbols. One stream instead of two saves
+the second stream's 8-byte coder flush. Container version 1 kept two streams (the hyper-latent
+one made by ``EntropyBottleneck.compress``) and bounded scales by their absolute value
+(``SCALE_RULES``); ``decode`` reads its latent stream.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from scicbir.codec.blas_threads import single_threaded_blas
 
 import_compressai()
 
-from compressai.ans import RansDecoder, RansEncoder  # noqa: E402
+from compressai.ans import BufferedRansEncoder, RansDecoder, RansEncoder  # noqa: E402
 
 PRECISION = 16
 TOTAL = 1 << PRECISION
@@ -136,6 +145,8 @@ class MixtureCoder:
         self.N = net.N
         self.K = net.K
         self.context = getattr(net, "context_model", "serial")
+        self.entropy_bottleneck = net.entropy_bottleneck  # its integer tables code ẑ
+        self._z_tables: tuple | None = None
         self.h_s = copy.deepcopy(net.h_s).cpu().double().eval()
         ctx = net.context_prediction
         mask = ctx.mask[0, 0].reshape(-1).bool().cpu().numpy()
@@ -156,6 +167,25 @@ class MixtureCoder:
                 self.layers.append(float(module.negative_slope))
             else:  # pragma: no cover - the architecture is fixed in SciCbirNet
                 raise TypeError(f"unexpected entropy-parameter layer {module}")
+
+    # ------------------------------------------------------------------ hyper-latents
+    def z_tables(self) -> tuple[list, list[int], list[int], Tensor]:
+        """The factorized model's integer tables (CDFs, lengths, offsets) and medians (1, M, 1, 1)."""
+        if self._z_tables is None:
+            eb = self.entropy_bottleneck
+            if eb._quantized_cdf.numel() == 0:
+                raise RuntimeError("the entropy bottleneck has no tables; call its update()")
+            self._z_tables = (
+                eb._quantized_cdf.tolist(),
+                eb._cdf_length.reshape(-1).int().tolist(),
+                eb._offset.reshape(-1).int().tolist(),
+                eb._get_medians().detach().cpu().reshape(1, -1, 1, 1).clone(),
+            )
+        return self._z_tables
+
+    @staticmethod
+    def _z_indexes(channels: int, h: int, w: int) -> list[int]:
+        return np.repeat(np.arange(channels), h * w).tolist()
 
     # ------------------------------------------------------------------ parameters
     @torch.no_grad()
@@ -236,7 +266,8 @@ class MixtureCoder:
         ]
 
     def encode(self, y_hat: np.ndarray, params: tuple[np.ndarray, ...], abs_max: int) -> bytes:
-        """Code one tile's ŷ (N, H, W) with its parameters (each (K, N, H, W))."""
+        """A latent stream of its own (container version 1) of one tile's ŷ (N, H, W), with its
+        parameters (each (K, N, H, W)); ``compress`` makes the current payloads."""
         N, H, W = y_hat.shape
         order = np.concatenate(coding_order(self.context, H, W))
         symbols = y_hat.transpose(1, 2, 0).reshape(H * W, N)[order].reshape(-1).astype(np.int64)
@@ -248,6 +279,70 @@ class MixtureCoder:
             symbols.tolist(), list(range(count)), cdf.tolist(), lengths, offsets
         )
 
+    @torch.no_grad()
+    def compress(self, y: Tensor, z: Tensor) -> tuple[list[bytes], Tensor]:
+        """Payloads of a batch (one per tile, see the module docstring) and ŷ (float32, CPU).
+
+        ``y``: latents (B, N, H, W); ``z``: hyper-latents ``h_a(y)`` (B, M, h, w).
+        """
+        cdfs, lengths, offsets, medians = self.z_tables()
+        z = z.detach().cpu()
+        z_symbols = torch.round(z - medians.to(z.dtype))  # as EntropyBottleneck.compress
+        hyper = self.hyper(z_symbols + medians.to(z.dtype))  # ẑ, as its decompress
+        y_hat = torch.round(y.detach()).cpu().double().numpy()
+        params = self.parameters_all(y_hat, hyper)
+        B, N, H, W = y_hat.shape
+        z_indexes = self._z_indexes(*z.shape[1:])
+        order = np.concatenate(coding_order(self.context, H, W))
+        step = max(1, TABLE_ROWS // N)
+        payloads = []
+        for b in range(B):
+            abs_max = self.symbol_range(y_hat[b])
+            encoder = BufferedRansEncoder()
+            symbols = z_symbols[b].reshape(-1).to(torch.int64).tolist()
+            encoder.encode_with_indexes(symbols, z_indexes, cdfs, lengths, offsets)
+            tile = tuple(p[:, b] for p in params)
+            latents = y_hat[b].transpose(1, 2, 0).reshape(H * W, N).astype(np.int64)
+            for start in range(0, order.size, step):
+                part = order[start : start + step]
+                cdf = build_cdfs(*self._flat(tile, part), abs_max)
+                rows = cdf.shape[0]
+                encoder.encode_with_indexes(
+                    latents[part].reshape(-1).tolist(),
+                    list(range(rows)),
+                    cdf.tolist(),
+                    [cdf.shape[1]] * rows,
+                    [-abs_max] * rows,
+                )
+            payloads.append(bytes([abs_max]) + encoder.flush())
+        return payloads, torch.from_numpy(y_hat.astype(np.float32))
+
+    @torch.no_grad()
+    def decompress(
+        self, payloads: list[bytes], y_shape: tuple[int, int], z_shape: tuple[int, int]
+    ) -> Tensor:
+        """ŷ (B, N, H, W) float32 of a batch of payloads, every tile decoded in lockstep.
+
+        ``ValueError`` for a payload that cannot be one (see the module docstring).
+        """
+        cdfs, lengths, offsets, medians = self.z_tables()
+        channels = medians.shape[1]
+        decoders, abs_maxes = [], []
+        for payload in payloads:
+            if len(payload) < 2 or not 1 <= payload[0] <= MAX_ABS:
+                raise ValueError("not a latent payload (symbol-table width out of range)")
+            decoder = RansDecoder()
+            decoder.set_stream(bytes(payload[1:]))
+            decoders.append(decoder)
+            abs_maxes.append(payload[0])
+        z_indexes = self._z_indexes(channels, *z_shape)
+        z_symbols = torch.tensor(
+            [d.decode_stream(z_indexes, cdfs, lengths, offsets) for d in decoders],
+            dtype=medians.dtype,
+        ).reshape(len(decoders), channels, *z_shape)
+        hyper = self.hyper(z_symbols + medians)
+        return self._decode_latents(decoders, hyper, abs_maxes, *y_shape, "bound")
+
     def decode(
         self,
         strings: list[bytes],
@@ -257,12 +352,24 @@ class MixtureCoder:
         W: int,
         scale_rule: str = "bound",
     ) -> Tensor:
-        """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile)."""
+        """Decode the ŷ of several tiles in lockstep (parameters batched, rANS per tile) from
+        latent streams of their own (``encode``; container version 1)."""
         decoders = []
         for s in strings:
             d = RansDecoder()
             d.set_stream(s)
             decoders.append(d)
+        return self._decode_latents(decoders, hyper, abs_maxes, H, W, scale_rule)
+
+    def _decode_latents(
+        self,
+        decoders: list,
+        hyper: np.ndarray,
+        abs_maxes: list[int],
+        H: int,
+        W: int,
+        scale_rule: str,
+    ) -> Tensor:
         if self.context == "checkerboard":
             y_hat = self._decode_checkerboard(decoders, hyper, abs_maxes, H, W, scale_rule)
             return torch.from_numpy(y_hat.astype(np.float32))
