@@ -1,9 +1,11 @@
 """``TileCodec``: normalised tiles <-> real bitstreams, and tiles -> binary hash codes.
 
-Encoding runs the transforms (analysis, hyper-analysis, hash head, hyper-synthesis, entropy
-parameters) on whole batches; only the rANS coder runs per tile. Decoding runs the
-auto-regressive latent decoder for a batch of streams in lockstep and the synthesis transform
-on the batch. Tiles smaller than the model's tile size (raster edges) are replicate-padded to the
+Encoding runs the analysis transform and hash head on whole batches, then the latent codec's
+``compress`` (``MixtureLatentCodec``: hyperprior, entropy parameters and rANS coding, one payload
+per tile), and wraps each payload in a tile stream (``bitstream``). Decoding unwraps the streams
+and runs the latent codec's ``decompress`` for the batch in lockstep (two passes with the
+checkerboard context, one pass per latent position with the serial one), then the synthesis
+transform on the batch. Tiles smaller than the model's tile size (raster edges) are replicate-padded to the
 network size and cropped back on decoding; the stream header records the true size.
 
 Hash codes: ``EncodedTile.code`` / ``HashResult.codes`` are ``np.packbits`` of (logit >= 0), most
@@ -21,7 +23,6 @@ import numpy as np
 import torch
 
 from scicbir.codec import bitstream
-from scicbir.codec.entropy import MixtureCoder
 from scicbir.codec.normalisation import Normalisation
 from scicbir.errors import InputError
 from scicbir.models.network import pad_to_multiple
@@ -108,7 +109,6 @@ class TileCodec:
         self.device = torch.device(device)
         self.net = package.build_network(device)
         self.normalisation = Normalisation.from_config(self.config)
-        self.coder = MixtureCoder(self.net.latent_codec)
         self.batch_size = max(1, int(batch_size))
         self.timings = CodecTimings()
         self.exact_synthesis = exact_synthesis
@@ -210,11 +210,10 @@ class TileCodec:
 
     def _encode_batch(self, arr: np.ndarray) -> list[EncodedTile]:
         t0 = time.perf_counter()
-        net = self.net
         _, _, h, w = arr.shape
         y, u = self._analysis(self._to_network(arr))
         t1 = time.perf_counter()
-        payloads, _ = self.coder.compress(y, net.latent_codec.h_a(y))
+        (payloads,) = self.net.latent_codec.compress(y)["strings"]
         u_np = u.float().numpy()
         codes = pack_codes(u_np)
         tiles = []
@@ -255,24 +254,16 @@ class TileCodec:
         streams (``bitstream.TileStream``: version, height, width)."""
         parsed = self._parse(list(streams))
         cfg = self.config
-        lat, hyp = (cfg.latent_size,) * 2, (cfg.hyper_size,) * 2
-        y_hat = torch.zeros(len(parsed), cfg.N, *lat)
+        shape = {"y": (cfg.latent_size,) * 2, "z": (cfg.hyper_size,) * 2}
+        y_hat = torch.zeros(len(parsed), cfg.N, *shape["y"])
         try:
             for version in sorted({p.version for p in parsed}):
                 index = [i for i, p in enumerate(parsed) if p.version == version]
                 group = [parsed[i] for i in index]
-                if version == 1:
-                    eb = self.net.latent_codec.entropy_bottleneck
-                    z_hat = eb.decompress([p.strings[1] for p in group], hyp)
-                    y_hat[index] = self.coder.decode(
-                        [p.strings[0] for p in group],
-                        self.coder.hyper(z_hat),
-                        [p.header.abs_max for p in group],
-                        *lat,
-                        scale_rule="abs",
-                    )
-                else:
-                    y_hat[index] = self.coder.decompress([p.strings[0] for p in group], lat, hyp)
+                strings = [[p.strings[k] for p in group] for k in range(len(group[0].strings))]
+                abs_max = [p.header.abs_max for p in group] if version == 1 else None
+                out = self.net.latent_codec.decompress(strings, shape, version, abs_max)
+                y_hat[index] = out["y_hat"].cpu()
         except (RuntimeError, ValueError) as exc:  # rANS refuses an inconsistent payload
             raise InputError(f"bitstream payload cannot be decoded ({exc})") from exc
         return y_hat, parsed

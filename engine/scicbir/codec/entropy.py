@@ -343,6 +343,20 @@ class MixtureCoder:
         hyper = self.hyper(z_symbols + medians)
         return self._decode_latents(decoders, hyper, abs_maxes, *y_shape, "bound")
 
+    @torch.no_grad()
+    def decompress_v1(
+        self,
+        y_strings: list[bytes],
+        z_strings: list[bytes],
+        abs_maxes: list[int],
+        y_shape: tuple[int, int],
+        z_shape: tuple[int, int],
+    ) -> Tensor:
+        """ŷ of container-version-1 streams: ẑ from ``EntropyBottleneck.compress``'s strings,
+        ŷ from latent streams of their own (``encode``) with the ``"abs"`` scale rule."""
+        z_hat = self.entropy_bottleneck.decompress(list(z_strings), tuple(z_shape))
+        return self.decode(list(y_strings), self.hyper(z_hat), list(abs_maxes), *y_shape, "abs")
+
     def decode(
         self,
         strings: list[bytes],

@@ -14,12 +14,21 @@ convolution, only its mask differs):
 - ``"serial"`` (Minnen et al. 2018, the thesis's model): every position sees the 12 causal
   neighbours of the 5x5 window; decoding walks the latent grid position by position.
 
-The real (deterministic, cross-process) coding of ŷ is done by ``scicbir.codec.entropy``; it
-reads the same modules.
+Real bitstreams follow compressai's ``compress``/``decompress`` contract:
+``compress(y) -> {"strings": [payloads], "shape": {"y": (H, W), "z": (h, w)}, "y_hat": ŷ}`` and
+``decompress(strings, shape) -> {"y_hat": ŷ}``, one payload (bytes) per tile. They are backed by
+the deterministic coder ``scicbir.codec.entropy.MixtureCoder`` (float64 entropy parameters
+snapped to a grid, so that a stream decodes bit-identically in another process), made from this
+module's weights. It is imported when first used, not with this module: the coder is part of
+the codec layer (numpy/scipy tables, rANS, OpenBLAS thread control beside the container and
+tile codec in ``scicbir.codec``, which imports this package), while training and ONNX export
+only need the network; so importing ``scicbir.models`` never imports ``scicbir.codec``, and
+the dependency at import time stays one-way (codec -> models).
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import torch
@@ -149,3 +158,59 @@ class MixtureLatentCodec(LatentCodec):
         scales, means, weights = self.split_mixture(gmm)
         _, y_likelihoods = self.gaussian_conditional(y, scales, means, weights)
         return {"y_hat": y_hat, "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
+    # ------------------------------------------------------------------ real bitstreams
+    def coder(self) -> Any:
+        """The deterministic coder (``scicbir.codec.entropy.MixtureCoder``) of the current
+        weights: made on first use, made again after any weight or table has changed."""
+        from scicbir.codec.entropy import MixtureCoder  # see the module docstring
+
+        key = tuple((t.data_ptr(), t._version) for t in chain(self.parameters(), self.buffers()))
+        cached = self.__dict__.get("_coder_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, MixtureCoder(self))
+            self.__dict__["_coder_cache"] = cached  # a plain attribute, not a submodule
+        return cached[1]
+
+    @torch.no_grad()
+    def compress(self, y: Tensor) -> dict[str, Any]:  # type: ignore[override]
+        """Payloads of latents y (B, N, H, W), one per tile (bytes), and ŷ = round(y).
+
+        ``{"strings": [payloads], "shape": {"y": (H, W), "z": (h, w)}, "y_hat": ŷ}``; a payload
+        is the table width and one rANS stream of ẑ and ŷ (``scicbir.codec.entropy``). The
+        entropy bottleneck's tables must be current (``entropy_bottleneck.update()``; loaded
+        packages have them).
+        """
+        z = self.h_a(y)
+        payloads, y_hat = self.coder().compress(y, z)
+        shape = {"y": tuple(y.shape[-2:]), "z": tuple(z.shape[-2:])}
+        return {"strings": [payloads], "shape": shape, "y_hat": y_hat.to(y.device)}
+
+    @torch.no_grad()
+    def decompress(  # type: ignore[override]
+        self,
+        strings: list[list[bytes]],
+        shape: dict[str, tuple[int, int]],
+        version: int = 2,
+        abs_max: list[int] | None = None,
+    ) -> dict[str, Any]:
+        """``{"y_hat": ŷ}`` (float32, on this module's device) from ``compress``'s strings and
+        shape, the tiles of the batch decoded in lockstep. ``ValueError`` for a payload that
+        cannot be one.
+
+        ``version=1`` decodes the latents of container-version-1 streams: ``strings`` is
+        ``[y_strings, z_strings]`` (two rANS streams per tile) and ``abs_max`` their
+        symbol-table widths.
+        """
+        coder = self.coder()
+        if version == 1:
+            if abs_max is None:
+                raise ValueError("version-1 latents need their symbol-table widths (abs_max)")
+            y_strings, z_strings = strings
+            y_hat = coder.decompress_v1(y_strings, z_strings, abs_max, shape["y"], shape["z"])
+        elif version == 2:
+            (payloads,) = strings
+            y_hat = coder.decompress(list(payloads), shape["y"], shape["z"])
+        else:
+            raise ValueError(f"no latent layout for stream version {version}")
+        return {"y_hat": y_hat.to(self.h_s[0].weight.device)}

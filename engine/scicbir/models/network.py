@@ -12,9 +12,10 @@ Hashing part (Table 3.1, ``HashHead``): attention, hash network, Greedy Hash lay
 fed by y (``hash_side="encoder"``) or by the quantised latents ŷ recovered from a bitstream
 (``hash_side="decoder"``).
 
-Real bitstreams are made by ``scicbir.codec`` (it adds deterministic entropy-parameter
-computation so that a stream decodes bit-identically in another process); this module only
-holds the network and its training forward pass.
+Real bitstreams: ``net.latent_codec.compress(y)`` / ``decompress(strings, shape)`` (compressai's
+``LatentCodec`` contract, backed by a deterministic coder so that a stream decodes
+bit-identically in another process; see ``scicbir.models.latent_codec``); ``scicbir.codec`` wraps
+them into tile streams. This module holds the network and its training forward pass.
 """
 
 from __future__ import annotations
