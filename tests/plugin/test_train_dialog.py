@@ -56,7 +56,7 @@ def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
     """RGB 8-bit on 8-bit rasters: /255; Sentinel-2 12-band on EuroSAT tiles: /10000; both read
     from the data by the engine and carried by the request."""
     wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
-    assert [spin.value() for spin in dialog.epoch_spins] == [25, 6, 10]
+    assert [spin.value() for spin in dialog.epoch_spins] == [25, 3, 10]
     assert (dialog.batch_spin.value(), dialog.steps_spin.value()) == (16, 500)
     assert not dialog.config_edit.isEnabled()
 
