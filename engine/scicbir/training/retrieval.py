@@ -84,9 +84,10 @@ def distance_metrics(
     retrieved: int = 8,
     map_at: Sequence[int] = (8, 20),
     exclude_self: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """The figures of ``retrieval_metrics`` for any distance matrix (Q, N), smaller nearer,
-    ties (equal distances) averaged the same way."""
+    ties (equal distances) averaged the same way; ``groups`` as there."""
     dist = np.asarray(distances, dtype=np.float64)
     if exclude_self and dist.shape[0] != dist.shape[1]:
         raise ValueError("exclude_self needs the queries to be the archive")
@@ -98,6 +99,7 @@ def distance_metrics(
         retrieved,
         map_at,
         exclude_self,
+        groups,
     )
 
 
