@@ -2,7 +2,10 @@
 
 Every set keeps the source's integer samples (uint8/uint16), because that is what JPEG 2000 and
 GeoTIFF store and what a user's archive holds; the learned codec sees the same values through a
-normalisation. Held-out samples are chosen with the trainer's own split rule
+normalisation. Images larger than a model tile are cut the way an archive cuts a raster: a
+centred grid of tiles at the image's own resolution, never resized (AID's 150 px images give
+2 x 2 tiles of 64 px); each tile keeps its image as its group, so retrieval can leave out the
+tiles of the query's own image. Held-out samples are chosen with the trainer's own split rule
 (``scicbir.training.splits``: a hash of ``"<Class>/<file>"`` or of the patch name, as the trainer
 keys samples), so a model trained
 on the same folder is never measured on its training tiles. Subsets are spread evenly over the
@@ -19,6 +22,8 @@ import numpy as np
 
 S2_SUFFIXES = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12")
 S2_PATCH = 120
+#: PSNR peak of Sentinel-2 sets: reflectance x 10000, as the project states PSNR for Sentinel-2.
+S2_PEAK = 10000.0
 
 
 @dataclass
@@ -36,9 +41,33 @@ class TileSet:
     note: str = ""
     offset: np.ndarray | None = None
     scale: np.ndarray | None = None
+    #: The image each tile was cut from (default: the tile's own key, one tile per image).
+    groups: list[str] = field(default_factory=list)
+    #: PSNR peak in source units (Sentinel-2 reflectance: 10000); None: peak 1.0 of the
+    #: normalised range the codecs are compared in.
+    peak: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.groups:
+            self.groups = list(self.keys)
 
     def __len__(self) -> int:
         return int(self.tiles.shape[0])
+
+    def subset(self, indices, note: str | None = None) -> TileSet:
+        """The tiles at ``indices`` (labels, keys and groups alike), same value range."""
+        idx = [int(i) for i in indices]
+        return TileSet(
+            self.name,
+            self.tiles[idx],
+            [self.keys[i] for i in idx],
+            [self.labels[i] for i in idx] if self.labels else [],
+            self.note if note is None else note,
+            self.offset,
+            self.scale,
+            [self.groups[i] for i in idx],
+            self.peak,
+        )
 
     @property
     def bands(self) -> int:
@@ -77,6 +106,33 @@ def centre_crop(array: np.ndarray, side: int) -> np.ndarray:
     _, h, w = array.shape
     top, left = max(0, (h - side) // 2), max(0, (w - side) // 2)
     return array[:, top : top + min(h, side), left : left + min(w, side)]
+
+
+def grid_cells(height: int, width: int, side: int) -> list[tuple[int, int, int, int]]:
+    """(top, left, tile height, tile width) of a centred grid of ``side`` px tiles.
+
+    As the trainer's archive-tiles evaluation cuts a test image (``scicbir.training.evaluate``):
+    as many whole tiles as fit along each axis, the grid centred (150 px and 64 px tiles: 2
+    tiles at offsets 11 and 75); an axis shorter than ``side`` gives one tile of its whole
+    length (the codec pads it).
+    """
+    cells = []
+    rows, cols = max(1, height // side), max(1, width // side)
+    th, tw = min(height, side), min(width, side)
+    top0, left0 = (height - rows * th) // 2, (width - cols * tw) // 2
+    for i in range(rows):
+        for j in range(cols):
+            cells.append((top0 + i * th, left0 + j * tw, th, tw))
+    return cells
+
+
+def cut_grid(image: np.ndarray, side: int) -> list[tuple[np.ndarray, int, int]]:
+    """(tile, top, left) of every cell of ``grid_cells`` over a (C, h, w) image, pixels as is."""
+    _, h, w = image.shape
+    return [
+        (image[:, top : top + th, left : left + tw], top, left)
+        for top, left, th, tw in grid_cells(h, w, side)
+    ]
 
 
 def class_folder_split(
@@ -125,6 +181,7 @@ def eurosat_ms(root: Path, split: str = "test", limit: int | None = None) -> Til
         [k for k, _, _ in chosen],
         [(c,) for _, _, c in chosen],
         note=f"{len(chosen)} tiles of the {split} split by the trainer's hash rule",
+        peak=S2_PEAK,
     )
 
 
@@ -134,24 +191,34 @@ def aid(
     limit: int | None = None,
     side: int = 64,
 ) -> TileSet:
-    """AID RGB scenes (150x150 JPEG here) resized to ``side`` as the trainer does, uint8.
+    """AID RGB images (150x150 JPEG here) cut into ``side`` px tiles at their own resolution.
 
-    The trainer's own anti-aliased bilinear resampling (``scicbir.training.cache.resample``)
-    is used, then values are rounded back to 8 bits so every codec codes the same integers.
+    ``limit`` counts images (spread over the key-sorted split); each image gives the tiles of a
+    centred grid (``grid_cells``), with the image's key as their group, the image's class as
+    their label and ``<image key>:<top>:<left>`` as their key. No resampling: every codec and
+    every retrieval method sees the pixels an archive of these images would hold.
     """
-    from scicbir.training.cache import resample
-
     chosen = spread(class_folder_split(root, split), limit)
-    tiles = []
-    for _, path, _ in chosen:
-        image = _read(path).astype(np.float32)
-        tiles.append(np.clip(np.rint(resample(image, side)), 0, 255).astype(np.uint8))
+    tiles, keys, labels, groups = [], [], [], []
+    for key, path, cls in chosen:
+        image = _read(path)
+        if image.dtype != np.uint8:
+            raise ValueError(f"{path}: expected 8-bit RGB, got {image.dtype}")
+        for tile, top, left in cut_grid(image, side):
+            tiles.append(tile)
+            keys.append(f"{key}:{top}:{left}")
+            labels.append((cls,))
+            groups.append(key)
+    if len({t.shape for t in tiles}) > 1:
+        raise ValueError(f"AID images of different sizes under {root}: tiles differ in shape")
     return TileSet(
         f"AID ({split})",
         np.stack(tiles),
-        [k for k, _, _ in chosen],
-        [(c,) for _, _, c in chosen],
-        note=f"{len(chosen)} images of the {split} split, resized to {side} px as in training",
+        keys,
+        labels,
+        note=f"{len(tiles)} tiles of {len(chosen)} images of the {split} split, cut on a centred "
+        f"grid of {side} px tiles at the images' own resolution (no resizing)",
+        groups=groups,
     )
 
 
@@ -194,6 +261,7 @@ def sentinel2_patches(roots: list[Path], training_root: Path | None = None) -> T
         keys,
         note=f"{len(keys)} held-out real patches (BigEarthNet v1 val/test split and reBEN; "
         f"{skipped} training-split patches left out)",
+        peak=S2_PEAK,
     )
 
 

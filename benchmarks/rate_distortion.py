@@ -3,7 +3,10 @@
 Both codecs start from the same source integers. Quality is measured where the model works: each
 reconstruction is brought back to the source dtype (what a user's decoded GeoTIFF holds), then
 normalised with the same offset/scale as the original, and compared with the engine's own PSNR
-and spectral-angle functions. Rates are the bytes really produced (SCI-CBIR stream with its
+and spectral-angle functions; a set with a stated peak (Sentinel-2: 10000) has its PSNR taken
+against that peak in source units instead. A model package with several rate points (stage 2's
+Pareto points, ``ModelPackage.rate_points``) gives one RD point per rate point
+(``codec_points``), so one package draws a curve. Rates are the bytes really produced (SCI-CBIR stream with its
 header, J2K codestream) per spatial pixel, all bands together. Throughput is tiles per second of
 encode and of decode on the threads the process was given (``run_all`` sets 2).
 """
@@ -47,14 +50,24 @@ def normalisation_of(tileset: TileSet, config) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def quality(original: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
-    """(PSNR dB, spectral angle rad) of one normalised tile, by the engine's metrics."""
+def quality(
+    original: np.ndarray, decoded: np.ndarray, offset, scale, peak: float | None = None
+) -> tuple[float, float]:
+    """(PSNR dB, spectral angle rad) of one tile given in source units, by the engine's metrics.
+
+    Both tiles are normalised with ``offset``/``scale`` (the value range the codecs are compared
+    in); PSNR is against peak 1.0 there, or against ``peak`` in source units when given.
+    """
     from scicbir.codec import metrics
 
-    return (
-        float(metrics.psnr(original, decoded)),
-        float(metrics.spectral_angle(original, decoded)),
-    )
+    a, b = normalise(original, offset, scale), normalise(decoded, offset, scale)
+    if peak is None:
+        value = metrics.psnr(a, b)
+    else:
+        value = metrics.psnr(
+            np.asarray(original, np.float64), np.asarray(decoded, np.float64), peak
+        )
+    return float(value), float(metrics.spectral_angle(a, b))
 
 
 def _mean_point(method, setting, bpps, scores, enc_s, dec_s) -> RDPoint:
@@ -89,14 +102,31 @@ def jpeg2000_curve(
             bpps.append(result.bpp())
             enc += result.encode_s
             dec += result.decode_s
-            scores.append(
-                quality(normalise(tile, offset, scale), normalise(result.decoded, offset, scale))
-            )
+            scores.append(quality(tile, result.decoded, offset, scale, tileset.peak))
         if tuple(bpps) in seen:  # below its smallest codestream OpenJPEG repeats a point
             continue
         seen.add(tuple(bpps))
         points.append(_mean_point("JPEG 2000", f"QUALITY={q:g}", bpps, scores, enc, dec))
     return points
+
+
+def rate_point_packages(package) -> list:
+    """The package at each of its rate points, fewest bits first (itself if it has none)."""
+    points = sorted(int(p["quality"]) for p in package.rate_points)
+    return [package.at_quality(q) for q in points] if points else [package]
+
+
+def point_label(package) -> str:
+    """``model q2 (default)``: which package and rate point an RD point comes from."""
+    if package.quality is None or not package.rate_points:
+        return package.model_id
+    default = " (default)" if package.quality == package.default_quality else ""
+    return f"{package.model_id} q{package.quality}{default}"
+
+
+def codec_points(package, tileset: TileSet, offset, scale) -> list[RDPoint]:
+    """One RD point per rate point of ``package``: the curve of one model package."""
+    return [codec_point(p, tileset, offset, scale) for p in rate_point_packages(package)]
 
 
 def codec_point(package, tileset: TileSet, offset: np.ndarray, scale: np.ndarray) -> RDPoint:
@@ -115,11 +145,11 @@ def codec_point(package, tileset: TileSet, offset: np.ndarray, scale: np.ndarray
     end = time.perf_counter()
     dtype = tileset.tiles.dtype
     scores = [
-        quality(o, norm.forward(Normalisation.to_dtype(norm.inverse(d), dtype)))
-        for o, d in zip(originals, decoded, strict=True)
+        quality(t, Normalisation.to_dtype(norm.inverse(d), dtype), offset, scale, tileset.peak)
+        for t, d in zip(tileset.tiles, decoded, strict=True)
     ]
     bpps = [e.bpp for e in encoded]
-    return _mean_point("SCI-CBIR", package.model_id, bpps, scores, middle - start, end - middle)
+    return _mean_point("SCI-CBIR", point_label(package), bpps, scores, middle - start, end - middle)
 
 
 def lossless_reference(tileset: TileSet) -> dict[str, float]:
@@ -171,3 +201,48 @@ def point_saving(ref_rates, ref_quality, rate: float, quality_value: float) -> f
         )
     ref_rate = float(np.exp(PchipInterpolator(q, np.log(r))(quality_value)))
     return (rate / ref_rate - 1.0) * 100.0
+
+
+def savings_at_quality(
+    reference: list[RDPoint], test: list[RDPoint], min_psnr: float
+) -> list[tuple[RDPoint, float | None, str]]:
+    """Rate saving (%, negative: fewer bits) of each ``test`` point with PSNR >= ``min_psnr``
+    against the reference curve at the same PSNR: (point, saving or None, why not)."""
+    ref_r = [p.bpp for p in reference]
+    ref_q = [p.psnr for p in reference]
+    out: list[tuple[RDPoint, float | None, str]] = []
+    for point in sorted(test, key=lambda p: p.bpp):
+        if not point.psnr >= min_psnr:
+            continue
+        try:
+            out.append((point, point_saving(ref_r, ref_q, point.bpp, point.psnr), ""))
+        except ValueError as exc:
+            out.append((point, None, str(exc)))
+    return out
+
+
+def sa_at_equal_rate(
+    reference: list[RDPoint], test: list[RDPoint]
+) -> list[tuple[RDPoint, float | None, str]]:
+    """Spectral angle of the reference curve at each ``test`` point's bpp: (point, reference
+    SA or None, why not). The reference's SA is interpolated (monotone piecewise cubic) against
+    log bpp between its own points, never extrapolated."""
+    from scipy.interpolate import PchipInterpolator
+
+    pts = sorted((p for p in reference if p.bpp > 0 and np.isfinite(p.sa)), key=lambda p: p.bpp)
+    rates, first = np.unique(np.log([p.bpp for p in pts]), return_index=True)
+    angles = np.asarray([pts[i].sa for i in first], float)
+    out: list[tuple[RDPoint, float | None, str]] = []
+    for point in sorted(test, key=lambda p: p.bpp):
+        if rates.size < 2:
+            out.append((point, None, "the reference curve has fewer than 2 points"))
+            continue
+        x = np.log(point.bpp)
+        if not rates[0] <= x <= rates[-1]:
+            lo, hi = np.exp(rates[[0, -1]])
+            out.append(
+                (point, None, f"{point.bpp:.3g} bpp is outside the reference's {lo:.3g}..{hi:.3g}")
+            )
+            continue
+        out.append((point, float(PchipInterpolator(rates, angles)(x)), ""))
+    return out

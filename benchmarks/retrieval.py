@@ -1,11 +1,17 @@
 """Retrieval of our hash codes against classic hashing baselines on the same tiles.
 
-Protocol (the thesis's, section 4.2): every tile of the validation split queries the test split;
-P@8 and R@8 over the 8 first results and mAP@20, by the engine's own evaluation functions.
+Protocols. Archive tiles (default, what an archive sees and what the trainer evaluates): the
+test images are cut into tiles at their own resolution and every tile queries all the others,
+the tiles of its own image left out (a tile's neighbour in the same image would make retrieval
+look easier than it is); a set of one tile per image is plain leave-one-out. The thesis's split
+protocol (section 4.2): the validation split queries the test split. Either way every method,
+ours and every baseline, is scored on the same queries, archive and exclusions: P@8 and R@8 over
+the 8 first results and mAP@20, by the engine's own evaluation functions.
 Baselines see two inputs: the model's continuous pre-hash features (the hash network's output,
 before the hash layer) and a hand-crafted colour/gradient histogram. For each input: random codes
 (the floor), KLSH (unsupervised) and KSH (supervised, trained on the train split's labels) at
-16/32/64 bits, and exact cosine ranking of the continuous features (the upper reference). Our
+16/32/64 bits, and exact ranking of the continuous features (the upper reference: cosine on the
+model's features, L2 on the histogram). Our
 codes: the model's encoder-side codes (what the archive stores) and the codes recomputed from the
 bitstream (decoder side, retrieval in the compressed domain).
 """
@@ -24,6 +30,7 @@ from benchmarks.peers.klsh import KernelLSH
 from benchmarks.peers.ksh import SupervisedKernelHash
 from benchmarks.peers.ranking import (
     cosine_distances,
+    l2_distances,
     random_codes,
     unpack_codes,
 )
@@ -49,9 +56,18 @@ class RetrievalRow:
 
 
 def code_scores(
-    query_codes: np.ndarray, q_labels, db_codes: np.ndarray, db_labels, exclude_self: bool = False
+    query_codes: np.ndarray,
+    q_labels,
+    db_codes: np.ndarray,
+    db_labels,
+    exclude_self: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
-    """Scores of bool hash codes by the engine's own retrieval metrics (Hamming ranking)."""
+    """Scores of bool hash codes by the engine's own retrieval metrics (Hamming ranking).
+
+    ``groups``: (query groups, archive groups); archive tiles of a query's own group (its
+    image) are never retrieved.
+    """
     from scicbir.training.retrieval import retrieval_metrics
 
     def signed(codes: np.ndarray) -> np.ndarray:
@@ -65,15 +81,24 @@ def code_scores(
         TOP_R,
         (MAP_K,),
         exclude_self=exclude_self,
+        groups=groups,
     )
 
 
-def distance_scores(distances: np.ndarray, q_labels, db_labels, exclude_self: bool = False) -> dict:
+def distance_scores(
+    distances: np.ndarray,
+    q_labels,
+    db_labels,
+    exclude_self: bool = False,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict:
     """Scores of distances between continuous features (the exact cosine reference), by the
-    same engine implementation as the codes (ties averaged over their orders alike)."""
+    same engine implementation as the codes (ties averaged, own group left out alike)."""
     from scicbir.training.retrieval import distance_metrics
 
-    return distance_metrics(distances, q_labels, db_labels, TOP_R, (MAP_K,), exclude_self)
+    return distance_metrics(
+        distances, q_labels, db_labels, TOP_R, (MAP_K,), exclude_self, groups=groups
+    )
 
 
 @dataclass
@@ -142,36 +167,36 @@ def evaluate_dataset(
     bits: tuple[int, ...] = BITS,
     decoder_side: bool = True,
     seed: int = 0,
-    leave_one_out: bool = False,
 ) -> list[RetrievalRow]:
-    """Every method of the module docstring on one dataset (train / query / database sets).
+    """Every method of the module docstring on one dataset (train / query / archive sets).
 
-    ``leave_one_out``: the queries are the database itself (a set too small to split into
-    queries and archive); each query's own tile is never among its results.
+    Pass the same set as ``queries`` and ``database`` for the archive-tiles protocol: every tile
+    queries the others. Archive tiles of a query's own group (``TileSet.groups``, its image)
+    are never among its results, for every method alike; with one tile per image that is the
+    query's own tile.
     """
-    if leave_one_out and queries is not database:
-        raise ValueError("leave_one_out needs the same set as queries and database")
+    same = queries is database
+    groups = (np.asarray(queries.groups), np.asarray(database.groups))
     vocab = sorted({n for s in (train, queries, database) for item in s.labels for n in item})
     y_train, _ = train.label_matrix(vocab)
     y_q, _ = queries.label_matrix(vocab)
     y_db, _ = database.label_matrix(vocab)
+
+    def codes(q: np.ndarray, db: np.ndarray) -> dict:
+        return code_scores(q, y_q, db, y_db, groups=groups)
+
     _log(f"model codes and features of {len(database)} archive tiles")
     ours_db = model_outputs(package, database.tiles, offset, scale, True, decoder_side)
     ours_q = (
         ours_db
-        if leave_one_out
+        if same
         else model_outputs(package, queries.tiles, offset, scale, True, decoder_side)
     )
     _log(f"model features of {len(train)} training tiles")
     ours_train = model_outputs(package, train.tiles, offset, scale, codes=False)
     q_bits = package.config.hash_bits
     rows = [
-        _row(
-            "SCI-CBIR codes (encoder side)",
-            "model",
-            q_bits,
-            code_scores(ours_q.codes, y_q, ours_db.codes, y_db, leave_one_out),
-        )
+        _row("SCI-CBIR codes (encoder side)", "model", q_bits, codes(ours_q.codes, ours_db.codes))
     ]
     if ours_q.decoder_codes is not None:
         rows.append(
@@ -179,7 +204,7 @@ def evaluate_dataset(
                 "SCI-CBIR codes from bitstream (decoder side)",
                 "model",
                 q_bits,
-                code_scores(ours_q.decoder_codes, y_q, ours_db.decoder_codes, y_db, leave_one_out),
+                codes(ours_q.decoder_codes, ours_db.decoder_codes),
             )
         )
     hand = ColourGradientHistogram().fit(normalise(train.tiles, offset, scale))
@@ -189,25 +214,23 @@ def evaluate_dataset(
             hand.transform(normalise(s.tiles, offset, scale)) for s in (train, queries, database)
         ),
     }
+    exact = {
+        "model pre-hash features": ("exact cosine ranking", cosine_distances),
+        "colour/gradient histogram": ("exact L2 ranking", l2_distances),
+    }
     for name, (f_train, f_q, f_db) in inputs.items():
+        method, distance = exact[name]
         rows.append(
-            _row(
-                "exact cosine ranking",
-                name,
-                None,
-                distance_scores(cosine_distances(f_q, f_db), y_q, y_db, leave_one_out),
-            )
+            _row(method, name, None, distance_scores(distance(f_q, f_db), y_q, y_db, groups=groups))
         )
         for b in bits:
             _log(f"KLSH and KSH, {b} bits, on {name}")
             klsh = KernelLSH(b, seed=seed).fit(f_train)
             ksh = SupervisedKernelHash(b, seed=seed).fit(f_train, y_train)
             for method, model in (("KLSH", klsh), ("KSH", ksh)):
-                s = code_scores(model.encode(f_q), y_q, model.encode(f_db), y_db, leave_one_out)
-                rows.append(_row(method, name, b, s))
+                rows.append(_row(method, name, b, codes(model.encode(f_q), model.encode(f_db))))
     for b in bits:
-        codes = random_codes(len(database), b, seed=seed)
-        q_codes = codes if leave_one_out else random_codes(len(queries), b, seed=seed + 1)
-        s = code_scores(q_codes, y_q, codes, y_db, leave_one_out)
-        rows.append(_row("random codes", "-", b, s))
+        db_codes = random_codes(len(database), b, seed=seed)
+        q_codes = db_codes if same else random_codes(len(queries), b, seed=seed + 1)
+        rows.append(_row("random codes", "-", b, codes(q_codes, db_codes)))
     return rows

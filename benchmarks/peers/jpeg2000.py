@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Quality percentages swept by default: from about 0.1 bpp per band to near-lossless.
-DEFAULT_QUALITIES: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
+DEFAULT_QUALITIES: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
 
 
 @dataclass(frozen=True)

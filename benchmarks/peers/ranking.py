@@ -38,3 +38,10 @@ def cosine_distances(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
     d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
     return 1.0 - q @ d.T
 
+
+def l2_distances(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
+    """Euclidean distances between continuous feature rows (exact ranking reference)."""
+    q = np.asarray(queries, dtype=np.float64)
+    d = np.asarray(database, dtype=np.float64)
+    squared = (q * q).sum(1)[:, None] + (d * d).sum(1)[None, :] - 2.0 * q @ d.T
+    return np.sqrt(np.maximum(squared, 0.0))

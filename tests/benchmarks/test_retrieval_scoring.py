@@ -68,3 +68,29 @@ def test_histogram_feature_is_normalised_and_separates_real_tiles(data_dir):
     assert np.all(gram[~np.eye(4, dtype=bool)] < 0.999)  # different scenes, different features
     with pytest.raises(ValueError, match="fitted on 13 bands"):
         feature.transform(x[:, :3])
+
+
+def test_tiles_of_the_querys_own_image_are_never_retrieved_by_any_method():
+    from benchmarks.retrieval import code_scores
+
+    rng = np.random.default_rng(5)
+    images = np.repeat(np.arange(20), 4)  # 20 images cut into 2 x 2 tiles
+    labels = np.eye(5, dtype=np.uint8)[images % 5]  # 4 images per class
+    codes = random_codes(80, 16, seed=6)
+    groups = (images, images)
+    by_codes = code_scores(codes, labels, codes, labels, groups=groups)
+    by_distances = distance_scores(hamming_distances(codes, codes), labels, labels, groups=groups)
+    assert by_distances == pytest.approx(by_codes, abs=1e-12)
+    # features that only know the image: perfect with own image allowed, nothing without it
+    near = (images[:, None] != images[None, :]).astype(float) + rng.random((80, 80)) * 0.1
+    np.fill_diagonal(near, -1.0)
+    lonely = np.eye(20, dtype=np.uint8)[images]  # a label only the image's own tiles share
+    assert distance_scores(near, lonely, lonely, exclude_self=True)["mAP@20"] == 1.0
+    with pytest.raises(ValueError, match="outside its own group"):
+        distance_scores(near[:4, :4], lonely[:4], lonely[:4], groups=(images[:4], images[:4]))
+    assert distance_scores(near, lonely, lonely, groups=groups)["mAP@20"] == 0.0
+    # one tile per image: the group is the tile itself, i.e. leave-one-out
+    single = np.arange(80)
+    assert distance_scores(near, labels, labels, groups=(single, single)) == pytest.approx(
+        distance_scores(near, labels, labels, exclude_self=True)
+    )
