@@ -9,7 +9,8 @@ Layout of a package folder::
                         every process codes with the very same integer tables
     card.md             model card: training data, recipe, measured figures
     analysis.onnx       (optional) analysis transform + hash head, see ``onnx_export``
-    rate-points/        (optional) q<i>.safetensors: the whole network at other rate points
+    rate-points/        (optional) q<i>.safetensors: the codec at another rate point (large
+                        weights in float16; the hashing part is the default weights')
 
 Rate points: a trained codec comes at several rate-distortion trade-offs (the Pareto points of
 training stage 2). ``package.json`` lists them as ``rate_points`` (quality 1 = fewest bits,
@@ -220,6 +221,8 @@ class ModelPackage:
             ) from exc
         expected = net.state_dict()
         state = upgrade_legacy_state(state, expected)
+        if self.manifest.get("quality") is not None and self.weights_path.name != WEIGHTS:
+            state = self._with_shared_hashing(state, expected)
         missing = sorted(set(expected) - set(state))
         unexpected = sorted(set(state) - set(expected))
         if missing or unexpected:
@@ -242,6 +245,20 @@ class ModelPackage:
             net.latent_codec.entropy_bottleneck.update(force=True)
         net.eval()
         return net
+
+    def _with_shared_hashing(self, state: dict[str, Any], expected: dict[str, Any]) -> dict:
+        """A rate point's file holds its codec only, stored in float16 (the points differ in the
+        codec alone, and half precision halves the package); the hashing part comes from the
+        default weights. Tensors are brought to the network's dtypes."""
+        from safetensors.torch import load_file
+
+        if not any(k.startswith("hash_head.") for k in state):
+            default = load_file(str(self.path / WEIGHTS))
+            state = {**{k: v for k, v in default.items() if k.startswith("hash_head.")}, **state}
+        return {
+            k: (v.to(expected[k].dtype) if k in expected and v.is_floating_point() else v)
+            for k, v in state.items()
+        }
 
     def build_network(self, device: str = "cpu") -> SciCbirNet:
         """The network in eval mode with its entropy tables loaded (a fresh copy per call)."""
@@ -329,7 +346,16 @@ def _save_rate_points(
             )
             other.apply_context_mask()
             other.latent_codec.entropy_bottleneck.update(force=True)
-            tensors = {k: v.detach().contiguous().clone() for k, v in other.state_dict().items()}
+            tensors = {
+                # large convolution weights in float16; the entropy models' small tensors
+                # (quantiles, CDF tables, biases) keep their precision
+                k: (v.half() if v.is_floating_point() and v.numel() > 4096 else v)
+                .detach()
+                .contiguous()
+                .clone()
+                for k, v in other.state_dict().items()
+                if not k.startswith("hash_head.")
+            }
             file = folder / f"q{quality}.safetensors"
             save_file(tensors, str(file), metadata={"format": "pt"})
             entry.update(
