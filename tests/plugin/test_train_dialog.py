@@ -56,7 +56,7 @@ def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
     """RGB 8-bit on 8-bit rasters: /255; Sentinel-2 12-band on EuroSAT tiles: /10000; both read
     from the data by the engine and carried by the request."""
     wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
-    assert [spin.value() for spin in dialog.epoch_spins] == [25, 3, 10]
+    assert [spin.value() for spin in dialog.epoch_spins] == [25, 3, 60]
     assert (dialog.batch_spin.value(), dialog.steps_spin.value()) == (16, 500)
     assert not dialog.config_edit.isEnabled()
 
@@ -83,10 +83,10 @@ def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
         timeout=120,
     )
     assert dialog.scale_spin.value() == 10000.0
-    assert [spin.value() for spin in dialog.epoch_spins] == [600, 240, 300]
+    assert [spin.value() for spin in dialog.epoch_spins] == [600, 240, 1000]
     params = dialog.params()
     assert params["recipe"] == "sentinel2-12band" and params["scale"] == 10000.0
-    assert params["epochs"] == [600, 240, 300] and params["max_steps_per_epoch"] == 0
+    assert params["epochs"] == [600, 240, 1000] and params["max_steps_per_epoch"] == 0
 
     # the user may override the detected scale
     dialog.scale_spin.setValue(4095.0)
