@@ -148,3 +148,34 @@ def test_damaged_or_foreign_version_2_streams_are_refused(context_codec, rgb_ima
         bitstream.unpack(bitstream.pack(checksum, b"\x01" + bytes(8), 40, 20, 64), checksum, 32)
     with pytest.raises(ValueError):
         bitstream.pack(checksum, b"\x01", 65, 64, 64)
+
+
+def test_checkerboard_latents_decode_identically_in_another_process(
+    checkerboard_rgb_model, rgb_image, tmp_path, engine_env
+):
+    """Batch of 4 encoded with 2 threads here; decoded one by one on 1 thread elsewhere."""
+    import subprocess
+    import sys
+    import textwrap
+
+    codec = TileCodec(checkerboard_rgb_model, backend="torch", batch_size=4)
+    tiles = np.stack([rgb_image[:, r : r + 64, c : c + 64] for r in (0, 200) for c in (0, 300)])
+    encoded = codec.encode(codec.normalisation.forward(tiles))
+    here, _ = codec.decode_latents([t.stream for t in encoded])
+    for i, tile in enumerate(encoded):
+        (tmp_path / f"{i}.bin").write_bytes(tile.stream)
+    script = textwrap.dedent(
+        f"""
+        import numpy as np, torch
+        torch.set_num_threads(1)
+        from scicbir.models.package import ModelPackage
+        from scicbir.codec.codec import TileCodec
+        codec = TileCodec(ModelPackage.load({str(checkerboard_rgb_model.path)!r}), backend="torch")
+        streams = [open({str(tmp_path)!r} + f"/{{i}}.bin", "rb").read() for i in range(4)]
+        out = torch.cat([codec.decode_latents([s])[0] for s in streams])
+        np.save({str(tmp_path / "other.npy")!r}, out.numpy())
+        """
+    )
+    env = dict(engine_env, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300)
+    assert np.array_equal(np.load(tmp_path / "other.npy"), here.numpy())

@@ -223,22 +223,36 @@ class MixtureCoder:
         return snap_parameters(scales, means, weights, scale_rule)
 
     def parameters_all(
-        self, y_hat: np.ndarray, hyper: np.ndarray, scale_rule: str = "bound", snap: bool = True
+        self,
+        y_hat: np.ndarray,
+        hyper: np.ndarray,
+        scale_rule: str = "bound",
+        snap: bool = True,
+        positions: np.ndarray | None = None,
     ) -> tuple[np.ndarray, ...]:
-        """Parameters of every position at once, each (K, B, N, H, W) (see ``_mixture``)."""
+        """Parameters of every position at once, each (K, B, N, H, W) (see ``_mixture``); with
+        ``positions`` (flat ``i * W + j``), of those positions only, each (K, B, N, P).
+
+        The encoder and the checkerboard decoder both compute their parameters here.
+        """
         B, N, H, W = y_hat.shape
+        flat = np.arange(H * W) if positions is None else np.asarray(positions)
         padded = np.pad(y_hat.astype(np.float64), ((0, 0), (0, 0), (2, 2), (2, 2)))
         rows, cols = np.divmod(self.taps, 5)
         windows = np.stack(
             [padded[:, :, r : r + H, c : c + W] for r, c in zip(rows, cols, strict=True)], 2
         )
-        feats = windows.transpose(0, 3, 4, 1, 2).reshape(B, H, W, -1)  # (B, H, W, N*12)
+        feats = windows.transpose(0, 3, 4, 1, 2).reshape(B, H * W, -1)[:, flat]  # (B, P, 12N)
         ctx = feats @ self.ctx_weight_t + self.ctx_bias
         if self.context == "checkerboard":  # anchors are coded without context (bias included)
-            anchors = (np.arange(H)[:, None] + np.arange(W)[None, :]) % 2 == 1
-            ctx[:, anchors] = 0.0
-        both = np.concatenate((hyper.transpose(0, 2, 3, 1), ctx), axis=-1)
-        return self._mixture(self._entropy_mlp(both), scale_rule, snap)
+            ctx[:, (flat // W + flat % W) % 2 == 1] = 0.0
+        hyp = hyper.transpose(0, 2, 3, 1).reshape(B, H * W, -1)[:, flat]
+        params = self._mixture(
+            self._entropy_mlp(np.concatenate((hyp, ctx), axis=-1)), scale_rule, snap
+        )
+        if positions is None:
+            return tuple(p.reshape(self.K, B, N, H, W) for p in params)
+        return params
 
     def parameters_at(
         self, y_padded: np.ndarray, hyper: np.ndarray, i: int, j: int, scale_rule: str = "bound"
@@ -265,6 +279,12 @@ class MixtureCoder:
             for p in params
         ]
 
+    @staticmethod
+    def _rows(params: tuple[np.ndarray, ...], part: slice) -> list[np.ndarray]:
+        """One tile's parameters (each (K, N, P)) of the positions ``part``: each (K, p * N),
+        position-major, channel-minor (the order symbols are coded in)."""
+        return [p[:, :, part].transpose(0, 2, 1).reshape(p.shape[0], -1) for p in params]
+
     def encode(self, y_hat: np.ndarray, params: tuple[np.ndarray, ...], abs_max: int) -> bytes:
         """A latent stream of its own (container version 1) of one tile's ŷ (N, H, W), with its
         parameters (each (K, N, H, W)); ``compress`` makes the current payloads."""
@@ -290,10 +310,10 @@ class MixtureCoder:
         z_symbols = torch.round(z - medians.to(z.dtype))  # as EntropyBottleneck.compress
         hyper = self.hyper(z_symbols + medians.to(z.dtype))  # ẑ, as its decompress
         y_hat = torch.round(y.detach()).cpu().double().numpy()
-        params = self.parameters_all(y_hat, hyper)
         B, N, H, W = y_hat.shape
-        z_indexes = self._z_indexes(*z.shape[1:])
         order = np.concatenate(coding_order(self.context, H, W))
+        params = self.parameters_all(y_hat, hyper, positions=order)  # each (K, B, N, P)
+        z_indexes = self._z_indexes(*z.shape[1:])
         step = max(1, TABLE_ROWS // N)
         payloads = []
         for b in range(B):
@@ -302,10 +322,10 @@ class MixtureCoder:
             symbols = z_symbols[b].reshape(-1).to(torch.int64).tolist()
             encoder.encode_with_indexes(symbols, z_indexes, cdfs, lengths, offsets)
             tile = tuple(p[:, b] for p in params)
-            latents = y_hat[b].transpose(1, 2, 0).reshape(H * W, N).astype(np.int64)
+            latents = y_hat[b].transpose(1, 2, 0).reshape(H * W, N)[order].astype(np.int64)
             for start in range(0, order.size, step):
-                part = order[start : start + step]
-                cdf = build_cdfs(*self._flat(tile, part), abs_max)
+                part = slice(start, start + step)
+                cdf = build_cdfs(*self._rows(tile, part), abs_max)
                 rows = cdf.shape[0]
                 encoder.encode_with_indexes(
                     latents[part].reshape(-1).tolist(),
@@ -402,18 +422,18 @@ class MixtureCoder:
         B, N = len(decoders), self.N
         y_hat = np.zeros((B, N, H, W), dtype=np.float64)
         y_flat = y_hat.reshape(B, N, H * W)  # a view: filling it fills y_hat
+        step = max(1, TABLE_ROWS // N)
         for group in coding_order("checkerboard", H, W):
             # positions not decoded yet are 0; the parameters of ``group`` do not read them
-            params = self.parameters_all(y_hat, hyper, scale_rule)
+            params = self.parameters_all(y_hat, hyper, scale_rule, positions=group)
             for b, decoder in enumerate(decoders):
                 tile = tuple(p[:, b] for p in params)
-                for start in range(0, group.size, max(1, TABLE_ROWS // N)):
-                    part = group[start : start + max(1, TABLE_ROWS // N)]
-                    y_flat[b][:, part] = (
-                        self._decode_rows(decoder, self._flat(tile, part), abs_maxes[b])
-                        .reshape(part.size, N)
-                        .T
+                for start in range(0, group.size, step):
+                    part = group[start : start + step]
+                    values = self._decode_rows(
+                        decoder, self._rows(tile, slice(start, start + step)), abs_maxes[b]
                     )
+                    y_flat[b][:, part] = values.reshape(part.size, N).T
         return y_hat
 
     @staticmethod
