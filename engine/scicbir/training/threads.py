@@ -53,12 +53,15 @@ def choose_threads(
     repeats: int = 3,
     set_threads: Callable[[int], None] | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    decisive: float = 1.5,
 ) -> ThreadChoice:
     """Time ``step`` with 1 thread and with ``cores`` threads; leave the faster set.
 
     Each count first runs one untimed step (warm-up: first calls allocate and pick kernels),
-    then ``repeats`` timed steps, alternating between the counts; the median decides (ties go
-    to one thread, which leaves the other cores free).
+    then up to ``repeats`` timed steps, alternating between the counts; the median decides
+    (ties go to one thread, which leaves the other cores free). Timing stops early once one
+    count is ``decisive`` times slower than the other: on a busy machine a slow step costs
+    tens of seconds, and a clear answer needs no more of them.
     """
     if set_threads is None:
         import torch
@@ -79,7 +82,9 @@ def choose_threads(
             t0 = clock()
             step()
             times[n].append(clock() - t0)
-    seconds = {n: statistics.median(t) for n, t in times.items()}
+        seconds = {n: statistics.median(t) for n, t in times.items()}
+        if max(seconds.values()) >= decisive * max(min(seconds.values()), 1e-9):
+            break
     best = min(counts, key=lambda n: (seconds[n], n))
     set_threads(best)
     return ThreadChoice(best, seconds)
