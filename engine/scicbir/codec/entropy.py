@@ -44,6 +44,7 @@ one made by ``EntropyBottleneck.compress``) and bounded scales by their absolute
 from __future__ import annotations
 
 import copy
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 import torch
@@ -72,6 +73,13 @@ SCALE_MIN, SCALE_MAX = 0.11, 256.0
 SCALE_RULES = ("bound", "abs")
 #: Most table rows built at once (bounds the memory of the CDF tables of a large tile).
 TABLE_ROWS = 1 << 14
+#: Latent positions (over a batch) up to which the entropy-parameter products run on one
+#: OpenBLAS thread (see ``scicbir.codec.blas_threads``); larger products use all of them.
+SMALL_PRODUCT = 4096
+
+
+def _blas_threads(rows: int) -> AbstractContextManager:
+    return single_threaded_blas() if rows <= SMALL_PRODUCT else nullcontext()
 
 
 def snap_parameters(
@@ -312,7 +320,8 @@ class MixtureCoder:
         y_hat = torch.round(y.detach()).cpu().double().numpy()
         B, N, H, W = y_hat.shape
         order = np.concatenate(coding_order(self.context, H, W))
-        params = self.parameters_all(y_hat, hyper, positions=order)  # each (K, B, N, P)
+        with _blas_threads(B * order.size):
+            params = self.parameters_all(y_hat, hyper, positions=order)  # each (K, B, N, P)
         z_indexes = self._z_indexes(*z.shape[1:])
         step = max(1, TABLE_ROWS // N)
         payloads = []
@@ -425,7 +434,8 @@ class MixtureCoder:
         step = max(1, TABLE_ROWS // N)
         for group in coding_order("checkerboard", H, W):
             # positions not decoded yet are 0; the parameters of ``group`` do not read them
-            params = self.parameters_all(y_hat, hyper, scale_rule, positions=group)
+            with _blas_threads(B * group.size):
+                params = self.parameters_all(y_hat, hyper, scale_rule, positions=group)
             for b, decoder in enumerate(decoders):
                 tile = tuple(p[:, b] for p in params)
                 for start in range(0, group.size, step):
