@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import wait_for_task, wait_until
@@ -28,6 +30,16 @@ def class_folders(root, files):
     return root
 
 
+def _recipe_epochs(name: str) -> list[int]:
+    """Epochs per stage of a shipped recipe, as the engine's configuration file gives them."""
+    import yaml
+
+    data = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "engine" / "configs" / name).read_text()
+    )
+    return [data[f"stage{i}"]["epochs"] for i in (1, 2, 3)]
+
+
 def test_dialog_sends_the_fields_the_engine_accepts(dialog, tmp_path):
     wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
     dialog.dataset_edit.setFilePath(str(tmp_path / "data"))
@@ -40,7 +52,7 @@ def test_dialog_sends_the_fields_the_engine_accepts(dialog, tmp_path):
         "dataset": str(tmp_path / "data"),
         "kind": "class-folder",
         "stages": [1, 3],
-        "epochs": [3, 4, 10],  # stage 1 changed, the others from the recipe
+        "epochs": [3, *_recipe_epochs("default-rgb.yaml")[1:]],  # stage 1 changed, others: recipe
         "batch_size": 16,
         "max_steps_per_epoch": 500,
         "scale": "auto",  # not read yet (no such folder): the engine reads it
@@ -56,7 +68,7 @@ def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
     """RGB 8-bit on 8-bit rasters: /255; Sentinel-2 12-band on EuroSAT tiles: /10000; both read
     from the data by the engine and carried by the request."""
     wait_until(lambda: dialog._filled_from == "rgb-8bit", timeout=120)
-    assert [spin.value() for spin in dialog.epoch_spins] == [25, 3, 60]
+    assert [spin.value() for spin in dialog.epoch_spins] == _recipe_epochs("default-rgb.yaml")
     assert (dialog.batch_spin.value(), dialog.steps_spin.value()) == (16, 500)
     assert not dialog.config_edit.isEnabled()
 
@@ -83,10 +95,11 @@ def test_recipe_fills_the_schedule_and_the_detected_scale_goes_into_the_request(
         timeout=120,
     )
     assert dialog.scale_spin.value() == 10000.0
-    assert [spin.value() for spin in dialog.epoch_spins] == [600, 240, 1000]
+    assert [spin.value() for spin in dialog.epoch_spins] == _recipe_epochs("default-sentinel2.yaml")
     params = dialog.params()
     assert params["recipe"] == "sentinel2-12band" and params["scale"] == 10000.0
-    assert params["epochs"] == [600, 240, 1000] and params["max_steps_per_epoch"] == 0
+    assert params["epochs"] == _recipe_epochs("default-sentinel2.yaml")
+    assert params["max_steps_per_epoch"] == 0
 
     # the user may override the detected scale
     dialog.scale_spin.setValue(4095.0)

@@ -108,7 +108,7 @@ def test_service_inspect_reads_recipe_and_dataset(eurosat_classes):
     assert method_table()["train.inspect"].kind == "query"
     answer = training.inspect(None, {"recipe": "sentinel2-12band"})
     assert {r["name"] for r in answer["recipes"]} == set(RECIPES)
-    assert answer["parameters"]["epochs"] == [600, 240, 1000]
+    assert answer["parameters"]["epochs"] == [600, 320, 1000]
     assert answer["parameters"]["normalisation_scale"] == 10000.0
     answer = training.inspect(
         None, {"recipe": "rgb-8bit", "dataset": str(eurosat_classes), "kind": "class-folder"}
