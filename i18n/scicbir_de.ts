@@ -34,12 +34,12 @@
       <translation>Zeichnen Sie zuerst eine Region auf der Karte (Rechteck oder Polygon).</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="98" />
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="102" />
       <source>Choose the folder of rasters to compress.</source>
       <translation>Wählen Sie den Ordner mit den zu komprimierenden Rastern.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/queries.py" line="100" />
+      <location filename="../work/main/scicbir_qgis/core/queries.py" line="104" />
       <source>Choose the archive folder to write to.</source>
       <translation>Wählen Sie den Archivordner, in den geschrieben werden soll.</translation>
     </message>
@@ -49,7 +49,7 @@
       <translation>#{rank} {source} (Distanz {distance:g})</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/results.py" line="123" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="196" />
       <source>Result footprints</source>
       <translation>Umrisse der Treffer</translation>
     </message>
@@ -69,57 +69,57 @@
       <translation>Abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="84" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="85" />
       <source>Compress raster folder into archive</source>
       <translation>Rasterordner in ein Archiv komprimieren</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="87" />
-      <source>Compresses every raster of a folder (recursively) into an archive folder with the learned codec and indexes each tile's hash code for search. Running it again continues an interrupted run; changed files are re-compressed.</source>
-      <translation>Komprimiert jedes Raster eines Ordners (rekursiv) mit dem gelernten Codec in einen Archivordner und indiziert den Hash-Code jeder Kachel für die Suche. Ein erneuter Lauf setzt einen unterbrochenen fort; geänderte Dateien werden neu komprimiert.</translation>
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="88" />
+      <source>Compresses every raster of a folder (recursively) into an archive folder with the learned codec and indexes each tile's hash code for search. Running it again continues an interrupted run; changed files are re-compressed. Quality picks one of the model's rate points (1 = fewest bits; 0 or empty: the model's default, or for an existing archive the quality it was made with).</source>
+      <translation>Komprimiert jedes Raster eines Ordners (rekursiv) mit dem gelernten Codec in einen Archivordner und indiziert den Hash-Code jeder Kachel für die Suche. Ein erneuter Lauf setzt einen unterbrochenen fort; geänderte Dateien werden neu komprimiert. Qualität wählt einen der Ratenpunkte des Modells (1 = wenigste Bits; 0 oder leer: der Standard des Modells, bei einem bestehenden Archiv die Qualität, mit der es erstellt wurde).</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="124" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="181" />
       <source>Raster folder</source>
       <translation>Rasterordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="129" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="186" />
       <source>Archive folder</source>
       <translation>Archivordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="102" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="105" />
       <source>Model (empty: chosen by the bands)</source>
       <translation>Modell (leer: nach den Bändern gewählt)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="107" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="110" />
       <source>Bands, e.g. B04,B03,B02 (empty: automatic)</source>
       <translation>Bänder, z. B. B04,B03,B02 (leer: automatisch)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="112" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="125" />
       <source>Archive catalog</source>
       <translation>Archivkatalog</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="113" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="126" />
       <source>Tiles in the archive</source>
       <translation>Kacheln im Archiv</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="114" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="127" />
       <source>Files that failed</source>
       <translation>Fehlgeschlagene Dateien</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="154" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="170" />
       <source>Search archive for tiles similar to a region</source>
       <translation>Archiv nach Kacheln durchsuchen, die einer Region ähneln</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="157" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="173" />
       <source>Reads the region of the raster, hashes it with the archive's model and returns the k most similar archive tiles: their footprints with rank and Hamming distance (lower is more similar), and each tile decoded to a GeoTIFF.</source>
       <translation>Liest die Region des Rasters, berechnet ihren Hash mit dem Modell des Archivs und liefert die k ähnlichsten Archivkacheln: ihre Umrisse mit Rang und Hamming-Distanz (kleiner ist ähnlicher) und jede Kachel als dekodiertes GeoTIFF.</translation>
     </message>
@@ -129,182 +129,182 @@
       <translation>Anfrageraster</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="170" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="186" />
       <source>Query region</source>
       <translation>Anfrageregion</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="171" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="187" />
       <source>Number of results</source>
       <translation>Anzahl der Treffer</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="185" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="201" />
       <source>Folder for decoded tiles</source>
       <translation>Ordner für dekodierte Kacheln</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="198" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="214" />
       <source>Result footprints must be a GeoPackage (.gpkg).</source>
       <translation>Die Umrisse der Treffer müssen ein GeoPackage (.gpkg) sein.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="228" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="244" />
       <source>Decode archive tiles to GeoTIFF</source>
       <translation>Archivkacheln als GeoTIFF dekodieren</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="231" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="247" />
       <source>Decodes archive tiles (ids as shown in the archive's catalog or in search results, separated by commas) from their bitstreams into GeoTIFFs with the original georeference, band order, data type and nodata.</source>
       <translation>Dekodiert Archivkacheln (IDs wie im Archivkatalog oder in den Suchergebnissen, durch Kommas getrennt) aus ihren Bitströmen in GeoTIFFs mit ursprünglicher Georeferenz, Bandreihenfolge, Datentyp und NoData-Wert.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="243" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="259" />
       <source>Tile ids (comma separated)</source>
       <translation>Kachel-IDs (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="246" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="262" />
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="247" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="263" />
       <source>Decoded files</source>
       <translation>Dekodierte Dateien</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="256" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="272" />
       <source>Tile ids must be whole numbers separated by commas, got '{text}'.</source>
       <translation>Kachel-IDs müssen ganze Zahlen sein, durch Kommas getrennt; erhalten: '{text}'.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="262" />
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="278" />
       <source>Give at least one tile id.</source>
       <translation>Geben Sie mindestens eine Kachel-ID an.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="71" />
       <source>files added</source>
       <translation>Dateien hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="71" />
       <source>files replaced (changed since)</source>
       <translation>Dateien ersetzt (seitdem geändert)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="71" />
       <source>files already in the archive</source>
       <translation>Dateien bereits im Archiv</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="71" />
       <source>files failed</source>
       <translation>Dateien fehlgeschlagen</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="65" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="71" />
       <source>tiles written</source>
       <translation>Kacheln geschrieben</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="76" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="82" />
       <source>time: {s:.1f} s</source>
       <translation>Zeit: {s:.1f} s</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="85" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="141" />
       <source>Archive {name}</source>
       <translation>Archiv {name}</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="109" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="166" />
       <source>Compress every raster of a folder (and its sub-folders) into an archive folder: each tile becomes a compact bitstream plus a hash code for search. Running it again on the same folder continues where it stopped.</source>
       <translation>Komprimiert jedes Raster eines Ordners (und seiner Unterordner) in einen Archivordner: Jede Kachel wird zu einem kompakten Bitstrom und einem Hash-Code für die Suche. Ein erneuter Lauf auf demselben Ordner setzt dort fort, wo er aufgehört hat.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="134" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="191" />
       <source>Model package name or folder; empty: the engine picks one matching the bands</source>
       <translation>Name oder Ordner des Modellpakets; leer: die Engine wählt eines passend zu den Bändern</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="139" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="196" />
       <source>List</source>
       <translation>Auflisten</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="140" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="197" />
       <source>Ask the engine which model packages it has</source>
       <translation>Die Engine nach ihren Modellpaketen fragen</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="143" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="200" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="145" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="222" />
       <source>automatic (e.g. B04,B03,B02 or 3,2,1)</source>
       <translation>automatisch (z. B. B04,B03,B02 oder 3,2,1)</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="146" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="223" />
       <source>Bands</source>
       <translation>Bänder</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="150" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="227" />
       <source>Compress</source>
       <translation>Komprimieren</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="123" />
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="222" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="166" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="243" />
       <source>Summary of the last run</source>
       <translation>Zusammenfassung des letzten Laufs</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="183" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="329" />
       <source>SCI-CBIR: listing models</source>
       <translation>SCI-CBIR: Modelle auflisten</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="208" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="352" />
       <source>Compressing {source}...</source>
       <translation>Komprimiere {source} ...</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="209" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="353" />
       <source>SCI-CBIR: compressing {name}</source>
       <translation>SCI-CBIR: komprimiere {name}</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="243" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="387" />
       <source>Finished: {archive}</source>
       <translation>Fertig: {archive}</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="245" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="389" />
       <source>{n} files failed:</source>
       <translation>{n} Dateien fehlgeschlagen:</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="250" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="394" />
       <source>Archive written; {n} files failed (see the Archive tab).</source>
       <translation>Archiv geschrieben; {n} Dateien fehlgeschlagen (siehe Reiter Archiv).</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="257" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="401" />
       <source>Archive written: {archive}</source>
       <translation>Archiv geschrieben: {archive}</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="266" />
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="410" />
       <source>Cancelled. The archive is consistent; press Compress again to continue.</source>
       <translation>Abgebrochen. Das Archiv ist konsistent; drücken Sie erneut Komprimieren, um fortzusetzen.</translation>
     </message>
@@ -837,6 +837,51 @@
       <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="421" />
       <source>Could not read the dataset: {error}</source>
       <translation>Der Datensatz konnte nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="115" />
+      <source>Quality: the model's rate point, 1 = fewest bits (0 or empty: default)</source>
+      <translation>Qualität: Ratenpunkt des Modells, 1 = wenigste Bits (0 oder leer: Standard)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="124" />
+      <source>{quality} — {bpp:.2f} bpp, {psnr:.1f} dB</source>
+      <translation>{quality} — {bpp:.2f} bpp, {psnr:.1f} dB</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="128" />
+      <source>{quality} — {bpp:.2f} bpp</source>
+      <translation>{quality} — {bpp:.2f} bpp</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="132" />
+      <source>{point} (default)</source>
+      <translation>{point} (Standard)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="203" />
+      <source>Rate point of the model: fewer bits per pixel (bpp) make a smaller archive, more bits a higher PSNR (dB; both measured on the model's validation data). An archive keeps the quality it was made with.</source>
+      <translation>Ratenpunkt des Modells: weniger Bits pro Pixel (bpp) ergeben ein kleineres Archiv, mehr Bits einen höheren PSNR (dB; beides auf den Validierungsdaten des Modells gemessen). Ein Archiv behält die Qualität, mit der es erstellt wurde.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="218" />
+      <source>Quality</source>
+      <translation>Qualität</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="275" />
+      <source>the model's default</source>
+      <translation>Standard des Modells</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="276" />
+      <source>Automatic model: each raster is coded at its model's default quality.</source>
+      <translation>Automatisches Modell: jedes Raster wird mit der Standardqualität seines Modells komprimiert.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="284" />
+      <source>1 = fewest bits. An archive keeps its quality.</source>
+      <translation>1 = wenigste Bits. Ein Archiv behält seine Qualität.</translation>
     </message>
   </context>
   <context>

@@ -92,8 +92,12 @@ def search_params(
     }
 
 
-def compress_params(source: str, archive: str, model: str, bands: str) -> dict[str, Any]:
-    """Parameters of the engine's ``compress`` job."""
+def compress_params(
+    source: str, archive: str, model: str, bands: str, quality: int | None = None
+) -> dict[str, Any]:
+    """Parameters of the engine's ``compress`` job. ``quality``: the model's rate point
+    (None or 0: left out, the engine then uses the model's default point, or for an existing
+    archive the point it was made with)."""
     if not source or not Path(source).is_dir():
         raise QueryError(tr("Choose the folder of rasters to compress."))
     if not archive:
@@ -104,4 +108,6 @@ def compress_params(source: str, archive: str, model: str, bands: str) -> dict[s
     names = [b.strip() for b in bands.replace(";", ",").split(",") if b.strip()]
     if names:
         params["bands"] = names
+    if quality:
+        params["quality"] = int(quality)
     return params

@@ -75,6 +75,7 @@ class _EngineAlgorithm(QgsProcessingAlgorithm):
 
 class CompressFolderAlgorithm(_EngineAlgorithm):
     INPUT, ARCHIVE, MODEL, BANDS = "INPUT", "ARCHIVE", "MODEL", "BANDS"
+    QUALITY = "QUALITY"
     CATALOG, TILES, FAILED = "CATALOG", "TILES", "FAILED"
 
     def name(self) -> str:
@@ -87,7 +88,9 @@ class CompressFolderAlgorithm(_EngineAlgorithm):
         return tr(
             "Compresses every raster of a folder (recursively) into an archive folder with the "
             "learned codec and indexes each tile's hash code for search. Running it again "
-            "continues an interrupted run; changed files are re-compressed."
+            "continues an interrupted run; changed files are re-compressed. Quality picks one "
+            "of the model's rate points (1 = fewest bits; 0 or empty: the model's default, or "
+            "for an existing archive the quality it was made with)."
         )
 
     def initAlgorithm(self, config=None) -> None:
@@ -109,6 +112,16 @@ class CompressFolderAlgorithm(_EngineAlgorithm):
                 self.BANDS, tr("Bands, e.g. B04,B03,B02 (empty: automatic)"), optional=True
             )
         )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.QUALITY,
+                tr("Quality: the model's rate point, 1 = fewest bits (0 or empty: default)"),
+                QgsProcessingParameterNumber.Integer,
+                None,
+                optional=True,
+                minValue=0,
+            )
+        )
         self.addOutput(QgsProcessingOutputString(self.CATALOG, tr("Archive catalog")))
         self.addOutput(QgsProcessingOutputNumber(self.TILES, tr("Tiles in the archive")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Files that failed")))
@@ -122,11 +135,14 @@ class CompressFolderAlgorithm(_EngineAlgorithm):
             self.parameterAsString(parameters, self.MODEL, context) or PluginSettings.load().model
         )
         bands = self.parameterAsString(parameters, self.BANDS, context)
+        quality = None
+        if parameters.get(self.QUALITY) not in (None, ""):
+            quality = self.parameterAsInt(parameters, self.QUALITY, context) or None
         answer = self._engine(
             feedback,
             lambda: session().run_job(
                 "compress",
-                compress_params(source, archive, model, bands),
+                compress_params(source, archive, model, bands, quality),
                 self._on_progress(feedback),
                 feedback.isCanceled,
             ),

@@ -2,10 +2,15 @@
 
 When the job ends the archive's catalog (a GeoPackage of tile footprints) is added to the map,
 and files that failed (corrupt, wrong bands, no CRS) are listed with the engine's reason.
+
+A model package can hold several rate points (rate-distortion trade-offs, quality 1 = fewest
+bits); the "Quality" choice lists those of the chosen model and sends the one picked with the
+request (nothing when it is the model's default).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ from . import feedback
 
 CATALOG = "catalog.gpkg"
 TILES_LAYER = "tiles"
+PACKAGE_MANIFEST = "package.json"
 
 
 def catalog_path(archive: str, answer: Any = None) -> str | None:
@@ -77,6 +83,56 @@ def summary_lines(answer: Any) -> list[str]:
     return lines
 
 
+def rate_points_of(model: Any) -> list[dict[str, Any]]:
+    """The rate points of a model (a ``models`` summary, or ``{"path": folder}``), fewest bits
+    first: ``{quality, bpp, psnr, default}`` each; empty for a model with one point.
+
+    A summary without ``rate_points`` (an engine listing models without them) is completed from
+    the package's ``package.json`` when the package folder is readable here.
+    """
+    if not isinstance(model, dict):
+        return []
+    points = model.get("rate_points")
+    if points is None and model.get("path"):
+        manifest = Path(str(model["path"])).expanduser() / PACKAGE_MANIFEST
+        try:
+            points = json.loads(manifest.read_text(encoding="utf-8")).get("rate_points")
+        except (OSError, ValueError, AttributeError):
+            points = None
+    result = []
+    for point in points or []:
+        if not isinstance(point, dict):
+            continue
+        try:
+            quality = int(point["quality"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        result.append({**point, "quality": quality})
+    result.sort(key=lambda p: p["quality"])
+    default = model.get("quality")
+    if result and not any(p.get("default") for p in result) and default is not None:
+        for point in result:
+            point["default"] = point["quality"] == default
+    return result
+
+
+def quality_label(point: dict[str, Any]) -> str:
+    """A rate point as the user picks it, e.g. "1 — 0.35 bpp, 24.1 dB (default)"."""
+    quality = int(point["quality"])
+    bpp, psnr = point.get("bpp"), point.get("psnr")
+    if isinstance(bpp, (int, float)) and isinstance(psnr, (int, float)):
+        text = tr("{quality} — {bpp:.2f} bpp, {psnr:.1f} dB").format(
+            quality=quality, bpp=float(bpp), psnr=float(psnr)
+        )
+    elif isinstance(bpp, (int, float)):
+        text = tr("{quality} — {bpp:.2f} bpp").format(quality=quality, bpp=float(bpp))
+    else:
+        text = str(quality)
+    if point.get("default"):
+        text = tr("{point} (default)").format(point=text)
+    return text
+
+
 def add_archive_layer(project: QgsProject, archive: str, answer: Any = None):
     """Add the archive's footprints to the map (replacing an older copy of the same archive)."""
     path = catalog_path(archive, answer)
@@ -102,6 +158,7 @@ class ArchivePanel(QWidget):
         self.settings = PluginSettings.load()
         self.task: EngineTask | None = None
         self.archive_layer = None
+        self.models: list[dict[str, Any]] = []  # the engine's last model listing
         self._build()
 
     def _build(self) -> None:
@@ -141,6 +198,26 @@ class ArchivePanel(QWidget):
         self.models_button.clicked.connect(self.refresh_models)
         models_row.addWidget(self.models_button)
         form.addRow(tr("Model"), models_row)
+        self.quality_combo = QComboBox(self)
+        self.quality_combo.setObjectName("qualityCombo")
+        self.quality_combo.setToolTip(
+            tr(
+                "Rate point of the model: fewer bits per pixel (bpp) make a smaller archive, "
+                "more bits a higher PSNR (dB; both measured on the model's validation data). "
+                "An archive keeps the quality it was made with."
+            )
+        )
+        self.quality_note = QLabel(self)
+        self.quality_note.setObjectName("qualityNote")
+        self.quality_note.setWordWrap(True)
+        self.quality_box = QWidget(self)
+        quality_layout = QVBoxLayout(self.quality_box)
+        quality_layout.setContentsMargins(0, 0, 0, 0)
+        quality_layout.addWidget(self.quality_combo)
+        quality_layout.addWidget(self.quality_note)
+        self.quality_label = QLabel(tr("Quality"), self)
+        form.addRow(self.quality_label, self.quality_box)
+        self.model_combo.currentTextChanged.connect(self.update_qualities)
         self.bands_edit = QLineEdit(self)
         self.bands_edit.setPlaceholderText(tr("automatic (e.g. B04,B03,B02 or 3,2,1)"))
         form.addRow(tr("Bands"), self.bands_edit)
@@ -165,11 +242,78 @@ class ArchivePanel(QWidget):
         self.summary.setReadOnly(True)
         self.summary.setPlaceholderText(tr("Summary of the last run"))
         layout.addWidget(self.summary, 1)
+        self.update_qualities()
+
+    def chosen_model(self) -> dict[str, Any] | None:
+        """The listed model the model field names (by name or folder), or ``{"path": folder}``
+        for a package folder typed in; None when automatic or unknown."""
+        text = self.model_combo.currentText().strip()
+        if not text:
+            return None
+        for model in self.models:
+            path = str(model.get("path") or "")
+            names = {
+                model.get("name"),
+                model.get("model_id"),
+                path,
+                Path(path).name if path else None,
+            }
+            if text in names:
+                return model
+        if Path(text).expanduser().is_dir():
+            return {"path": text}
+        return None
+
+    def update_qualities(self, *_args) -> None:
+        """Fill the quality choice with the chosen model's rate points, its default selected;
+        hidden for a model with one point; for an automatic model only its default point."""
+        self.quality_combo.blockSignals(True)
+        self.quality_combo.clear()
+        automatic = not self.model_combo.currentText().strip()
+        points = [] if automatic else rate_points_of(self.chosen_model())
+        if automatic:
+            self.quality_combo.addItem(tr("the model's default"), None)
+            self.quality_note.setText(
+                tr("Automatic model: each raster is coded at its model's default quality.")
+            )
+        for point in points:
+            self.quality_combo.addItem(quality_label(point), point["quality"])
+            if point.get("default"):
+                self.quality_combo.setCurrentIndex(self.quality_combo.count() - 1)
+        if len(points) > 1:
+            self.quality_note.setText(tr("1 = fewest bits. An archive keeps its quality."))
+        self.quality_combo.blockSignals(False)
+        self.quality_combo.setEnabled(len(points) > 1)
+        visible = automatic or len(points) > 1
+        self.quality_label.setVisible(visible)
+        self.quality_box.setVisible(visible)
+
+    def chosen_quality(self) -> int | None:
+        """The rate point to send, or None for the model's default (nothing is sent then)."""
+        if not self.quality_combo.isEnabled() or self.quality_combo.currentIndex() < 0:
+            return None
+        points = rate_points_of(self.chosen_model())
+        quality = self.quality_combo.currentData()
+        if quality is None or any(p.get("default") and p["quality"] == quality for p in points):
+            return None
+        return int(quality)
+
+    def request(self) -> dict[str, Any]:
+        """The ``compress`` parameters for what the panel shows (``QueryError`` if incomplete)."""
+        return compress_params(
+            self.source_edit.filePath().strip(),
+            self.archive_edit.filePath().strip(),
+            self.model_combo.currentText().strip(),
+            self.bands_edit.text(),
+            self.chosen_quality(),
+        )
 
     def refresh_models(self) -> None:
         def done(answer: Any) -> None:
             models = answer.get("models", answer) if isinstance(answer, dict) else answer
             current = self.model_combo.currentText()
+            self.models = [m for m in models or [] if isinstance(m, dict)]
+            self.model_combo.blockSignals(True)
             self.model_combo.clear()
             self.model_combo.addItem("")
             for model in models or []:
@@ -179,6 +323,8 @@ class ArchivePanel(QWidget):
                 path = model.get("path", "") if isinstance(model, dict) else ""
                 self.model_combo.addItem(str(name), str(path or name))
             self.model_combo.setCurrentText(current)
+            self.model_combo.blockSignals(False)
+            self.update_qualities()
 
         submit(
             EngineTask(
@@ -193,9 +339,7 @@ class ArchivePanel(QWidget):
         source = self.source_edit.filePath().strip()
         archive = self.archive_edit.filePath().strip()
         try:
-            params = compress_params(
-                source, archive, self.model_combo.currentText().strip(), self.bands_edit.text()
-            )
+            params = self.request()
         except QueryError as exc:
             feedback.warning(self.iface, str(exc))
             self.summary.setPlainText(str(exc))

@@ -86,3 +86,56 @@ def small_rgb_folder(tmp_path_factory, data_dir):
         srcWin=[100, 100, 192, 128],
     )
     return folder
+
+
+#: Validation figures of the test package's rate points (fewest bits first; the middle one is
+#: the default point, whose weights are the package's own).
+RATE_POINTS = (
+    {"lmbda": 0.001, "bpp": 0.35, "psnr": 24.1},
+    {"lmbda": 0.01, "bpp": 0.61, "psnr": 27.3},
+    {"lmbda": 0.1, "bpp": 1.12, "psnr": 30.8},
+)
+
+
+@pytest.fixture(scope="session")
+def rate_point_model(tmp_path_factory):
+    """ModelPackage 'test-rgb-rates': the tiny random RGB network with three rate points
+    (quality 1-3, default 2), alone in its folder; the other points' synthesis weights are
+    scaled so that each point is its own weights (a second or so to write)."""
+    from scicbir.models.package import ModelPackage
+    from scicbir.models.testing import make_random_package
+
+    package = make_random_package(
+        tmp_path_factory.mktemp("rate-models") / "test-rgb-rates",
+        bands=3,
+        tile_size=64,
+        N=32,
+        M=32,
+        name="test-rgb-rates",
+    )
+    net = package.build_network()
+    state = net.state_dict()
+
+    def variant(factor: float) -> dict:
+        return {
+            k: (v * factor if k.startswith("g_s.") and v.is_floating_point() else v.clone())
+            for k, v in state.items()
+        }
+
+    points = [
+        (dict(RATE_POINTS[0]), variant(0.9)),
+        (dict(RATE_POINTS[1]), None),
+        (dict(RATE_POINTS[2]), variant(1.1)),
+    ]
+    return ModelPackage.save(net, package.config, package.path, package.card, rate_points=points)
+
+
+@pytest.fixture
+def engine_with_rate_model(monkeypatch, engine_session, rate_point_model):
+    """The shared engine restarted with the rate-point package's folder in
+    ``$SCICBIR_MODEL_PATH`` (so ``models`` lists it); stopped again afterwards so that later
+    tests get an engine without it."""
+    monkeypatch.setenv("SCICBIR_MODEL_PATH", str(rate_point_model.path.parent))
+    engine_session.stop()
+    yield rate_point_model
+    engine_session.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import pytest
@@ -15,6 +16,8 @@ from qgis.core import (
 )
 from qgis.gui import QgsMapMouseEvent
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+from .conftest import wait_for_task, wait_until
 
 pytestmark = pytest.mark.qgis
 
@@ -206,3 +209,78 @@ def test_shutdown_removes_the_region_from_the_canvas(dock, canvas_on_raster):
     assert band.scene() is canvas.scene()
     dock.shutdown()
     assert band.scene() is None
+
+
+def test_rate_points_become_quality_entries_with_the_default_marked(rate_point_model):
+    from scicbir_qgis.ui.archive_panel import quality_label, rate_points_of
+
+    # as the engine lists them
+    summary = {
+        "name": "m",
+        "quality": 2,
+        "rate_points": [
+            {"quality": 2, "bpp": 0.61, "psnr": 27.3, "lmbda": 0.01, "default": True},
+            {"quality": 1, "bpp": 0.35, "psnr": 24.1, "lmbda": 0.001, "default": False},
+        ],
+    }
+    points = rate_points_of(summary)
+    assert [quality_label(p) for p in points] == [
+        "1 — 0.35 bpp, 24.1 dB",
+        "2 — 0.61 bpp, 27.3 dB (default)",
+    ]
+    assert rate_points_of({"name": "m", "rate_points": []}) == []
+    assert rate_points_of(None) == []
+    # a summary without them (or a folder typed in): read from the package
+    points = rate_points_of({"path": str(rate_point_model.path)})
+    assert [(p["quality"], p["default"]) for p in points] == [(1, False), (2, True), (3, False)]
+    assert quality_label(points[0]) == "1 — 0.35 bpp, 24.1 dB"
+
+
+@pytest.mark.slow  # engine restart and real coding: 10-40 s on 2 shared cores
+def test_archive_tab_lists_a_models_rate_points_and_sends_the_chosen_quality(
+    dock, engine_with_rate_model, tiny_rgb_model, small_rgb_folder, tmp_path
+):
+    panel = dock.archive_panel
+    source = tmp_path / "rasters"
+    source.mkdir()
+    shutil.copy(small_rgb_folder / "neon.tif", source)  # 2 x 2 tiles
+    archive = tmp_path / "archive"
+    panel.source_edit.setFilePath(str(source))
+    panel.archive_edit.setFilePath(str(archive))
+
+    # automatic model: the default point, said so
+    panel.model_combo.setCurrentText("")
+    assert not panel.quality_box.isHidden() and not panel.quality_combo.isEnabled()
+    assert panel.quality_combo.count() == 1
+    assert "default" in panel.quality_combo.currentText()
+    assert "default quality" in panel.quality_note.text()
+    assert "quality" not in panel.request()
+
+    # a model with one point: no choice
+    panel.model_combo.setCurrentText(str(tiny_rgb_model.path))
+    assert panel.quality_box.isHidden() and panel.quality_label.isHidden()
+    assert "quality" not in panel.request()
+
+    # the engine's listing: the model's three points, the default pre-selected
+    panel.models = []
+    panel.refresh_models()
+    wait_until(lambda: any(m.get("name") == "test-rgb-rates" for m in panel.models))
+    panel.model_combo.setCurrentText("test-rgb-rates")
+    combo = panel.quality_combo
+    assert not panel.quality_box.isHidden() and combo.isEnabled()
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "1 — 0.35 bpp, 24.1 dB",
+        "2 — 0.61 bpp, 27.3 dB (default)",
+        "3 — 1.12 bpp, 30.8 dB",
+    ]
+    assert combo.currentData() == 2
+    assert "quality" not in panel.request()  # the default is not sent
+    combo.setCurrentIndex(0)
+    assert panel.request()["quality"] == 1
+
+    task = panel.compress()
+    wait_for_task(task, timeout=300)
+    assert "Finished" in panel.summary.toPlainText(), panel.summary.toPlainText()
+    info = dock.engine.call("archive.info", {"archive": str(archive)})
+    assert info["model"]["model_id"] == "test-rgb-rates"
+    assert info["model"]["quality"] == 1

@@ -89,3 +89,43 @@ def test_compress_search_and_decode_through_processing_run(
         layer = QgsRasterLayer(path, "t")
         assert layer.isValid() and layer.crs().authid() == "EPSG:32617"
         assert layer.width() == 64
+
+
+def test_compress_has_an_optional_quality_parameter(provider):
+    algorithm = provider.algorithm("compressfolder")
+    quality = algorithm.parameterDefinition("QUALITY")
+    assert quality is not None and quality.flags() & quality.FlagOptional
+    assert quality.dataType() == quality.Integer
+
+
+@pytest.mark.slow  # real coding: 10-40 s on 2 shared cores
+def test_compress_passes_quality_and_the_archive_keeps_it(
+    provider, tmp_path, small_rgb_folder, rate_point_model
+):
+    import processing
+
+    from scicbir_qgis.core.engine import session
+
+    source = tmp_path / "rasters"
+    source.mkdir()
+    shutil.copy(small_rgb_folder / "neon.tif", source)  # 2 x 2 tiles
+    model = str(rate_point_model.path)
+
+    def compress(archive, quality):
+        return processing.run(
+            "scicbir:compressfolder",
+            {"INPUT": str(source), "ARCHIVE": str(archive), "MODEL": model, "QUALITY": quality},
+        )
+
+    def archive_quality(archive):
+        return session().call("archive.info", {"archive": str(archive)})["model"]["quality"]
+
+    low = tmp_path / "low"
+    assert compress(low, 1)["TILES"] == 4
+    assert archive_quality(low) == 1
+    default = tmp_path / "default"
+    assert compress(default, 0)["TILES"] == 4  # 0: the model's default point
+    assert archive_quality(default) == 2
+    # an archive keeps its rate point: another one is refused with the engine's reason
+    with pytest.raises(QgsProcessingException, match="quality 1"):
+        compress(low, 3)
