@@ -60,6 +60,8 @@ def model_summary(package: Any) -> dict[str, Any]:
         "M": int(cfg.M),
         "description": getattr(cfg, "description", ""),
         "onnx": package.onnx_path() is not None,
+        "quality": package.quality,
+        "rate_points": package.summary()["rate_points"],
     }
 
 
