@@ -77,3 +77,19 @@ def test_a_chosen_rate_point_round_trips_through_compress_and_decode(rate_packag
         )
     manifest = json.loads((rate_package.path / "package.json").read_text())
     assert len(manifest["rate_points"]) == 3
+
+
+def test_dominated_fine_tunes_are_not_offered_as_rate_points():
+    from scicbir.training.trainer import _pareto_front
+
+    points = [
+        {"val_bpp": 0.31, "val_psnr": 25.3, "file": "stage2_pareto_1.pt"},
+        {"val_bpp": 0.45, "val_psnr": 26.0, "file": "stage1_best.pt"},
+        {"val_bpp": 0.55, "val_psnr": 25.8, "file": "stage2_pareto_2.pt"},  # more bits, worse
+        {"val_bpp": 0.70, "val_psnr": 26.6, "file": "stage2_pareto_3.pt"},
+    ]
+    kept = [p["file"] for p in _pareto_front(points)]
+    assert kept == ["stage2_pareto_1.pt", "stage1_best.pt", "stage2_pareto_3.pt"]
+    # stage 1's point is the package's default and stays even when a fine-tune beats it
+    beaten = [{**points[1]}, {"val_bpp": 0.40, "val_psnr": 27.0, "file": "stage2_pareto_1.pt"}]
+    assert [p["file"] for p in _pareto_front(beaten)] == ["stage1_best.pt", "stage2_pareto_1.pt"]

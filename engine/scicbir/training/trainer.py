@@ -82,6 +82,24 @@ def _architecture(config_json: str) -> dict[str, Any]:
     return data
 
 
+def _pareto_front(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The points no other point beats (fewer or equal bits at equal or higher validation PSNR,
+    better in one); stage 1's point always stays, it is the package's default. A fine-tune that
+    ended dominated would only offer users more bits for less quality."""
+    kept = []
+    for p in points:
+        dominated = any(
+            q is not p
+            and q["val_bpp"] <= p["val_bpp"]
+            and q["val_psnr"] >= p["val_psnr"]
+            and (q["val_bpp"] < p["val_bpp"] or q["val_psnr"] > p["val_psnr"])
+            for q in points
+        )
+        if not dominated or p["file"] == "stage1_best.pt":
+            kept.append(p)
+    return kept
+
+
 class Trainer:
     """State and loop of one training run (use ``train()``)."""
 
@@ -735,7 +753,7 @@ class Trainer:
             return None
         head = {k: v for k, v in self.net.state_dict().items() if k.startswith("hash_head.")}
         points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for point in self.pareto:
+        for point in _pareto_front(self.pareto):
             figures = {"lmbda": point["lmbda"], "bpp": point["val_bpp"], "psnr": point["val_psnr"]}
             if point["file"] == "stage1_best.pt":
                 points.append((figures, None))
