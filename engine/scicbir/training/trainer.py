@@ -128,6 +128,8 @@ class Trainer:
         self.lr = 0.0
         self.plateau: PlateauTracker | None = None
         self.dwa = None
+        self.latents = None  # cached latents of a cached stage 3 (built when it starts)
+        self.val_latents = None
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self) -> None:
@@ -441,7 +443,7 @@ class Trainer:
     def _ensure_latent_cache(self) -> None:
         """Latents of the training and validation tiles for a cached stage 3 (built once per
         process: they are a function of the fixed codec, the seed and the data)."""
-        if getattr(self, "latents", None) is not None:
+        if self.latents is not None:
             return
         from scicbir.training.latent_cache import build_latent_cache
 
