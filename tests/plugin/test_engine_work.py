@@ -87,8 +87,16 @@ def test_cancel_stops_compress_and_running_again_completes_it(
 
     panel = ArchivePanel(qgis_iface, None, engine_session)
     archive = tmp_path / "archive"
+    # enough sources that the job is still running when the cancel arrives, however fast the
+    # machine codes the first batch
+    source = tmp_path / "rasters"
+    source.mkdir()
+    copies = 8
+    for i in range(copies):
+        for file in sorted(rgb_folder.glob("*.tif")):
+            shutil.copy(file, source / f"copy{i}_{file.name}")
     cancelled = []
-    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    task = _compress(panel, source, archive, tiny_rgb_model.path)
     task.progressEvent.connect(lambda event: task.cancel())
     original = task.on_cancelled
     task.on_cancelled = lambda: (cancelled.append(True), original())
@@ -97,13 +105,13 @@ def test_cancel_stops_compress_and_running_again_completes_it(
     assert "Cancelled" in panel.summary.toPlainText()
     assert panel.compress_button.isEnabled() and not panel.cancel_button.isEnabled()
     # the engine is still there and the same command continues where it stopped
-    task = _compress(panel, rgb_folder, archive, tiny_rgb_model.path)
+    task = _compress(panel, source, archive, tiny_rgb_model.path)
     wait_for_task(task, timeout=300)
     assert panel.archive_layer is not None
     tiles = panel.archive_layer.featureCount()
     ids = [f.id() for f in panel.archive_layer.getFeatures()]
     assert len(set(ids)) == tiles
-    assert tiles == 4 + 6
+    assert tiles == copies * (4 + 6)
 
 
 @pytest.fixture(scope="session")
