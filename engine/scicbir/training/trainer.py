@@ -602,9 +602,8 @@ class Trainer:
     def _after_rate_point_epoch(self, epoch: int, val: dict[str, Any]) -> dict[str, Any]:
         """Keep a Pareto point at the end of each fine-tune (stage 1's own point first)."""
         if not self.pareto and "stage1" in self.best:
-            first = {"index": 0, "epoch": -1, "lr": 0.0, "file": "stage1_best.pt"}
-            first.update(self.best["stage1"], lmbda=self.cfg.stage1.lmbda)
-            first["epoch"] = -1
+            first = {**self.best["stage1"], "index": 0, "epoch": -1, "lr": 0.0}
+            first.update(file="stage1_best.pt", lmbda=self.cfg.stage1.lmbda)
             self.pareto.append(first)
         i = self._rate_point(epoch)
         last_of_point = epoch + 1 == self._epochs(2) or (self._rate_point(epoch + 1) != i)
@@ -760,10 +759,7 @@ class Trainer:
             if point["file"] == "stage1_best.pt":
                 points.append((figures, None))
                 continue
-            state = dict(load_checkpoint(self.ckpt_dir / point["file"])["model"])
-            own = self.net.state_dict()
-            state = {k: (own[k] if k.startswith("hash_head.") else v) for k, v in state.items()}
-            state.update(head)
+            state = {**load_checkpoint(self.ckpt_dir / point["file"])["model"], **head}
             points.append((figures, state))
         return points
 
