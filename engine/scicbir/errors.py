@@ -37,3 +37,14 @@ class CancelledError(UserFacingError):
 
     code = "cancelled"
     exit_code = 130
+
+
+class ArchiveDamagedError(InputError):
+    """An archive's catalog, packs or index are damaged; the message says what and how to recover.
+
+    Raised instead of writing into a damaged archive (which could destroy what is still
+    readable) and instead of a raw SQLite error, so that the user learns which file is at fault
+    and that ``scicbir archive verify`` / ``recover`` exist.
+    """
+
+    code = "archive_damaged"

@@ -152,13 +152,17 @@ def compress_folder(
     import rasterio
 
     archive = Archive.create(archive_dir, package)
-    archive.lock()
+    try:
+        archive.lock()
+        writer = archive.pack_writer()  # refuses a damaged archive before any work
+    except BaseException:
+        archive.close()
+        raise
     # Tiles are read row of tiles by row of tiles: a small block cache holds a row's strips
     # (GDAL's default, 5% of RAM, would let the cache grow to gigabytes on a large raster).
     gdal_env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
     gdal_env.__enter__()
     encoder = None
-    writer = archive.pack_writer()
     done = 0
     try:
         workers = options.workers or auto_workers(total)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 MAGIC = b"SCB1"
@@ -32,14 +33,31 @@ def pack_name(number: int) -> str:
 
 
 class PackWriter:
-    """Appends records to the newest pack; ``sync()`` makes them durable."""
+    """Appends records to the newest pack; ``sync()`` makes them durable.
 
-    def __init__(self, folder: str | Path, committed_ends: dict[str, int]) -> None:
+    ``committed_ends`` (from the catalog) is what the catalog proves committed: bytes behind
+    it are dropped before appending, never bytes before it. A pack shorter than the catalog
+    says, or missing, is damage: the writer refuses (``PackError``) rather than append into
+    it, because new records there would overwrite or follow bytes the catalog still points
+    at. ``preserved_ends`` keeps bytes the catalog does not reference but that must not be
+    dropped either (records kept by ``scicbir archive recover``).
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        committed_ends: dict[str, int],
+        preserved_ends: dict[str, int] | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        preserved_ends = preserved_ends or {}
         existing = sorted(p.name for p in self.folder.glob("pack-*.bin"))
+        short = check_pack_lengths(self.folder, committed_ends)
+        if short:
+            raise PackError("; ".join(short))
         for name in existing:  # drop bytes no committed catalog row refers to
-            end = committed_ends.get(name, 0)
+            end = max(committed_ends.get(name, 0), preserved_ends.get(name, 0))
             path = self.folder / name
             if path.stat().st_size > end:
                 with open(path, "r+b") as handle:
@@ -90,6 +108,43 @@ class PackWriter:
     def close(self) -> None:
         self.sync()
         self._file.close()
+
+
+def check_pack_lengths(folder: str | Path, committed_ends: dict[str, int]) -> list[str]:
+    """Problems of packs that are missing or shorter than the catalog's references (empty: fine)."""
+    folder = Path(folder)
+    problems = []
+    for name, end in sorted(committed_ends.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{path} is missing but the catalog references {end} bytes of it")
+            continue
+        size = path.stat().st_size
+        if size < end:
+            problems.append(
+                f"{path} is {size} bytes but the catalog references records up to byte {end} "
+                "(the pack was truncated or replaced)"
+            )
+    return problems
+
+
+def scan_records(path: str | Path) -> Iterator[tuple[int, int, bool]]:
+    """Every record of a pack as (payload offset, payload length, CRC ok), read from its headers.
+
+    Stops at the first header that is not a record header (damaged or truncated tail); what
+    lies beyond it cannot be framed without the catalog.
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        position = 0
+        while position + HEADER.size <= size:
+            handle.seek(position)
+            magic, length, crc = HEADER.unpack(handle.read(HEADER.size))
+            if magic != MAGIC or position + HEADER.size + length > size:
+                return
+            payload = handle.read(length)
+            yield position + HEADER.size, length, zlib.crc32(payload) == crc
+            position += HEADER.size + length
 
 
 class PackReader:

@@ -34,7 +34,7 @@ from scicbir.archive.catalog import Catalog, TileRecord
 from scicbir.archive.identity import ModelIdentity
 from scicbir.archive.index import load_index, rebuild_index
 from scicbir.archive.packs import PackError, PackReader, PackWriter, unpack_mask
-from scicbir.errors import InputError
+from scicbir.errors import ArchiveDamagedError, InputError
 
 CATALOG = "catalog.gpkg"
 PACKS = "packs"
@@ -77,6 +77,7 @@ class Archive:
         folder = Path(folder)
         if (folder / CATALOG).is_file():
             return cls.open(folder, package)
+        refuse_packs_without_catalog(folder)
         folder.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(folder / CATALOG, create=True)
         identity = ModelIdentity.of_package(package)
@@ -141,8 +142,22 @@ class Archive:
         self._lock_handle = handle
 
     def pack_writer(self) -> PackWriter:
-        """A writer appending to the packs (call ``lock()`` first)."""
-        return PackWriter(self.folder / PACKS, self.catalog.pack_ends())
+        """A writer appending to the packs (call ``lock()`` first).
+
+        ``ArchiveDamagedError`` when a pack is missing or shorter than the catalog says:
+        appending there would bury the damage under new records.
+        """
+        preserved = json.loads(self.catalog.meta().get("preserved_pack_ends") or "{}")
+        try:
+            return PackWriter(self.folder / PACKS, self.catalog.pack_ends(), preserved)
+        except PackError as exc:
+            raise ArchiveDamagedError(
+                f"archive {self.folder} is damaged: {exc}. Nothing was written. Run "
+                f"'scicbir archive verify {self.folder}' for the full report; restore the "
+                "pack from a backup, or run 'scicbir archive recover "
+                f"{self.folder}' to keep every tile that is still intact",
+                archive=str(self.folder),
+            ) from exc
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -224,6 +239,36 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def existing_packs(folder: Path) -> list[Path]:
+    """Pack files of an archive folder holding at least one byte."""
+    packs = folder / PACKS
+    if not packs.is_dir():
+        return []
+    return sorted(p for p in packs.glob("pack-*.bin") if p.is_file() and p.stat().st_size > 0)
+
+
+def refuse_packs_without_catalog(folder: Path) -> None:
+    """Refuse to start a new catalog beside packs that hold records.
+
+    A new catalog references nothing, so the pack writer would treat every existing byte as
+    uncommitted and drop it: all bitstreams would be gone, and a backup of the old catalog
+    useless. The packs are left untouched and the user is told how to get the catalog back.
+    """
+    packs = existing_packs(folder)
+    if not packs:
+        return
+    listed = ", ".join(f"{p.name} ({p.stat().st_size} bytes)" for p in packs)
+    raise ArchiveDamagedError(
+        f"{folder / CATALOG} is missing but {folder / PACKS} holds {listed}. Nothing was "
+        f"written. Restore {CATALOG} from a backup (its tiles are still in the packs), or run "
+        f"'scicbir archive recover {folder}' (docs/archive-format.md, 'Recovery') to start a new "
+        "catalog that keeps the packs' bytes, or move the packs folder away to start an empty "
+        "archive here",
+        archive=str(folder),
+        packs=[p.name for p in packs],
+    )
 
 
 def to_source_units(
