@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import struct
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -123,14 +124,18 @@ TILE_COLUMNS = [f.name for f in fields(TileRecord) if f.name not in ("id", "foot
 class Catalog:
     """The SQLite connection to ``catalog.gpkg`` and the few queries the archive needs."""
 
-    def __init__(self, path: str | Path, create: bool = False) -> None:
+    def __init__(self, path: str | Path, create: bool = False, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         if not create and not self.path.exists():
             raise FileNotFoundError(self.path)
-        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        if read_only:
+            self.conn = _connect_read_only(self.path)
+        else:
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            # FULL: a commit is on disk when COMMIT returns.
+            self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.row_factory = sqlite3.Row
-        # FULL: a commit is on disk when COMMIT returns.
-        self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = OFF")
         if create:
             # WAL (persistent in the file): searches and QGIS keep reading the last committed
@@ -336,6 +341,27 @@ class Catalog:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write the catalog (``mode=ro``), also on read-only media.
+
+    In WAL mode a reader needs the ``-shm`` file; when it does not exist and the folder cannot
+    be written (a read-only mount, another user's archive), ``mode=ro`` fails, and the file
+    is opened ``immutable=1`` instead: no writer can hold it then (a writer would have created
+    ``-shm``), so there is nothing to coordinate with.
+    """
+    base = "file:" + urllib.parse.quote(str(path.resolve()))
+    conn = sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        text = str(exc)
+        if "readonly" not in text and "unable to open" not in text:
+            raise
+    return sqlite3.connect(f"{base}?immutable=1", uri=True, timeout=60, isolation_level=None)
 
 
 class SourceTransaction:

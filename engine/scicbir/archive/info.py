@@ -17,7 +17,7 @@ from scicbir.archive.store import CATALOG, PACKS, Archive
 
 def archive_info(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
-    with Archive.open(folder) as archive:
+    with Archive.open(folder, read_only=True) as archive:
         conn = archive.catalog.conn
         row = conn.execute(
             "SELECT count(*), coalesce(sum(length), 0), coalesce(sum(coalesce(mask_length, 0)), 0),"

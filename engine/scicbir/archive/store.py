@@ -25,6 +25,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,12 @@ import numpy as np
 
 from scicbir.archive.catalog import Catalog, TileRecord
 from scicbir.archive.identity import ModelIdentity
-from scicbir.archive.index import load_index, rebuild_index
+from scicbir.archive.index import (
+    clean_stale_temp_files,
+    index_from_catalog,
+    load_index,
+    rebuild_index,
+)
 from scicbir.archive.packs import PackError, PackReader, PackWriter, unpack_mask
 from scicbir.errors import ArchiveDamagedError, InputError
 
@@ -47,17 +54,35 @@ class Archive:
     def __init__(self, folder: Path, catalog: Catalog) -> None:
         self.folder = folder
         self.catalog = catalog
-        self.model = ModelIdentity.from_meta(catalog.meta())
+        self.read_only = catalog.read_only
+        self._lock_handle = None
+        try:
+            self.model = ModelIdentity.from_meta(catalog.meta())
+        except sqlite3.OperationalError as exc:
+            catalog.close()
+            if "no such table" not in str(exc):
+                raise
+            raise ArchiveDamagedError(
+                f"{catalog.path} has no archive tables: its creation was interrupted (by an "
+                "older version) or it is not an archive catalog. Run 'scicbir archive verify "
+                f"{folder}'; if packs/ is empty, delete {catalog.path} and compress again",
+                archive=str(folder),
+            ) from exc
         self._reader = PackReader(folder / PACKS)
         self._codec = None
         self._package = None
-        self._lock_handle = None
 
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: str | Path, package=None) -> Archive:
-        """Open an existing archive; with ``package``, refuse it unless it is the archive's model."""
+    def open(cls, folder: str | Path, package=None, read_only: bool = False) -> Archive:
+        """Open an existing archive; with ``package``, refuse it unless it is the archive's model.
+
+        ``read_only``: nothing in the folder is ever written (catalog opened ``mode=ro``, a stale
+        or damaged index rebuilt in memory only): what searches, decodes and ``archive info`` use,
+        so that an archive on a read-only share, or another user's, can be read. A writable open
+        also removes temporary files left by a killed writer.
+        """
         folder = Path(folder)
         path = folder / CATALOG
         if not path.is_file():
@@ -66,7 +91,9 @@ class Archive:
                 f"'scicbir compress SRC --archive {folder}'",
                 archive=str(folder),
             )
-        archive = cls(folder, Catalog(path))
+        if not read_only:
+            clean_stale_temp_files(folder)
+        archive = cls(folder, Catalog(path, read_only=read_only))
         if package is not None:
             archive.use_package(package)
         return archive
@@ -79,18 +106,30 @@ class Archive:
             return cls.open(folder, package)
         refuse_packs_without_catalog(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(folder / CATALOG, create=True)
-        identity = ModelIdentity.of_package(package)
-        with catalog.transaction():
-            catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
-        archive = cls(folder, catalog)
-        archive._package = package
+        # The writer lock first: of two first-time writers, the second is refused cleanly
+        # instead of opening a catalog the first is still filling in.
+        handle = _take_lock(folder)
+        try:
+            if (folder / CATALOG).is_file():  # made by a writer that finished meanwhile
+                archive = cls.open(folder, package)
+            else:
+                refuse_packs_without_catalog(folder)
+                clean_stale_temp_files(folder)
+                _create_catalog(folder, package)
+                archive = cls.open(folder)
+                archive._package = package
+        except BaseException:
+            handle.close()
+            raise
+        archive._lock_handle = handle
         return archive
 
     def use_package(self, package) -> None:
         """Bind the model package used to decode; ``ModelMismatchError`` if it is another model."""
         identity = ModelIdentity.of_package(package)
-        if self.model is None:
+        if self.model is None and self.read_only:
+            self.model = identity  # recorded by the next writer, not by a reader
+        elif self.model is None:
             with self.catalog.transaction():
                 self.catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
             self.model = identity
@@ -128,18 +167,10 @@ class Archive:
         return self._codec
 
     def lock(self) -> None:
-        """Take the writer lock: one process at a time may add to an archive."""
-        handle = open(self.folder / LOCK, "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.close()
-            raise InputError(
-                f"another scicbir process is writing to the archive {self.folder}; "
-                "wait for it to finish (or stop it) and run again",
-                archive=str(self.folder),
-            ) from exc
-        self._lock_handle = handle
+        """Take the writer lock: one process at a time may add to an archive (held: no-op)."""
+        if self._lock_handle is None:
+            self._lock_handle = _take_lock(self.folder)
+            clean_stale_temp_files(self.folder)
 
     def pack_writer(self) -> PackWriter:
         """A writer appending to the packs (call ``lock()`` first).
@@ -218,11 +249,27 @@ class Archive:
         return self.catalog.logits(ids)
 
     def index(self):
-        """The faiss index of the hash codes, rebuilt (and saved) when missing or stale."""
-        index = load_index(self.folder, self.catalog.generation)
-        if index is None:
-            index = rebuild_index(self.catalog, self.folder)
-        return index
+        """The faiss index of the hash codes, rebuilt when missing, stale or damaged.
+
+        The rebuilt index is saved only by a writable open, and only when that works: a reader
+        never needs write access (on a read-only or full disk the in-memory index serves).
+        """
+        expected = self.catalog.meta().get("index_sha256")
+        index = load_index(self.folder, self.catalog.generation, expected)
+        if index is not None:
+            return index
+        if self.read_only:
+            return index_from_catalog(self.catalog)
+        try:
+            return rebuild_index(self.catalog, self.folder)
+        except (OSError, sqlite3.Error) as exc:
+            warnings.warn(
+                f"the rebuilt index of {self.folder} could not be saved ({exc}); it is used from "
+                "memory. Free disk space or fix permissions, then run 'scicbir index rebuild "
+                f"{self.folder}'",
+                stacklevel=2,
+            )
+            return index_from_catalog(self.catalog)
 
     def rebuild_index(self):
         return rebuild_index(self.catalog, self.folder)
@@ -239,6 +286,41 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _take_lock(folder: Path):
+    """The folder's writer lock (``flock`` on ``.lock``), or ``InputError`` when it is held."""
+    handle = open(folder / LOCK, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise InputError(
+            f"another scicbir process is writing to the archive {folder}; "
+            "wait for it to finish (or stop it) and run again",
+            archive=str(folder),
+        ) from exc
+    return handle
+
+
+def _create_catalog(folder: Path, package) -> None:
+    """Write a new catalog under a temporary name and rename it into place.
+
+    Nobody ever sees a catalog without its tables: a reader finds either no catalog or a
+    whole one, and a kill leaves only a ``.catalog.gpkg.tmp-PID`` for the next writer to remove.
+    """
+    tmp = folder / f".{CATALOG}.tmp-{os.getpid()}"
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+        leftover.unlink(missing_ok=True)
+    catalog = Catalog(tmp, create=True)
+    try:
+        identity = ModelIdentity.of_package(package)
+        with catalog.transaction():
+            catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
+    finally:
+        catalog.close()
+    os.replace(tmp, folder / CATALOG)
+    fsync_dir(folder)
 
 
 def existing_packs(folder: Path) -> list[Path]:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from scicbir.archive.progress_bar import ProgressBar
     from scicbir.archive.store import Archive
 
-    with Archive.open(args.archive) as archive:
+    with Archive.open(args.archive, read_only=True) as archive:
         if args.tile is not None:
             path = decode_tile_to_file(archive, args.tile, args.output)
         else:

@@ -77,7 +77,7 @@ def search(
         from scicbir.search.results import decode_hits
 
         t0 = time.perf_counter()
-        with Archive.open(searcher.folder) as opened:
+        with Archive.open(searcher.folder, read_only=True) as opened:
             decode_hits(result, opened, decode, progress=progress, cancel=cancel)
         result.timings_ms["decode_ms"] = (time.perf_counter() - t0) * 1000
     if out is not None:

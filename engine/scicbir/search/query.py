@@ -130,7 +130,7 @@ class Searcher:
             )
         self._lock = threading.Lock()
         self._checksums: dict[tuple[tuple[str, ...], int, float], str] = {}
-        with Archive.open(self.folder) as archive:
+        with Archive.open(self.folder, read_only=True) as archive:
             if archive.model is None:
                 raise InputError(
                     f"archive {self.folder} holds no tiles yet (no model recorded); add rasters "
@@ -151,7 +151,7 @@ class Searcher:
     def _open(self) -> Any:
         from scicbir.archive.store import Archive
 
-        return Archive.open(self.folder)
+        return Archive.open(self.folder, read_only=True)
 
     def _refresh(self, archive: Any) -> Any:
         """The faiss index for the catalog's current generation (reloaded when it moved on)."""

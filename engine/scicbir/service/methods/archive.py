@@ -127,7 +127,7 @@ def decode(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     if (tiles is None) == (source is None):
         raise InputError("decode: give either 'tiles' (with 'out_dir') or 'source' (with 'out')")
     archive_type = require("scicbir.archive.store", "Archive", "decode")
-    with archive_type.open(folder) as archive:
+    with archive_type.open(folder, read_only=True) as archive:
         service.objects.bind(archive)
         if tiles is not None:
             out_dir = p.path("out_dir", required=True)

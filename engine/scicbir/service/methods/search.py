@@ -66,7 +66,7 @@ def search(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     if decode_dir is not None:
         decode_hits = require("scicbir.search.results", "decode_hits", "search")
         archive_type = require("scicbir.archive.store", "Archive", "search")
-        with archive_type.open(folder) as archive:
+        with archive_type.open(folder, read_only=True) as archive:
             service.objects.bind(archive)
             decode_hits(result, archive, decode_dir)
     if out is not None:
