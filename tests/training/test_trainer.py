@@ -179,6 +179,27 @@ def test_stage_alone_from_a_checkpoint_and_bad_configs(full_run, rgb_tiles, tmp_
         config_from_dict({**cfg, "stage3": {"hashing_combiner": "sum"}})
 
 
+def test_stage1_fine_tune_starts_from_a_finished_package(full_run, rgb_tiles, tmp_path):
+    """A package's entropy tables have other sizes than a fresh network's: fine-tuning a
+    shipped model to another rate must still start from all of its weights."""
+    from safetensors.torch import load_file
+
+    result, _ = full_run
+    cfg = tiny_config(
+        rgb_tiles,
+        tmp_path / "finetune",
+        stages=[1],
+        init_from=str(result.package),
+        stage1={"epochs": 1, "loss": "mse_rate", "lmbda": 0.05},
+    )
+    tuned = train(config_from_dict(cfg))
+    assert tuned.stages_done == [1]
+    start = load_file(str(result.package / "weights.safetensors"))
+    state = load_checkpoint(tmp_path / "finetune" / "checkpoints" / "last.pt")["model"]
+    key = "latent_codec.entropy_bottleneck._quantized_cdf"
+    assert start[key].numel() > 0 and state[key].shape == start[key].shape
+
+
 @pytest.mark.slow
 def test_eval_command_reports_real_bitstream_and_retrieval_figures(full_run, rgb_tiles, tmp_path):
     import json

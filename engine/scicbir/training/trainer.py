@@ -58,6 +58,10 @@ class TrainResult:
         }
 
 
+# buffers of compressai's entropy models whose size depends on the learnt distributions
+_CODER_TABLES = ("_quantized_cdf", "_offset", "_cdf_length", "scale_table")
+
+
 def train(
     config: TrainConfig | str | Path,
     progress: Progress | None = None,
@@ -286,10 +290,13 @@ class Trainer:
     def _load_weights(self, state: dict[str, Any], source: str) -> None:
         """Load matching tensors (a package with other labels keeps its compression part)."""
         own = self.net.state_dict()
+        # the entropy coders' tables change size when they are rebuilt (compressai resizes
+        # them on load), so they are taken whatever their shape
         usable = {
             k: v
             for k, v in state.items()
-            if k in own and (tuple(v.shape) == tuple(own[k].shape) or "_quantized_cdf" in k)
+            if k in own
+            and (tuple(v.shape) == tuple(own[k].shape) or k.rsplit(".", 1)[-1] in _CODER_TABLES)
         }
         skipped = sorted(set(own) - set(usable))
         if not any(k.startswith("g_a.") for k in usable):
@@ -297,7 +304,6 @@ class Trainer:
                 f"'{source}' holds no weights that fit this model (bands, N or M differ); "
                 "start from a checkpoint of the same architecture"
             )
-        usable = {k: v for k, v in usable.items() if tuple(v.shape) == tuple(own[k].shape)}
         self.net.load_state_dict(usable, strict=False)
         if skipped:
             self.notes.append(f"started from {source}; not taken from it: {skipped[:6]}")
