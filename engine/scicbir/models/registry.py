@@ -3,11 +3,14 @@
 Search order (first match wins for names): the packages shipped in the repository
 (``resources/models/``), the folders in ``$SCICBIR_MODEL_PATH`` (``os.pathsep``-separated), and
 the user's folder ``$XDG_DATA_HOME/scicbir/models`` (default ``~/.local/share/scicbir/models``).
+A caller may add folders of its own to a listing (a client's folder of trained models); they are
+searched after ``$SCICBIR_MODEL_PATH``, in the same way.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from scicbir.errors import InputError
@@ -27,17 +30,18 @@ def user_models_dir() -> Path:
     return Path(base) / "scicbir" / "models"
 
 
-def search_dirs() -> list[Path]:
+def search_dirs(extra_dirs: Sequence[str | Path] = ()) -> list[Path]:
     dirs = [shipped_models_dir()]
     extra = os.environ.get("SCICBIR_MODEL_PATH", "")
     dirs += [Path(p).expanduser() for p in extra.split(os.pathsep) if p.strip()]
+    dirs += [Path(p).expanduser() for p in extra_dirs if str(p).strip()]
     dirs.append(user_models_dir())
     return dirs
 
 
-def _package_dirs() -> list[Path]:
+def _package_dirs(extra_dirs: Sequence[str | Path] = ()) -> list[Path]:
     found: list[Path] = []
-    for base in search_dirs():
+    for base in search_dirs(extra_dirs):
         if (base / MANIFEST).is_file():
             found.append(base)
         elif base.is_dir():
@@ -45,15 +49,16 @@ def _package_dirs() -> list[Path]:
     return found
 
 
-def list_models() -> list[ModelPackage]:
-    """Every readable package in the search folders (broken ones are skipped, not fatal).
+def list_models(extra_dirs: Sequence[str | Path] = ()) -> list[ModelPackage]:
+    """Every readable package in the search folders plus ``extra_dirs`` (broken ones are
+    skipped, not fatal).
 
     Packages are read without building their networks (fast); ``build_network`` checks the
     weights when a model is used.
     """
     models = []
     seen: set[Path] = set()
-    for path in _package_dirs():
+    for path in _package_dirs(extra_dirs):
         real = path.resolve()
         if real in seen:
             continue

@@ -39,10 +39,13 @@ def info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def models(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    """Model packages the engine can use (shipped, ``$SCICBIR_MODEL_PATH``, user folder)."""
-    Params("models", params, ())
+    """Model packages the engine can use (shipped, ``$SCICBIR_MODEL_PATH``, user folder), plus
+    those in the client's ``dirs`` (e.g. the plugin's folder of trained models, which the
+    engine cannot know: it is a setting of the client)."""
+    p = Params("models", params, ("dirs",))
     list_models = require("scicbir.models.registry", "list_models", "models")
-    return {"models": [model_summary(package) for package in list_models()]}
+    extra = p.str_list("dirs") or []
+    return {"models": [model_summary(package) for package in list_models(extra)]}
 
 
 def model_summary(package: Any) -> dict[str, Any]:
