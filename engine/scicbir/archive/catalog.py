@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from scicbir.archive import gpkg
+from scicbir.errors import ArchiveDamagedError
 
 FORMAT_VERSION = 1
 
@@ -129,10 +130,17 @@ class Catalog:
         self.read_only = read_only
         if not create and not self.path.exists():
             raise FileNotFoundError(self.path)
+        if not create:
+            problem = header_problem(self.path)
+            if problem:
+                raise catalog_damaged(self.path, problem)
         if read_only:
             self.conn = _connect_read_only(self.path)
         else:
-            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.conn = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, factory=CatalogConnection
+            )
+            self.conn.catalog_path = self.path
             # FULL: a commit is on disk when COMMIT returns.
             self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.row_factory = sqlite3.Row
@@ -343,6 +351,102 @@ class Catalog:
         self.conn.close()
 
 
+def catalog_damaged(path: Path, problem: str) -> ArchiveDamagedError:
+    """The error for a damaged catalog: names the file and the way to a report and recovery."""
+    folder = path.parent
+    return ArchiveDamagedError(
+        f"the archive catalog {path} is damaged ({problem}). Run 'scicbir archive verify "
+        f"{folder}' for a report, then restore {path.name} from a backup or run 'scicbir archive "
+        f"recover {folder}' (docs/archive-format.md, 'Recovery')",
+        archive=str(folder),
+        file=str(path),
+    )
+
+
+def header_problem(path: Path) -> str | None:
+    """What is wrong with the SQLite header of ``path`` (None: nothing seen), without SQLite.
+
+    A truncated catalog is otherwise only noticed when a query reaches a missing page (in the
+    middle of a search); its header still states how many pages the file had. The size stated
+    is trusted only when SQLite marks it valid and no ``-wal`` file is pending (a checkpoint
+    in progress may briefly leave the file shorter).
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        return str(exc)
+    if size == 0:
+        return None  # an empty file is an empty database to SQLite
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return "not an SQLite database: its header is missing or overwritten"
+    page_size = struct.unpack_from(">H", header, 16)[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change, pages = struct.unpack_from(">II", header, 24)
+    valid_for = struct.unpack_from(">I", header, 92)[0]
+    wal = Path(f"{path}-wal")
+    if pages and valid_for == change and not (wal.exists() and wal.stat().st_size):
+        if size < pages * page_size:
+            return f"the file is {size} bytes but its header says {pages * page_size}: truncated"
+    return None
+
+
+class CatalogCursor(sqlite3.Cursor):
+    """A cursor that reports a damaged database file as ``ArchiveDamagedError``.
+
+    SQLite only finds damage when a query reaches it, anywhere in the code; converting here
+    means every command answers with the file and the way out instead of a traceback.
+    """
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> BaseException:
+        if type(exc) is sqlite3.DatabaseError:  # malformed, not a database (not busy/locked)
+            return catalog_damaged(self.connection.catalog_path, str(exc))
+        return exc
+
+    def execute(self, *args: Any) -> CatalogCursor:
+        try:
+            return super().execute(*args)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    def executemany(self, *args: Any) -> CatalogCursor:
+        try:
+            return super().executemany(*args)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+
+class CatalogConnection(sqlite3.Connection):
+    """``sqlite3.Connection`` whose statements run on ``CatalogCursor``s."""
+
+    catalog_path: Path = Path("catalog.gpkg")
+
+    def execute(self, *args: Any) -> CatalogCursor:
+        return self.cursor(CatalogCursor).execute(*args)
+
+    def executemany(self, *args: Any) -> CatalogCursor:
+        return self.cursor(CatalogCursor).executemany(*args)
+
+
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """A connection that cannot write the catalog (``mode=ro``), also on read-only media.
 
@@ -352,7 +456,9 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     ``-shm``), so there is nothing to coordinate with.
     """
     base = "file:" + urllib.parse.quote(str(path.resolve()))
-    conn = sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    options = {"uri": True, "timeout": 60, "isolation_level": None, "factory": CatalogConnection}
+    conn = sqlite3.connect(f"{base}?mode=ro", **options)
+    conn.catalog_path = path
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
@@ -361,7 +467,9 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         text = str(exc)
         if "readonly" not in text and "unable to open" not in text:
             raise
-    return sqlite3.connect(f"{base}?immutable=1", uri=True, timeout=60, isolation_level=None)
+    conn = sqlite3.connect(f"{base}?immutable=1", **options)
+    conn.catalog_path = path
+    return conn
 
 
 class SourceTransaction:

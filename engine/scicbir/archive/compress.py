@@ -30,7 +30,7 @@ from scicbir.archive.encoder import BatchEncoder
 from scicbir.archive.normalise import choose_normalisation, model_normalisation
 from scicbir.archive.packs import PackError, pack_mask
 from scicbir.archive.store import Archive
-from scicbir.errors import CancelledError, InputError, UserFacingError
+from scicbir.errors import ArchiveDamagedError, CancelledError, InputError, UserFacingError
 from scicbir.progress import CancelToken, Progress, no_progress
 from scicbir.rasters import RasterSource, TileGrid, find_sources, map_bands, read_tiles
 from scicbir.rasters.discover import SourceSpec
@@ -183,7 +183,7 @@ def compress_folder(
                     _ticker(progress, done, total, spec.path.name),
                     cancel,
                 )
-            except CancelledError:
+            except (CancelledError, ArchiveDamagedError):
                 raise
             except UserFacingError as exc:
                 result = SourceResult(str(spec.path), "failed", error=str(exc))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -107,8 +108,15 @@ def decode_source(
     out: str | Path,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    damaged: list[int] | None = None,
 ) -> Path:
-    """Re-assemble a whole source raster from its tiles into a GeoTIFF; returns the path."""
+    """Re-assemble a whole source raster from its tiles into a GeoTIFF; returns the path.
+
+    A tile whose record is damaged does not stop the source: its window is left as nodata (0
+    without a nodata value), its id is appended to ``damaged`` and a warning names them all,
+    so that one bad record costs one tile, not the raster.
+    """
+    damaged = damaged if damaged is not None else []
     import rasterio
     from rasterio.windows import Window
 
@@ -146,9 +154,7 @@ def decode_source(
             for batch in _chunks(archive.catalog.iter_tiles(key), BATCH):
                 if cancel is not None:
                     cancel.raise_if_cancelled("decode")
-                decoded = codec.decode_many([archive.read_stream(t) for t in batch])
-                for tile, normalised in zip(batch, decoded, strict=True):
-                    pixels = to_source_units(tile, normalised, archive.read_mask(tile))
+                for tile, pixels in _decode_batch(archive, codec, batch, damaged):
                     window = Window(tile.col, tile.row, tile.valid_width, tile.valid_height)
                     dst.write(pixels, window=window)
                 done += len(batch)
@@ -157,4 +163,45 @@ def decode_source(
         tmp.unlink(missing_ok=True)
         raise
     _write_cog(tmp, out)
+    if damaged:
+        shown = ", ".join(str(t) for t in damaged[:20]) + (" ..." if len(damaged) > 20 else "")
+        warnings.warn(
+            f"{len(damaged)} damaged tile(s) of {key} left as nodata in {out} (tile ids {shown}); "
+            f"run 'scicbir archive verify {archive.folder}'",
+            DamagedTilesWarning,
+            stacklevel=2,
+        )
     return out
+
+
+class DamagedTilesWarning(UserWarning):
+    """Tiles whose records are damaged were skipped (decode) or flagged (search)."""
+
+
+def _decode_batch(archive: Archive, codec, batch: list[TileRecord], damaged: list[int]):
+    """(tile, pixels) of the tiles of ``batch`` that decode; the others go to ``damaged``."""
+    streams = []
+    readable = []
+    for tile in batch:
+        try:
+            streams.append(archive.read_stream(tile))
+            readable.append(tile)
+        except InputError:
+            damaged.append(tile.id)
+    try:
+        decoded = list(codec.decode_many(streams)) if streams else []
+    except Exception:  # a stream that passed its record CRC but not the decoder: find it
+        decoded = []
+        for tile, stream in zip(list(readable), streams, strict=True):
+            try:
+                decoded.append(codec.decode(stream))
+            except Exception:
+                readable.remove(tile)
+                damaged.append(tile.id)
+    for tile, normalised in zip(readable, decoded, strict=True):
+        try:
+            mask = archive.read_mask(tile)
+        except InputError:
+            damaged.append(tile.id)
+            continue
+        yield tile, to_source_units(tile, normalised, mask)

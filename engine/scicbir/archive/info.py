@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scicbir.archive.index import INDEX_META
+from scicbir.archive.packs import check_pack_lengths
 from scicbir.archive.store import CATALOG, PACKS, Archive
 
 
@@ -35,6 +36,7 @@ def archive_info(folder: str | Path) -> dict[str, Any]:
         except (OSError, ValueError):
             index_meta = {}
         generation = archive.catalog.generation
+        damage = check_pack_lengths(folder / PACKS, archive.catalog.pack_ends())
         stored = stream_bytes + mask_bytes
         return {
             "archive": str(folder.resolve()),
@@ -59,6 +61,8 @@ def archive_info(folder: str | Path) -> dict[str, Any]:
                 "tiles": index_meta.get("ntotal"),
                 "current": index_meta.get("generation") == generation,
             },
+            # packs missing or shorter than the catalog (cheap; 'archive verify' checks records)
+            "damage": damage,
         }
 
 

@@ -224,15 +224,39 @@ class Archive:
         try:
             return self._reader.read(tile.pack, tile.offset, tile.length)
         except PackError as exc:
-            raise InputError(
-                f"tile {tile.id}: {exc}; the archive is damaged", tile=tile.id
+            raise ArchiveDamagedError(
+                f"tile {tile.id}: {exc}; the archive is damaged (run 'scicbir archive verify "
+                f"{self.folder}')",
+                tile=tile.id,
             ) from exc
 
     def read_mask(self, tile: TileRecord) -> np.ndarray | None:
         """The tile's nodata mask (True = nodata) over its valid window, or None."""
         if tile.mask_offset is None:
             return None
-        return unpack_mask(self._reader.read(tile.pack, tile.mask_offset, tile.mask_length))
+        try:
+            payload = self._reader.read(tile.pack, tile.mask_offset, tile.mask_length)
+        except PackError as exc:
+            raise ArchiveDamagedError(
+                f"tile {tile.id}: {exc}; the archive is damaged (run 'scicbir archive verify "
+                f"{self.folder}')",
+                tile=tile.id,
+            ) from exc
+        return unpack_mask(payload)
+
+    def tile_problem(self, tile: TileRecord) -> str | None:
+        """Why a tile cannot be decoded (its stream or mask record fails its check), or None.
+
+        Reads the records (a few hundred bytes) without decoding: cheap enough to check every
+        search result, so that a damaged tile is flagged where it is listed.
+        """
+        try:
+            self._reader.read(tile.pack, tile.offset, tile.length)
+            if tile.mask_offset is not None:
+                self._reader.read(tile.pack, tile.mask_offset, tile.mask_length)
+        except PackError as exc:
+            return str(exc)
+        return None
 
     def decode_tile(self, tile: TileRecord | int) -> np.ndarray:
         """Decoded pixels of a tile's valid window: source dtype, source band order, nodata restored.

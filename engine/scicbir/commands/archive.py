@@ -1,4 +1,9 @@
-"""``scicbir archive info DIR [--json]``: what an archive holds and how small it is."""
+"""``scicbir archive info|verify|recover DIR [--json]``: what an archive holds, is it intact.
+
+``info``: what it holds and how small it is. ``verify``: catalog integrity, every pack's length
+and record checksums, the index against the catalog (exit 0 healthy, 1 damaged); read-only.
+``recover``: a new catalog from what is intact, every pack byte kept (docs/archive-format.md).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,84 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info.add_argument("archive", metavar="DIR", help="archive folder")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=run_info)
+    verify = actions.add_parser(
+        "verify",
+        help="check catalog, packs, records and index; exit 0 healthy, 1 damaged",
+        description="Read-only: SQLite integrity check of catalog.gpkg, every pack's length "
+        "against the catalog, every tile record's CRC, index.faiss against the catalog's codes "
+        "and checksum. Exit status 0 when healthy, 1 when anything is damaged.",
+    )
+    verify.add_argument("archive", metavar="DIR", help="archive folder")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(func=run_verify)
+    recover = actions.add_parser(
+        "recover",
+        help="rebuild a lost or damaged catalog from what is intact, keeping every pack byte",
+        description="Keeps every row of the damaged catalog that can still be read and whose "
+        "records pass their CRC; sources that lost tiles are marked so that the next compress "
+        "re-encodes them; the damaged catalog is kept as catalog.gpkg.damaged-TIME. Pack records "
+        "hold only bitstreams: tiles no surviving row describes cannot be rebuilt from them.",
+    )
+    recover.add_argument("archive", metavar="DIR", help="archive folder")
+    recover.add_argument("--json", action="store_true", help="print the report as JSON")
+    recover.set_defaults(func=run_recover)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from scicbir.archive.verify import verify_archive
+
+    report = verify_archive(args.archive)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{report['archive']}: {'healthy' if report['ok'] else 'DAMAGED'}")
+        tiles = report["tiles"]
+        print(f"  tiles checked: {tiles['checked']}, damaged: {tiles['damaged']}")
+        print(f"  index: {report['index']['state']}")
+        for problem in report["problems"]:
+            print(f"  problem: {problem}")
+        for note in report["notes"]:
+            print(f"  note: {note}")
+        if not report["ok"]:
+            print(
+                f"  to recover: restore the damaged file from a backup, or run 'scicbir archive "
+                f"recover {args.archive}' (docs/archive-format.md, 'Recovery')"
+            )
+    return 0 if report["ok"] else 1
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    from scicbir.archive.recover import recover_archive
+
+    report = recover_archive(args.archive)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    if not report["recovered"]:
+        print(f"{report['archive']}: {report['message']}")
+        return 0
+    print(f"{report['archive']}: new catalog written")
+    if report["damaged_catalog_kept_as"]:
+        print(f"  damaged catalog kept as {report['damaged_catalog_kept_as']}")
+    print(f"  sources: {report['sources']}, tiles: {report['tiles']}")
+    lost = report["tiles_with_damaged_records"] + report["tiles_without_source_row"]
+    if lost:
+        print(f"  tiles left out: {lost} (damaged records or lost source rows)")
+    for path in report["sources_to_compress_again"]:
+        print(f"  compress again: {path}")
+    records = report["unreferenced_records"]
+    if records["records"]:
+        print(
+            f"  {records['records']} pack records ({records['bytes']} bytes) are not described "
+            "by any surviving row and cannot become tiles again; they stay in the packs"
+        )
+        print(f"  why: {report['not_recoverable']}")
+    if not report["model_recorded"]:
+        print(
+            "  the model is not recorded any more: the next compress records the one it is given "
+            "(use the model that made the archive)"
+        )
+    return 0
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -38,4 +121,9 @@ def run_info(args: argparse.Namespace) -> int:
     }
     for key, value in lines.items():
         print(f"{key:>13}: {value}")
+    for problem in info["damage"]:
+        print(f"{'DAMAGED':>13}: {problem}")
+    if info["damage"]:
+        print(f"{'':>13}  run 'scicbir archive verify {args.archive}' for the full report")
+        return 1
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -10,7 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "decode",
         help="decode an archive tile or a whole source raster to a GeoTIFF",
         description="Write a GeoTIFF (Cloud Optimized) with the source's CRS, transform, band "
-        "order, dtype and nodata.",
+        "order, dtype and nodata. A whole source is written even when some of its tiles are "
+        "damaged: they are left as nodata, listed on stderr, and the exit status is 1.",
     )
     parser.add_argument("--archive", required=True, metavar="DIR", help="archive folder")
     what = parser.add_mutually_exclusive_group(required=True)
@@ -22,15 +25,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scicbir.archive.decode import decode_source, decode_tile_to_file
+    from scicbir.archive.decode import DamagedTilesWarning, decode_source, decode_tile_to_file
     from scicbir.archive.progress_bar import ProgressBar
     from scicbir.archive.store import Archive
 
+    damaged: list[int] = []
     with Archive.open(args.archive, read_only=True) as archive:
         if args.tile is not None:
             path = decode_tile_to_file(archive, args.tile, args.output)
         else:
-            with ProgressBar("decode", disable=args.quiet) as bar:
-                path = decode_source(archive, args.source, args.output, progress=bar)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DamagedTilesWarning)  # reported below
+                with ProgressBar("decode", disable=args.quiet) as bar:
+                    path = decode_source(
+                        archive, args.source, args.output, progress=bar, damaged=damaged
+                    )
     print(path)
+    if damaged:
+        print(
+            f"scicbir decode: warning: {len(damaged)} damaged tile(s) left as nodata (tile ids "
+            f"{', '.join(map(str, damaged))}); run 'scicbir archive verify {args.archive}'",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -108,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         window = f"{h.col},{h.row},{h.width},{h.height}"
         print(
             f"{h.rank:>4} {h.tile_id:>7} {h.distance:>4} {h.similarity:>6.3f}  "
-            f"{window:<20}  {h.source}" + (f"  -> {h.decoded}" if h.decoded else "")
+            f"{window:<20}  {h.source}"
+            + (f"  -> {h.decoded}" if h.decoded else "")
+            + ("  DAMAGED (cannot be decoded)" if h.damaged else "")
         )
     timings = ", ".join(f"{k[:-3]} {v:.1f} ms" for k, v in result.timings_ms.items())
     print(f"time: {timings}", file=sys.stderr)

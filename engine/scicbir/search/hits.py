@@ -60,6 +60,7 @@ class Hit:
     crs: str | None  # the source's CRS (WKT or EPSG code)
     footprint: Ring | None = None  # EPSG:4326
     decoded: str | None = None  # GeoTIFF written by --decode
+    damaged: str | None = None  # why its record cannot be decoded (None: intact)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -76,6 +77,8 @@ class Hit:
         }
         if self.decoded:
             out["path"] = self.decoded
+        if self.damaged:
+            out["damaged"] = self.damaged
         return out
 
 

@@ -532,9 +532,18 @@ class Searcher:
                     height=rec.valid_height,
                     crs=rec.crs,
                     footprint=rec.footprint,
+                    damaged=archive.tile_problem(rec),
                 )
             )
         timings["catalog_ms"] = (time.perf_counter() - t1) * 1000
+        flagged = [h.tile_id for h in hits if h.damaged]
+        if flagged:
+            warnings.warn(
+                f"{len(flagged)} result tile(s) of {self.folder} are damaged and cannot be "
+                f"decoded (tile ids {', '.join(map(str, flagged))}; flagged 'damaged'); run "
+                f"'scicbir archive verify {self.folder}'",
+                stacklevel=2,
+            )
         return SearchResult(
             kind=kind,
             bits=self.bits,

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
 from scicbir.archive import gpkg
-from scicbir.errors import InputError
+from scicbir.errors import ArchiveDamagedError, InputError
 from scicbir.progress import CancelToken, Progress
 from scicbir.search.hits import SearchResult
 
@@ -129,6 +130,7 @@ def decode_hits(
     """Decode every hit from its bitstream to ``folder/rank_<NN>_tile_<id>.tif``.
 
     Sets ``hit.decoded`` to the written path. ``archive`` is an open ``scicbir.archive.Archive``.
+    Damaged hits (``hit.damaged``) are skipped, so one bad record does not cost the others.
     """
     from scicbir.archive.decode import decode_tile_to_file
 
@@ -140,7 +142,14 @@ def decode_hits(
         if cancel is not None:
             cancel.raise_if_cancelled("decoding the results")
         out = folder / f"rank_{hit.rank:0{width}d}_tile_{hit.tile_id}.tif"
-        decode_tile_to_file(archive, hit.tile_id, out)
+        if hit.damaged:  # flagged by the search; the other results are still decoded
+            continue
+        try:
+            decode_tile_to_file(archive, hit.tile_id, out)
+        except ArchiveDamagedError as exc:
+            hit.damaged = str(exc)
+            warnings.warn(f"result tile {hit.tile_id} not decoded: {exc}", stacklevel=2)
+            continue
         hit.decoded = str(out)
         written.append(out)
         if progress is not None:

@@ -39,6 +39,7 @@ def method_table() -> dict[str, Method]:
         Method("cancel", "inline", basic.cancel),
         Method("shutdown", "inline", basic.shutdown),
         Method("archive.info", "query", archive.archive_info, "scicbir.archive.info"),
+        Method("archive.verify", "query", archive.archive_verify, "scicbir.archive.verify"),
         Method("compress", "job", archive.compress, "scicbir.archive.compress"),
         Method("index.rebuild", "job", archive.index_rebuild, archive.MODULE),
         Method("decode", "query", archive.decode, "scicbir.archive.decode"),

@@ -1,4 +1,5 @@
-"""Methods on archive folders: archive.info, compress (job), index.rebuild (job), decode."""
+"""Methods on archive folders: archive.info, archive.verify, compress (job), index.rebuild (job),
+decode."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def archive_info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     archive = p.path("archive", required=True)
     info = require("scicbir.archive.info", "archive_info", "archive.info")
     return info(archive)
+
+
+def archive_verify(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """The read-only health report of ``scicbir archive verify`` (``ok`` false when damaged)."""
+    p = Params("archive.verify", params, ("archive",))
+    archive = p.path("archive", required=True)
+    verify = require("scicbir.archive.verify", "verify_archive", "archive.verify")
+    return verify(archive)
 
 
 def compress(service: Service, params: dict[str, Any]) -> JobPlan:
@@ -142,4 +151,6 @@ def decode(service: Service, params: dict[str, Any]) -> dict[str, Any]:
             return {"files": files}
         out = p.path("out", required=True)
         decode_source = require("scicbir.archive.decode", "decode_source", "decode")
-        return {"path": str(decode_source(archive, source, Path(out)))}
+        damaged: list[int] = []
+        path = decode_source(archive, source, Path(out), damaged=damaged)
+        return {"path": str(path), "damaged_tiles": damaged}
