@@ -224,11 +224,6 @@
       <translation>Komprimiert jedes Raster eines Ordners (und seiner Unterordner) in einen Archivordner: Jede Kachel wird zu einem kompakten Bitstrom und einem Hash-Code für die Suche. Ein erneuter Lauf auf demselben Ordner setzt dort fort, wo er aufgehört hat.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="191" />
-      <source>Model package name or folder; empty: the engine picks one matching the bands</source>
-      <translation>Name oder Ordner des Modellpakets; leer: die Engine wählt eines passend zu den Bändern</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="196" />
       <source>List</source>
       <translation>Auflisten</translation>
@@ -317,16 +312,6 @@
       <location filename="../work/main/scicbir_qgis/ui/dock.py" line="52" />
       <source>Open the training dialog...</source>
       <translation>Trainingsdialog öffnen ...</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="60" />
-      <source>engine default</source>
-      <translation>Standard der Engine</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="498" />
-      <source>Default model: {model}</source>
-      <translation>Standardmodell: {model}</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/dock.py" line="77" />
@@ -504,16 +489,6 @@
       <translation>Standard-Archivordner</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="72" />
-      <source>engine default (chosen by the raster's bands)</source>
-      <translation>Standard der Engine (nach den Bändern des Rasters gewählt)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="73" />
-      <source>Default model</source>
-      <translation>Standardmodell</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="78" />
       <source>Number of results (k)</source>
       <translation>Anzahl der Treffer (k)</translation>
@@ -607,11 +582,6 @@
       <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="198" />
       <source>Device</source>
       <translation>Gerät</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="201" />
-      <source>Folder the new model package is written to</source>
-      <translation>Ordner, in den das neue Modellpaket geschrieben wird</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="202" />
@@ -890,6 +860,156 @@
       <location filename="../work/main/scicbir_qgis/ui/curves.py" line="52" />
       <source>Curves appear during training</source>
       <translation>Kurven erscheinen während des Trainings</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="59" />
+      <source>automatic (by band count)</source>
+      <translation>automatisch (nach Bandanzahl)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="86" />
+      <source>{name} ({n} bands)</source>
+      <translation>{name} ({n} Bänder)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="94" />
+      <source>... and {n} more</source>
+      <translation>... und {n} weitere</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="254" />
+      <source>Model package name or folder for this compression; automatic: the engine picks the model matching the rasters' band count</source>
+      <translation>Name oder Ordner des Modellpakets für diese Kompression; automatisch: die Engine wählt das Modell, das zur Bandanzahl der Raster passt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="338" />
+      <source>Every raster is coded with this model ({n} bands).</source>
+      <translation>Jedes Raster wird mit diesem Modell kodiert ({n} Bänder).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="338" />
+      <source>Every raster is coded with this model.</source>
+      <translation>Jedes Raster wird mit diesem Modell kodiert.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="345" />
+      <source>Model: automatic (by band count), the rasters' band count picks the model.</source>
+      <translation>Modell: automatisch (nach Bandanzahl), die Bandanzahl der Raster bestimmt das Modell.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="347" />
+      <source>{n} bands: {names}</source>
+      <translation>{n} Bänder: {names}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="482" />
+      <source>The automatic model is picked by the band count of the first raster ({name}: {n} bands); one archive holds one model. These rasters have other band counts and would lose bands or fail:</source>
+      <translation>Das automatische Modell wird nach der Bandanzahl des ersten Rasters gewählt ({name}: {n} Bänder); ein Archiv enthält ein Modell. Diese Raster haben eine andere Bandanzahl und würden Bänder verlieren oder fehlschlagen:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="494" />
+      <source>No listed model takes {n} bands ({available}). Choose the bands to use or a model trained for these rasters:</source>
+      <translation>Kein aufgeführtes Modell nimmt {n} Bänder ({available}). Wählen Sie die zu verwendenden Bänder oder ein für diese Raster trainiertes Modell:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="514" />
+      <source>The model '{model}' takes {n} bands. These rasters have other band counts: their other bands would be dropped, or they would fail:</source>
+      <translation>Das Modell '{model}' nimmt {n} Bänder. Diese Raster haben eine andere Bandanzahl: ihre übrigen Bänder würden weggelassen, oder sie würden fehlschlagen:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="525" />
+      <source>SCI-CBIR: model and bands do not match</source>
+      <translation>SCI-CBIR: Modell und Bänder passen nicht zusammen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="525" />
+      <source>Compress anyway?</source>
+      <translation>Trotzdem komprimieren?</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="545" />
+      <source>Nothing to compress: {folder} holds no raster files.</source>
+      <translation>Nichts zu komprimieren: {folder} enthält keine Rasterdateien.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="608" />
+      <source>Skipped (not rasters):</source>
+      <translation>Übersprungen (keine Raster):</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="555" />
+      <source>Not compressed: the model does not match the bands of some rasters.</source>
+      <translation>Nicht komprimiert: das Modell passt nicht zu den Bändern einiger Raster.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="603" />
+      <source>Nothing was added to {archive}.</source>
+      <translation>Zu {archive} wurde nichts hinzugefügt.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="605" />
+      <source>These files could not be read as rasters:</source>
+      <translation>Diese Dateien konnten nicht als Raster gelesen werden:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="611" />
+      <source>Nothing was added to the archive; see the Archive tab for the skipped files.</source>
+      <translation>Dem Archiv wurde nichts hinzugefügt; die übersprungenen Dateien stehen im Reiter Archiv.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="64" />
+      <source>Trained models are saved in {folder} and listed in the Archive tab.</source>
+      <translation>Trainierte Modelle werden in {folder} gespeichert und im Reiter Archiv aufgeführt.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="68" />
+      <source>Last trained model: {model} (chosen in the Archive tab for the next compression).</source>
+      <translation>Zuletzt trainiertes Modell: {model} (im Reiter Archiv für die nächste Kompression gewählt).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="219" />
+      <source>Folder the new model package is written to; by default a new folder in the folder of trained models (Settings), where the Archive tab lists it</source>
+      <translation>Ordner, in den das neue Modellpaket geschrieben wird; standardmäßig ein neuer Ordner im Ordner der trainierten Modelle (Einstellungen), wo der Reiter Archiv es aufführt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="520" />
+      <source>Model {model} chosen in the Archive tab for the next compression.</source>
+      <translation>Modell {model} im Reiter Archiv für die nächste Kompression gewählt.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="105" />
+      <source>Restore query layer style</source>
+      <translation>Stil des Anfragelayers wiederherstellen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="106" />
+      <source>Put back the query layer's style from before the search drew it in true colour</source>
+      <translation>Den Stil des Anfragelayers von vor der Suche wiederherstellen (die Suche zeigt ihn in Echtfarben)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="76" />
+      <source>The training dialog writes new model packages here; the Archive tab lists them with the shipped models. Default: {path}</source>
+      <translation>Der Trainingsdialog schreibt neue Modellpakete hierher; der Reiter Archiv führt sie mit den mitgelieferten Modellen auf. Standard: {path}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="82" />
+      <source>Trained models folder</source>
+      <translation>Ordner der trainierten Modelle</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/tasks/engine_task.py" line="96" />
+      <source>{task} (cancelled)</source>
+      <translation>{task} (abgebrochen)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
+      <source>Similar tiles: {query} {time}</source>
+      <translation>Ähnliche Kacheln: {query} {time}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
+      <source>region</source>
+      <translation>Region</translation>
     </message>
   </context>
 </TS>

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from qgis.core import QgsSettings
+from qgis.core import QgsApplication, QgsSettings
 
 from ..paths import PLUGIN_DIR
 
@@ -39,13 +39,25 @@ def default_engine_python() -> str:
     return shutil.which("python3") or "python3"
 
 
+def default_models_folder() -> str:
+    """Where trained model packages go unless the user chose a folder: ``scicbir/models`` in
+    the QGIS profile, so they travel with the profile like the other plugin data."""
+    return str(Path(QgsApplication.qgisSettingsDirPath()) / "scicbir" / "models")
+
+
 @dataclass
 class PluginSettings:
-    """Values the user sets once: engine interpreter, default archive and model, result count."""
+    """Values the user sets once: engine interpreter, default archive, folder of trained models,
+    result count.
+
+    There is deliberately no stored "default model": a model pinned in the settings was used
+    for every later compression, whatever the rasters' bands. The model follows the bands unless
+    the user picks one in the Archive tab for that compression.
+    """
 
     engine_python: str = ""
     archive: str = ""
-    model: str = ""
+    models_folder: str = ""
     k: int = DEFAULT_K
     keep_previous_results: bool = False
     last_source_folder: str = ""
@@ -67,7 +79,7 @@ class PluginSettings:
         return cls(
             engine_python=text("engine_python") or default_engine_python(),
             archive=text("archive"),
-            model=text("model"),
+            models_folder=text("models_folder") or default_models_folder(),
             k=max(1, k),
             keep_previous_results=keep,
             last_source_folder=text("last_source_folder"),
@@ -78,7 +90,7 @@ class PluginSettings:
         store = QgsSettings()
         store.setValue(PREFIX + "engine_python", self.engine_python)
         store.setValue(PREFIX + "archive", self.archive)
-        store.setValue(PREFIX + "model", self.model)
+        store.setValue(PREFIX + "models_folder", self.models_folder)
         store.setValue(PREFIX + "k", int(self.k))
         store.setValue(PREFIX + "keep_previous_results", bool(self.keep_previous_results))
         store.setValue(PREFIX + "last_source_folder", self.last_source_folder)

@@ -131,9 +131,8 @@ class CompressFolderAlgorithm(_EngineAlgorithm):
 
         source = self.parameterAsFile(parameters, self.INPUT, context)
         archive = self.parameterAsString(parameters, self.ARCHIVE, context)
-        model = (
-            self.parameterAsString(parameters, self.MODEL, context) or PluginSettings.load().model
-        )
+        # empty: automatic, the model follows the rasters' bands (no pinned default)
+        model = self.parameterAsString(parameters, self.MODEL, context)
         bands = self.parameterAsString(parameters, self.BANDS, context)
         quality = None
         if parameters.get(self.QUALITY) not in (None, ""):

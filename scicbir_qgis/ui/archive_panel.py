@@ -6,6 +6,13 @@ and files that failed (corrupt, wrong bands, no CRS) are listed with the engine'
 A model package can hold several rate points (rate-distortion trade-offs, quality 1 = fewest
 bits); the "Quality" choice lists those of the chosen model and sends the one picked with the
 request (nothing when it is the model's default).
+
+The model follows the rasters' bands ("automatic (by band count)", the first entry) unless the
+user picks one for this compression; nothing is remembered across sessions, because a model
+pinned once was silently used for rasters it could not take. Before a run starts, the folder's
+band counts are read and a model that cannot take some rasters is named with those files, so the
+user can pick another model or go on knowingly. Trained models are listed with the shipped ones:
+the listing sends the folder of trained models (a plugin setting) to the engine.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -34,12 +42,57 @@ from ..core.engine import EngineSession, session
 from ..core.i18n import tr
 from ..core.queries import QueryError, compress_params
 from ..core.settings import PluginSettings
+from ..core.sources import FolderScan, RasterFile, band_mismatches, scan_folder
 from ..tasks.engine_task import EngineTask, submit
 from . import feedback
 
 CATALOG = "catalog.gpkg"
 TILES_LAYER = "tiles"
 PACKAGE_MANIFEST = "package.json"
+PACKAGE_CONFIG = "config.json"
+#: Files named in a warning at most; the rest are counted.
+MAX_NAMED = 12
+
+
+def automatic_label() -> str:
+    """The model choice's first entry: no model is sent, the engine picks by band count."""
+    return tr("automatic (by band count)")
+
+
+def model_bands_of(model: Any) -> int | None:
+    """How many bands a model takes: from a ``models`` summary (``bands``), else from the
+    package's ``config.json`` when its folder is readable here; None when unknown."""
+    if not isinstance(model, dict):
+        return None
+    bands = model.get("bands")
+    if isinstance(bands, list) and bands:
+        return len(bands)
+    if model.get("path"):
+        config = Path(str(model["path"])).expanduser() / PACKAGE_CONFIG
+        try:
+            bands = json.loads(config.read_text(encoding="utf-8")).get("bands")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if isinstance(bands, list) and bands:
+            return len(bands)
+    return None
+
+
+def file_list(files: list[RasterFile] | list[str], with_bands: bool = True) -> str:
+    """Files for a message, one per line, at most ``MAX_NAMED`` and then how many more."""
+    lines = []
+    for item in files[:MAX_NAMED]:
+        if isinstance(item, RasterFile):
+            lines.append(
+                tr("{name} ({n} bands)").format(name=item.name, n=item.bands)
+                if with_bands
+                else item.name
+            )
+        else:
+            lines.append(Path(item).name)
+    if len(files) > MAX_NAMED:
+        lines.append(tr("... and {n} more").format(n=len(files) - MAX_NAMED))
+    return "\n".join(lines)
 
 
 def catalog_path(archive: str, answer: Any = None) -> str | None:
@@ -187,9 +240,12 @@ class ArchivePanel(QWidget):
         self.model_combo = QComboBox(self)
         self.model_combo.setObjectName("modelCombo")
         self.model_combo.setEditable(True)
-        self.model_combo.addItem(self.settings.model)
+        self.model_combo.addItem(automatic_label(), "")
         self.model_combo.setToolTip(
-            tr("Model package name or folder; empty: the engine picks one matching the bands")
+            tr(
+                "Model package name or folder for this compression; automatic: the engine picks "
+                "the model matching the rasters' band count"
+            )
         )
         models_row = QHBoxLayout()
         models_row.addWidget(self.model_combo, 1)
@@ -198,6 +254,10 @@ class ArchivePanel(QWidget):
         self.models_button.clicked.connect(self.refresh_models)
         models_row.addWidget(self.models_button)
         form.addRow(tr("Model"), models_row)
+        self.model_note = QLabel(self)
+        self.model_note.setObjectName("modelNote")
+        self.model_note.setWordWrap(True)
+        form.addRow("", self.model_note)
         self.quality_combo = QComboBox(self)
         self.quality_combo.setObjectName("qualityCombo")
         self.quality_combo.setToolTip(
@@ -218,6 +278,7 @@ class ArchivePanel(QWidget):
         self.quality_label = QLabel(tr("Quality"), self)
         form.addRow(self.quality_label, self.quality_box)
         self.model_combo.currentTextChanged.connect(self.update_qualities)
+        self.model_combo.currentTextChanged.connect(self.update_model_note)
         self.bands_edit = QLineEdit(self)
         self.bands_edit.setPlaceholderText(tr("automatic (e.g. B04,B03,B02 or 3,2,1)"))
         form.addRow(tr("Bands"), self.bands_edit)
@@ -243,11 +304,56 @@ class ArchivePanel(QWidget):
         self.summary.setPlaceholderText(tr("Summary of the last run"))
         layout.addWidget(self.summary, 1)
         self.update_qualities()
+        self.update_model_note()
+
+    def model_text(self) -> str:
+        """The model to send: a name or folder, or "" for the automatic choice."""
+        text = self.model_combo.currentText().strip()
+        if text == automatic_label():
+            return ""
+        index = self.model_combo.currentIndex()
+        if index > 0 and self.model_combo.itemText(index) == text:
+            data = self.model_combo.itemData(index)
+            if data:
+                return str(data)  # a listed model: its folder
+        return text
+
+    def is_automatic(self) -> bool:
+        return not self.model_text()
+
+    def update_model_note(self, *_args) -> None:
+        """State the rule that picks the model, with the listed models per band count."""
+        if not self.is_automatic():
+            bands = model_bands_of(self.chosen_model())
+            self.model_note.setText(
+                tr("Every raster is coded with this model ({n} bands).").format(n=bands)
+                if bands
+                else tr("Every raster is coded with this model.")
+            )
+            return
+        by_bands = self.models_by_bands()
+        rule = tr("Model: automatic (by band count), the rasters' band count picks the model.")
+        if by_bands:
+            pairs = "; ".join(
+                tr("{n} bands: {names}").format(n=n, names=", ".join(names))
+                for n, names in sorted(by_bands.items())
+            )
+            rule = f"{rule} {pairs}"
+        self.model_note.setText(rule)
+
+    def models_by_bands(self) -> dict[int, list[str]]:
+        """Listed model names by the number of bands they take."""
+        found: dict[int, list[str]] = {}
+        for model in self.models:
+            bands = model_bands_of(model)
+            if bands:
+                found.setdefault(bands, []).append(str(model.get("name") or model.get("path")))
+        return found
 
     def chosen_model(self) -> dict[str, Any] | None:
         """The listed model the model field names (by name or folder), or ``{"path": folder}``
         for a package folder typed in; None when automatic or unknown."""
-        text = self.model_combo.currentText().strip()
+        text = self.model_text()
         if not text:
             return None
         for model in self.models:
@@ -269,7 +375,7 @@ class ArchivePanel(QWidget):
         hidden for a model with one point; for an automatic model only its default point."""
         self.quality_combo.blockSignals(True)
         self.quality_combo.clear()
-        automatic = not self.model_combo.currentText().strip()
+        automatic = self.is_automatic()
         points = [] if automatic else rate_points_of(self.chosen_model())
         if automatic:
             self.quality_combo.addItem(tr("the model's default"), None)
@@ -303,37 +409,117 @@ class ArchivePanel(QWidget):
         return compress_params(
             self.source_edit.filePath().strip(),
             self.archive_edit.filePath().strip(),
-            self.model_combo.currentText().strip(),
+            self.model_text(),
             self.bands_edit.text(),
             self.chosen_quality(),
         )
 
-    def refresh_models(self) -> None:
+    def models_request(self) -> dict[str, Any]:
+        """The ``models`` parameters: the folder of trained models is listed too."""
+        folder = PluginSettings.load().models_folder
+        return {"dirs": [folder]} if folder else {}
+
+    def use_model(self, path: str) -> None:
+        """Pick a newly trained package for the next compression (and list it)."""
+        if not path:
+            return
+        index = self.model_combo.findData(path)
+        if index < 0:
+            self.model_combo.addItem(Path(path).name, path)
+            index = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(index)
+
+    def refresh_models(self) -> EngineTask:
         def done(answer: Any) -> None:
             models = answer.get("models", answer) if isinstance(answer, dict) else answer
-            current = self.model_combo.currentText()
+            current = self.model_text()
             self.models = [m for m in models or [] if isinstance(m, dict)]
             self.model_combo.blockSignals(True)
             self.model_combo.clear()
-            self.model_combo.addItem("")
+            self.model_combo.addItem(automatic_label(), "")
             for model in models or []:
                 name = (
                     model.get("name") or model.get("model_id") if isinstance(model, dict) else model
                 )
                 path = model.get("path", "") if isinstance(model, dict) else ""
                 self.model_combo.addItem(str(name), str(path or name))
-            self.model_combo.setCurrentText(current)
+            index = self.model_combo.findData(current) if current else 0
+            if index >= 0:
+                self.model_combo.setCurrentIndex(index)
+            else:
+                self.model_combo.setCurrentText(current)
             self.model_combo.blockSignals(False)
             self.update_qualities()
+            self.update_model_note()
 
-        submit(
+        params = self.models_request()
+        return submit(
             EngineTask(
                 tr("SCI-CBIR: listing models"),
-                lambda context: self.engine.call("models", {}, context.is_cancelled),
+                lambda context: self.engine.call("models", params, context.is_cancelled),
                 done,
                 lambda message, details: feedback.error(self.iface, message, details),
             )
         )
+
+    def band_warning(self, scan: FolderScan, params: dict[str, Any]) -> str:
+        """Why the chosen model cannot take some of the rasters, naming them; "" when all fit."""
+        selected = len(params.get("bands") or []) or None
+        if self.is_automatic():
+            mismatched = band_mismatches(scan, None, selected)
+            if mismatched:
+                first = scan.readable[0]
+                return (
+                    tr(
+                        "The automatic model is picked by the band count of the first raster "
+                        "({name}: {n} bands); one archive holds one model. These rasters have other "
+                        "band counts and would lose bands or fail:"
+                    ).format(name=first.name, n=first.bands)
+                    + "\n"
+                    + file_list(mismatched)
+                )
+            by_bands = self.models_by_bands()
+            readable = scan.readable
+            if by_bands and readable and not selected and readable[0].bands not in by_bands:
+                return (
+                    tr(
+                        "No listed model takes {n} bands ({available}). Choose the bands to use or "
+                        "a model trained for these rasters:"
+                    ).format(
+                        n=readable[0].bands,
+                        available=", ".join(str(n) for n in sorted(by_bands)),
+                    )
+                    + "\n"
+                    + file_list(readable)
+                )
+            return ""
+        model = self.chosen_model()
+        bands = model_bands_of(model)
+        if bands is None:
+            return ""
+        mismatched = band_mismatches(scan, bands, selected)
+        if not mismatched:
+            return ""
+        name = (model or {}).get("name") or Path(self.model_text()).name
+        return (
+            tr(
+                "The model '{model}' takes {n} bands. These rasters have other band counts: their "
+                "other bands would be dropped, or they would fail:"
+            ).format(model=name, n=bands)
+            + "\n"
+            + file_list(mismatched)
+        )
+
+    def confirm(self, text: str) -> bool:
+        """Ask whether to compress despite ``text``; a method so that tests can answer it."""
+        answer = QMessageBox.warning(
+            self,
+            tr("SCI-CBIR: model and bands do not match"),
+            text + "\n\n" + tr("Compress anyway?"),
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.No,
+        )
+        return answer == QMessageBox.Yes
 
     def compress(self) -> EngineTask | None:
         source = self.source_edit.filePath().strip()
@@ -344,6 +530,16 @@ class ArchivePanel(QWidget):
             feedback.warning(self.iface, str(exc))
             self.summary.setPlainText(str(exc))
             return None
+        scan = scan_folder(source)
+        warning = self.band_warning(scan, params)
+        if warning:
+            self.summary.setPlainText(warning)
+            if not self.confirm(warning):
+                feedback.warning(
+                    self.iface,
+                    tr("Not compressed: the model does not match the bands of some rasters."),
+                )
+                return None
         settings = PluginSettings.load()
         settings.archive = archive
         settings.last_source_folder = source

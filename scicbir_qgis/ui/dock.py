@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QDialog,
@@ -56,9 +58,17 @@ class TrainPanel(QWidget):
         layout.addStretch(1)
         self.refresh()
 
-    def refresh(self, *_args) -> None:
-        model = PluginSettings.load().model or tr("engine default")
-        self.model_label.setText(tr("Default model: {model}").format(model=model))
+    def refresh(self, trained: str = "") -> None:
+        """Say where trained models go, and which one was picked last for compressing."""
+        folder = PluginSettings.load().models_folder
+        text = tr("Trained models are saved in {folder} and listed in the Archive tab.").format(
+            folder=folder
+        )
+        if trained:
+            text += " " + tr(
+                "Last trained model: {model} (chosen in the Archive tab for the next compression)."
+            ).format(model=Path(trained).name)
+        self.model_label.setText(text)
 
     def open_dialog(self):
         from .train_dialog import TrainDialog
@@ -103,7 +113,7 @@ class SciCbirDock(QDockWidget):
         self.search_panel = SearchPanel(iface, self.tabs, self.engine)
         self.archive_panel = ArchivePanel(iface, self.tabs, self.engine)
         self.train_panel = TrainPanel(iface, self.tabs, self.engine)
-        self.train_panel.modelReady.connect(self.archive_panel.model_combo.setCurrentText)
+        self.train_panel.modelReady.connect(self.archive_panel.use_model)
         self.tabs.addTab(self.search_panel, tr("Search"))
         self.tabs.addTab(self.archive_panel, tr("Archive"))
         self.tabs.addTab(self.train_panel, tr("Train"))
@@ -121,7 +131,7 @@ class SciCbirDock(QDockWidget):
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self)
-        dialog.accepted.connect(self.train_panel.refresh)
+        dialog.accepted.connect(lambda: self.train_panel.refresh())
         dialog.accepted.connect(self.refresh_engine_warning)
         dialog.open()
         return dialog

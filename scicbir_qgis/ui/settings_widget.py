@@ -1,8 +1,10 @@
 """The plugin's settings form, shown as a page of QGIS's Options and as a stand-alone dialog.
 
 One form for both places so there is one set of defaults: engine Python (with "Check engine",
-which starts the engine and shows its versions and device), default archive, default model,
-number of results and whether a new search keeps the previous results.
+which starts the engine and shows its versions and device), default archive, the folder of
+trained models (listed with the shipped ones; there is no pinned default model: the model
+follows the rasters' bands unless picked for a compression), number of results and whether a new
+search keeps the previous results.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from qgis.PyQt.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -25,7 +26,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
-from ..core.settings import PluginSettings, default_engine_python
+from ..core.settings import PluginSettings, default_engine_python, default_models_folder
 from ..paths import icon_path
 from ..tasks.engine_task import EngineTask, submit
 from .feedback import describe_engine
@@ -68,9 +69,17 @@ class SettingsForm(QWidget):
         self.archive_edit.setFilePath(self.settings.archive)
         form.addRow(tr("Default archive folder"), self.archive_edit)
 
-        self.model_edit = QLineEdit(self.settings.model, self)
-        self.model_edit.setPlaceholderText(tr("engine default (chosen by the raster's bands)"))
-        form.addRow(tr("Default model"), self.model_edit)
+        self.models_edit = QgsFileWidget(self)
+        self.models_edit.setObjectName("modelsFolder")
+        self.models_edit.setStorageMode(QgsFileWidget.GetDirectory)
+        self.models_edit.setFilePath(self.settings.models_folder)
+        self.models_edit.setToolTip(
+            tr(
+                "The training dialog writes new model packages here; the Archive tab lists them "
+                "with the shipped models. Default: {path}"
+            ).format(path=default_models_folder())
+        )
+        form.addRow(tr("Trained models folder"), self.models_edit)
 
         self.k_spin = QSpinBox(self)
         self.k_spin.setRange(1, 500)
@@ -85,7 +94,7 @@ class SettingsForm(QWidget):
         settings = PluginSettings.load()
         settings.engine_python = self.python_edit.filePath().strip() or default_engine_python()
         settings.archive = self.archive_edit.filePath().strip()
-        settings.model = self.model_edit.text().strip()
+        settings.models_folder = self.models_edit.filePath().strip() or default_models_folder()
         settings.k = self.k_spin.value()
         settings.keep_previous_results = self.keep_check.isChecked()
         return settings

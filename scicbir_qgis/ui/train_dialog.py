@@ -3,7 +3,12 @@
 The engine's ``train`` job does the work (three stages of the method: compression, rate
 trade-off, joint hashing); this dialog collects the dataset and recipe, shows stage, epoch,
 losses and PSNR/bpp/precision curves as they arrive, cancels (the engine saves a checkpoint) and
-resumes, and offers the finished model as the new default.
+resumes, and offers the finished model for the next compression.
+
+The output folder starts as a new folder inside the plugin's folder of trained models, so that
+the Archive tab lists the new package with the shipped ones. "Use this model" picks it in the
+Archive tab for the next compression only: it is not stored as a default, since a pinned model
+was used for every later compression whatever the rasters' bands.
 
 Recipes live in the engine (``train.inspect`` answers with their parameters): choosing one fills
 the epochs, batch size and steps per epoch. The value scale comes from the data: the engine
@@ -14,6 +19,8 @@ it itself. A warning says when the dataset is too small for the chosen steps.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 from qgis.gui import QgsFileWidget
@@ -90,6 +97,17 @@ def size_warning(
             "generalising. Add images or lower the epochs."
         ).format(total=total, train=train, passes=round(passes))
     return ""
+
+
+def default_output_folder(recipe: str | None = None) -> str:
+    """A new folder for a training run inside the folder of trained models (see Settings)."""
+    base = Path(PluginSettings.load().models_folder)
+    stem = f"{recipe or 'model'}-{time.strftime('%Y%m%d-%H%M')}"
+    target, suffix = base / stem, 1
+    while target.exists():
+        suffix += 1
+        target = base / f"{stem}-{suffix}"
+    return str(target)
 
 
 def model_path_of(answer: Any) -> str:
@@ -198,7 +216,13 @@ class TrainDialog(QDialog):
         form.addRow(tr("Device"), self.device_combo)
         self.output_edit = QgsFileWidget(self)
         self.output_edit.setStorageMode(QgsFileWidget.GetDirectory)
-        self.output_edit.setToolTip(tr("Folder the new model package is written to"))
+        self.output_edit.setToolTip(
+            tr(
+                "Folder the new model package is written to; by default a new folder in the "
+                "folder of trained models (Settings), where the Archive tab lists it"
+            )
+        )
+        self.output_edit.setFilePath(default_output_folder(self.recipe_combo.currentData()))
         form.addRow(tr("Output model folder"), self.output_edit)
         self.resume_check = QCheckBox(tr("Resume from the last checkpoint in the output folder"))
         self.resume_check.setChecked(True)
@@ -488,11 +512,13 @@ class TrainDialog(QDialog):
         )
 
     def use_model(self) -> None:
-        """Make the new model the default for compressing and searching."""
+        """Pick the new model in the Archive tab for the next compression (not stored)."""
         if not self.new_model:
             return
-        settings = PluginSettings.load()
-        settings.model = self.new_model
-        settings.save()
         self.modelReady.emit(self.new_model)
-        feedback.success(self.iface, tr("Default model: {model}").format(model=self.new_model))
+        feedback.success(
+            self.iface,
+            tr("Model {model} chosen in the Archive tab for the next compression.").format(
+                model=Path(self.new_model).name
+            ),
+        )

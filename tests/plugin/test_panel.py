@@ -189,16 +189,22 @@ def test_panel_warns_at_once_when_the_engine_python_is_missing(
     assert widget.engine_warning.isHidden()
 
 
-def test_a_newly_trained_model_becomes_the_archive_tabs_model(dock):
+def test_a_newly_trained_model_is_picked_for_the_next_compression_only(dock):
     from scicbir_qgis.core.settings import PluginSettings
+    from scicbir_qgis.ui.archive_panel import ArchivePanel
 
     dialog = dock.train_panel.open_dialog()
     dialog.new_model = "/models/my-forest-model"
     dialog.use_model()
-    assert PluginSettings.load().model == "/models/my-forest-model"
-    assert dock.archive_panel.model_combo.currentText() == "/models/my-forest-model"
+    assert dock.archive_panel.model_combo.currentText() == "my-forest-model"
+    assert dock.archive_panel.model_text() == "/models/my-forest-model"
     assert "my-forest-model" in dock.train_panel.model_label.text()
     dialog.close()
+    # nothing pinned: a panel opened later follows the rasters' bands again
+    assert not hasattr(PluginSettings.load(), "model")
+    later = ArchivePanel(dock.iface, None, dock.engine)
+    assert later.is_automatic()
+    assert later.model_combo.currentText() == "automatic (by band count)"
 
 
 def test_shutdown_removes_the_region_from_the_canvas(dock, canvas_on_raster):
