@@ -51,6 +51,8 @@ class SourceResult:
     empty_tiles: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: values outside the model's input range, clipped before coding (see ``normalise``)
+    clipped_values: int = 0
 
 
 @dataclass
@@ -91,6 +93,7 @@ class CompressSummary:
             failed=len(self.failed),
             tiles_per_s=self.tiles / self.seconds if self.seconds else 0.0,
             mean_bpp=self.mean_bpp,
+            clipped_values=sum(s.clipped_values for s in self.sources),
         )
         return data
 
@@ -186,7 +189,7 @@ def compress_folder(
             except (CancelledError, ArchiveDamagedError):
                 raise
             except UserFacingError as exc:
-                result = SourceResult(str(spec.path), "failed", error=str(exc))
+                result = SourceResult(str(spec.path), "failed", error=_naming(spec.path, exc))
             except (sqlite3.Error, PackError) as exc:
                 raise InputError(
                     f"archive {archive_dir} cannot be written ({exc}); check free disk space and "
@@ -351,16 +354,18 @@ def _compress_source(
             "model_id": archive.model.model_id,
         }
 
+        clipped = [0]  # values clipped to the model's input range, over the whole source
+
         def batches():
             batch = []
             for k, tile in enumerate(read_tiles(source, tile_size, bands)):
                 batch.append(tile)
                 if len(batch) == options.batch_size:
-                    yield _batch_args(batch, norm)
+                    yield _batch_args(batch, norm, clipped)
                     batch = []
                     tick(k)
             if batch:
-                yield _batch_args(batch, norm)
+                yield _batch_args(batch, norm, clipped)
 
         source_row = {
             "path": path,
@@ -439,15 +444,30 @@ def _compress_source(
                 {"tiles": stored, "empty_tiles": len(grid) - stored, "stream_bytes": stream_bytes}
             )
     status = "replaced" if previous is not None else "added"
-    return SourceResult(path, status, stored, len(grid) - stored, warnings=notes)
+    if clipped[0]:
+        notes.append(
+            f"{path}: {clipped[0]} values lie far outside the model's input range and were "
+            "clipped to it (e.g. an undeclared fill value or outliers); declare the raster's "
+            "nodata value if they are fill"
+        )
+    return SourceResult(
+        path, status, stored, len(grid) - stored, warnings=notes, clipped_values=clipped[0]
+    )
+
+
+def _naming(path: Path, exc: Exception) -> str:
+    """The error message of a failed source, naming the file (some layers cannot know it)."""
+    message = str(exc)
+    return message if str(path) in message else f"{path}: {message}"
 
 
 def _ticker(progress: Progress, done: int, total: int, name: str):
     return lambda k: progress(done + k, total, name)
 
 
-def _batch_args(batch, norm):
-    tiles = norm.forward(np.stack([t.data for t in batch]))
+def _batch_args(batch, norm, clipped: list[int]):
     masks = [t.nodata_mask for t in batch]
     valid = [(t.window.valid_height, t.window.valid_width) for t in batch]
+    tiles, count = norm.forward_counted(np.stack([t.data for t in batch]), valid, masks)
+    clipped[0] += count
     return tiles, masks, valid, batch

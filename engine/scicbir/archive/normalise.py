@@ -6,10 +6,17 @@ model on Landsat uint16 DN, or 8-bit photos to the Sentinel-2 model) would satur
 every tile. In that case the per-source range is measured instead (0.1 / 99.9 percentiles per
 band from a decimated overview read, nodata excluded) and recorded in the catalog, so decoding
 maps back to source units exactly as encoding mapped forward.
+
+This is also the one place where physical values become network inputs, so it bounds them:
+normalised values beyond ``[CLIP_LOW, CLIP_HIGH]`` (four nominal ranges past either end of
+[0, 1]) are clipped. A model only ever saw values near [0, 1]; a stray 1e30 would give latents
+far beyond what the entropy coder can code, and one such pixel must not cost the whole file.
+Compress counts the clipped values per source and reports them in its summary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +24,10 @@ import numpy as np
 from scicbir.rasters.tiles import nodata_mask
 
 LOW_PERCENTILE, HIGH_PERCENTILE = 0.1, 99.9
+#: Bounds of normalised values fed to the network. No integer raster reaches them under the
+#: model's normalisation (uint16 / 20566 is at most 3.2), nor a value inside the source's own
+#: 0.1-99.9 percentile range; only outliers and undeclared fill values do.
+CLIP_LOW, CLIP_HIGH = -4.0, 5.0
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,38 @@ class SourceNormalisation:
     scale: tuple[float, ...]
 
     def forward(self, tiles: np.ndarray) -> np.ndarray:
-        """Physical (B, C, h, w) -> normalised float32."""
+        """Physical (B, C, h, w) -> normalised float32, clipped to [CLIP_LOW, CLIP_HIGH]."""
+        return self.forward_counted(tiles)[0]
+
+    def forward_counted(
+        self,
+        tiles: np.ndarray,
+        valid: Sequence[tuple[int, int]] | None = None,
+        masks: Sequence[np.ndarray | None] | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """``forward`` and how many values it clipped. With ``valid`` (height, width per tile)
+        and ``masks`` (nodata per tile), only source pixels count: edge padding repeats pixels
+        and nodata pixels hold a fill, neither is the user's data."""
         offset = np.asarray(self.offset, np.float32)[None, :, None, None]
         scale = np.asarray(self.scale, np.float32)[None, :, None, None]
-        return ((tiles - offset) / scale).astype(np.float32)
+        # A value far out may overflow float32 to +-inf here: it is clipped just below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = ((tiles - offset) / scale).astype(np.float32)
+        outside = ~((values >= CLIP_LOW) & (values <= CLIP_HIGH))
+        if not outside.any():
+            return values, 0
+        if valid is None:
+            clipped = int(outside.sum())
+        else:
+            clipped = 0
+            for k, (h, w) in enumerate(valid):
+                hit = outside[k, :, :h, :w]
+                mask = masks[k] if masks is not None else None
+                clipped += int((hit & ~mask).sum() if mask is not None else hit.sum())
+        # NaN cannot come from tiles (it is nodata there); were it to, it must not reach the
+        # network either.
+        values = np.clip(np.nan_to_num(values, nan=0.0), CLIP_LOW, CLIP_HIGH)
+        return values.astype(np.float32), clipped
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "offset": list(self.offset), "scale": list(self.scale)}

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from scicbir.codec import bitstream
+from scicbir.codec.entropy import LatentRangeError
 from scicbir.codec.normalisation import Normalisation
 from scicbir.errors import InputError
 from scicbir.models.network import pad_to_multiple
@@ -213,7 +214,16 @@ class TileCodec:
         _, _, h, w = arr.shape
         y, u = self._analysis(self._to_network(arr))
         t1 = time.perf_counter()
-        (payloads,) = self.net.latent_codec.compress(y)["strings"]
+        try:
+            (payloads,) = self.net.latent_codec.compress(y)["strings"]
+        except LatentRangeError as exc:
+            raise InputError(
+                f"tile {', '.join(map(str, exc.tiles))} of the batch cannot be coded: its latents "
+                f"reach {exc.largest:.3g}, beyond what the entropy coder can code; its input holds "
+                "values far outside the model's range (normalised tiles should lie near [0, 1]). "
+                "Mask fill values as nodata or clip the input",
+                tiles=exc.tiles,
+            ) from exc
         u_np = u.float().numpy()
         codes = pack_codes(u_np)
         tiles = []

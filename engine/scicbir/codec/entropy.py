@@ -73,9 +73,45 @@ SCALE_MIN, SCALE_MAX = 0.11, 256.0
 SCALE_RULES = ("bound", "abs")
 #: Most table rows built at once (bounds the memory of the CDF tables of a large tile).
 TABLE_ROWS = 1 << 14
+#: Largest |symbol| the coder accepts (latents and hyper-latents, after rounding). compressai's
+#: rANS coder escapes a value beyond its table by writing it in 4-bit chunks, counting the chunks
+#: with a 32-bit shift that never ends once the value reaches 2**27 (the shift wraps), and refuses
+#: values beyond int32; anything a model gives for inputs in its range is far below this bound.
+MAX_SYMBOL = 1 << 20
 #: Latent positions (over a batch) up to which the entropy-parameter products run on one
 #: OpenBLAS thread (see ``scicbir.codec.blas_threads``); larger products use all of them.
 SMALL_PRODUCT = 4096
+
+
+class LatentRangeError(ValueError):
+    """Latents that the entropy coder cannot code (not finite, or beyond ``MAX_SYMBOL``).
+
+    ``tiles``: the batch indexes of the tiles at fault; ``largest``: the largest |value| seen
+    (inf or NaN included)."""
+
+    def __init__(self, tiles: list[int], largest: float) -> None:
+        super().__init__(
+            f"latents of tile(s) {tiles} are outside the entropy coder's range "
+            f"(largest |value| {largest:.3g}, limit {MAX_SYMBOL})"
+        )
+        self.tiles = tiles
+        self.largest = largest
+
+
+def check_symbols(*arrays: np.ndarray) -> None:
+    """Raise ``LatentRangeError`` unless every value of the (B, ...) arrays is finite and within
+    ±``MAX_SYMBOL``: the check that keeps the rANS coder's escape loop bounded."""
+    bad: set[int] = set()
+    maxima: list[float] = []
+    for array in arrays:
+        flat = np.abs(np.asarray(array, np.float64).reshape(array.shape[0], -1))
+        with np.errstate(invalid="ignore"):
+            wrong = ~(flat <= MAX_SYMBOL)  # NaN compares False: wrong too
+        if wrong.any():
+            bad.update(int(r) for r in np.flatnonzero(wrong.any(axis=1)))
+            maxima.append(float(np.max(flat[wrong])))  # NaN propagates
+    if bad:
+        raise LatentRangeError(sorted(bad), float(np.max(maxima)))
 
 
 def _blas_threads(rows: int) -> AbstractContextManager:
@@ -296,6 +332,7 @@ class MixtureCoder:
     def encode(self, y_hat: np.ndarray, params: tuple[np.ndarray, ...], abs_max: int) -> bytes:
         """A latent stream of its own (container version 1) of one tile's ŷ (N, H, W), with its
         parameters (each (K, N, H, W)); ``compress`` makes the current payloads."""
+        check_symbols(y_hat[None])
         N, H, W = y_hat.shape
         order = np.concatenate(coding_order(self.context, H, W))
         symbols = y_hat.transpose(1, 2, 0).reshape(H * W, N)[order].reshape(-1).astype(np.int64)
@@ -312,12 +349,14 @@ class MixtureCoder:
         """Payloads of a batch (one per tile, see the module docstring) and ŷ (float32, CPU).
 
         ``y``: latents (B, N, H, W); ``z``: hyper-latents ``h_a(y)`` (B, M, h, w).
+        ``LatentRangeError`` when a tile's latents cannot be coded (checked before any coding).
         """
         cdfs, lengths, offsets, medians = self.z_tables()
         z = z.detach().cpu()
         z_symbols = torch.round(z - medians.to(z.dtype))  # as EntropyBottleneck.compress
-        hyper = self.hyper(z_symbols + medians.to(z.dtype))  # ẑ, as its decompress
         y_hat = torch.round(y.detach()).cpu().double().numpy()
+        check_symbols(y_hat, z_symbols.double().numpy())
+        hyper = self.hyper(z_symbols + medians.to(z.dtype))  # ẑ, as its decompress
         B, N, H, W = y_hat.shape
         order = np.concatenate(coding_order(self.context, H, W))
         with _blas_threads(B * order.size):
