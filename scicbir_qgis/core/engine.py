@@ -8,6 +8,7 @@ first-run message instead of a traceback.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -47,8 +48,27 @@ def first_run_message(python: str, reason: str = "") -> str:
     return text
 
 
+# faiss announces which CPU build it loads ("Loading faiss with AVX512 support", "Could not load
+# library with AVX512 support due to: ModuleNotFoundError(...swigfaiss_avx512...)"); harmless,
+# it falls back to another build, but alarming in the log tab, so it goes to the debug level.
+_FAISS_LOADER = re.compile(
+    r"(faiss with AVX|faiss\.loader|load(ing|ed)? faiss|library with AVX\d*|swigfaiss_avx"
+    r"|No module named 'faiss\.swigfaiss)",
+    re.IGNORECASE,
+)
+
+
+def is_loader_noise(line: str) -> bool:
+    """True for faiss's messages about which of its CPU builds it loaded."""
+    return bool(_FAISS_LOADER.search(line))
+
+
 def _log_stderr(line: str) -> None:
-    log.info(line.rstrip())
+    text = line.rstrip()
+    if is_loader_noise(text):
+        log.debug(text)
+    else:
+        log.info(text)
 
 
 class EngineSession:

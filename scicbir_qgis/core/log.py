@@ -6,7 +6,7 @@ an analyst is not faced with a traceback but a developer still finds everything.
 
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsMessageLog
+from qgis.core import Qgis, QgsLogger, QgsMessageLog
 
 TAG = "SCI-CBIR"
 
@@ -21,3 +21,8 @@ def warning(message: str) -> None:
 
 def critical(message: str) -> None:
     QgsMessageLog.logMessage(message, TAG, Qgis.Critical)
+
+
+def debug(message: str) -> None:
+    """Developer detail that must not show in the log tab (QGIS prints it with QGIS_DEBUG)."""
+    QgsLogger.debug(f"{TAG}: {message}", 2)

@@ -4,10 +4,17 @@ The engine answers a search with a ranked list of archive tiles and, on request,
 result tile as a GeoTIFF and all footprints to a GeoPackage. This module turns that answer into
 layers: one raster per result, named "#rank source (distance)", rank 1 on top; a footprints layer
 styled by rank with labels; and it computes extents for "zoom to result" in any canvas CRS.
+
+Every layer it adds carries the custom property ``scicbir/result`` (saved with the project), so
+that result tiles are never offered as query rasters, also after a project is reopened. Groups
+are named after the query and the time ("Similar tiles: neon 14:02:31") and kept unique, and a
+kept older group is switched off when a new one arrives: two visible result sets would put their
+"#1", "#2"... labels on top of each other.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,8 @@ from . import rendering
 from .i18n import tr
 
 GROUP_NAME = "Similar tiles"
+#: Custom property of every layer and group this module adds.
+RESULT_PROPERTY = "scicbir/result"
 RANK_STYLE = "footprints_by_rank.qml"
 ARCHIVE_STYLE = "archive_footprints.qml"
 
@@ -75,11 +84,42 @@ def style_path(name: str) -> str:
     return str(resources_dir() / "styles" / name)
 
 
-def remove_group(project: QgsProject, name: str = GROUP_NAME) -> None:
-    """Remove every group called ``name`` and the layers in it."""
+def is_result_layer(layer) -> bool:
+    """True for a layer added by a search (decoded tile or footprints)."""
+    return layer is not None and str(layer.customProperty(RESULT_PROPERTY, "")).lower() in (
+        "true",
+        "1",
+    )
+
+
+def result_groups(project: QgsProject) -> list[QgsLayerTreeGroup]:
+    """The top-level result groups, newest (top) first."""
     root = project.layerTreeRoot()
-    for group in [g for g in root.children() if isinstance(g, QgsLayerTreeGroup)]:
-        if group.name() != name:
+    return [
+        g
+        for g in root.children()
+        if isinstance(g, QgsLayerTreeGroup)
+        and str(g.customProperty(RESULT_PROPERTY, "")).lower() in ("true", "1")
+    ]
+
+
+def group_name(project: QgsProject, query: str = "", when: float | None = None) -> str:
+    """A name no other top-level group has: "Similar tiles: <query> <HH:MM:SS>"."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(when))
+    base = tr("Similar tiles: {query} {time}").format(query=query or tr("region"), time=stamp)
+    taken = {child.name() for child in project.layerTreeRoot().children()}
+    name, suffix = base, 1
+    while name in taken:
+        suffix += 1
+        name = f"{base} ({suffix})"
+    return name
+
+
+def remove_group(project: QgsProject, name: str | None = None) -> None:
+    """Remove the result groups (only the one called ``name`` when given) and their layers."""
+    root = project.layerTreeRoot()
+    for group in result_groups(project):
+        if name is not None and group.name() != name:
             continue
         ids = [node.layerId() for node in group.findLayers()]
         root.removeChildNode(group)
@@ -107,21 +147,29 @@ def add_results(
     tiles: list[ResultTile],
     footprints_path: str | None = None,
     replace: bool = True,
-    group_name: str = GROUP_NAME,
+    query: str = "",
 ) -> ResultLayers:
     """Add the result group at the top of the layer tree; must run on the main thread.
 
-    With ``replace`` the previous "Similar tiles" group goes away; otherwise the new group is
-    added above it. Tiles whose GeoTIFF does not open are returned in ``missing``.
+    With ``replace`` the previous result groups go away; otherwise the new group is added above
+    them and they are switched off (their rank labels would overlap the new ones). ``query``
+    (the query layer's name) goes into the group's name. Tiles whose GeoTIFF does not open are
+    returned in ``missing``.
     """
     if replace:
-        remove_group(project, group_name)
+        remove_group(project)
+    else:
+        for older in result_groups(project):
+            older.setItemVisibilityChecked(False)
+            older.setExpanded(False)
     root = project.layerTreeRoot()
-    group = root.insertGroup(0, group_name)
+    group = root.insertGroup(0, group_name(project, query))
+    group.setCustomProperty(RESULT_PROPERTY, True)
     footprints = None
     if footprints_path and Path(footprints_path).is_file():
         footprints = load_footprints(footprints_path, tr("Result footprints"), RANK_STYLE)
         if footprints.isValid():
+            footprints.setCustomProperty(RESULT_PROPERTY, True)
             project.addMapLayer(footprints, False)
             group.addLayer(footprints)
         else:
@@ -135,6 +183,7 @@ def add_results(
         layer.setCustomProperty("scicbir/rank", tile.rank)
         layer.setCustomProperty("scicbir/tile_id", str(tile.tile_id))
         layer.setCustomProperty("scicbir/distance", tile.distance)
+        layer.setCustomProperty(RESULT_PROPERTY, True)
         rasters.append(layer)
     rendering.style_result_tiles(rasters)
     for layer in rasters:

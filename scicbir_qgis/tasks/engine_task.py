@@ -4,6 +4,10 @@ The work function runs in a worker thread and may only talk to the engine (never
 the project). Progress goes to QGIS's task manager and, through a queued signal, to the panel;
 ``finished`` runs on the main thread, where results are added to the map and errors are shown
 in the message bar (one readable line) with the details in the "SCI-CBIR" log tab.
+
+Work the user cancelled ends as a completed task (``run`` returns True, the description says
+"cancelled"): QGIS announces every terminated task as "Task failed", which is wrong for a
+training run that stopped cleanly at a checkpoint because it was asked to.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 
 from ..core import log
 from ..core.engine import EngineUnavailableError, JobCancelledError
+from ..core.i18n import tr
 from ..engine_client import EngineError
 
 # Tasks must stay referenced from Python until they end, or PyQt deletes them under QGIS.
@@ -71,12 +76,12 @@ class EngineTask(QgsTask):
             self.result_value = self.work(TaskContext(self))
             return True
         except JobCancelledError:
-            self.was_cancelled = True
+            return self._ended_cancelled()
         except EngineUnavailableError as exc:
             self.error_message, self.error_details = str(exc), exc.details
         except EngineError as exc:
             if exc.cancelled:
-                self.was_cancelled = True
+                return self._ended_cancelled()
             else:
                 self.error_message = str(exc)
                 self.error_details = _engine_details(exc)
@@ -85,13 +90,19 @@ class EngineTask(QgsTask):
             self.error_details = traceback.format_exc()
         return False
 
+    def _ended_cancelled(self) -> bool:
+        """A clean stop on the user's request: not a failure (see the module docstring)."""
+        self.was_cancelled = True
+        self.setDescription(tr("{task} (cancelled)").format(task=self.description()))
+        return True
+
     def finished(self, ok: bool) -> None:
         try:
-            if ok:
-                self.on_done(self.result_value)
-            elif self.was_cancelled or (self.isCanceled() and not self.error_message):
+            if self.was_cancelled or (not ok and self.isCanceled() and not self.error_message):
                 if self.on_cancelled is not None:
                     self.on_cancelled()
+            elif ok:
+                self.on_done(self.result_value)
             else:
                 if self.error_details:
                     log.critical(

@@ -116,6 +116,16 @@ def failures_of(answer: Any) -> list[str]:
     return lines
 
 
+def nothing_in(answer: Any) -> bool:
+    """True when a ``compress`` summary added nothing and the archive held nothing before."""
+    if not isinstance(answer, dict):
+        return False
+    counts = [answer.get(key) for key in ("added", "replaced", "unchanged")]
+    if not all(isinstance(c, (int, float)) for c in counts):
+        return False
+    return sum(counts) == 0 and not answer.get("tiles")
+
+
 def summary_lines(answer: Any) -> list[str]:
     """The figures of a ``compress`` summary a user cares about, one per line."""
     if not isinstance(answer, dict):
@@ -531,6 +541,13 @@ class ArchivePanel(QWidget):
             self.summary.setPlainText(str(exc))
             return None
         scan = scan_folder(source)
+        if not scan.rasters:
+            text = tr("Nothing to compress: {folder} holds no raster files.").format(folder=source)
+            if scan.skipped:
+                text += "\n" + tr("Skipped (not rasters):") + "\n" + file_list(scan.skipped)
+            self.summary.setPlainText(text)
+            feedback.warning(self.iface, text.split("\n")[0])
+            return None
         warning = self.band_warning(scan, params)
         if warning:
             self.summary.setPlainText(warning)
@@ -545,13 +562,14 @@ class ArchivePanel(QWidget):
         settings.last_source_folder = source
         settings.save()
         self._busy(True)
+        self.progress.setValue(0)  # not the last run's 100 %
         self.summary.setPlainText(tr("Compressing {source}...").format(source=source))
         task = EngineTask(
             tr("SCI-CBIR: compressing {name}").format(name=Path(source).name),
             lambda context: self.engine.run_job(
                 "compress", params, context.progress, context.is_cancelled
             ),
-            lambda answer: self._done(archive, answer),
+            lambda answer: self._done(archive, answer, scan.skipped),
             self._failed,
             self._cancelled,
         )
@@ -576,10 +594,25 @@ class ArchivePanel(QWidget):
         if event.get("message"):
             self.summary.setPlainText(f"{done}/{total} {event['message']}")
 
-    def _done(self, archive: str, answer: Any) -> None:
+    def _done(self, archive: str, answer: Any, skipped: list[str] | None = None) -> None:
         self._busy(False)
         self.progress.setValue(100)
         failures = failures_of(answer)
+        if nothing_in(answer):
+            # no layer: an empty footprints layer would look like a finished archive
+            lines = [tr("Nothing was added to {archive}.").format(archive=archive)]
+            if failures:
+                lines.append(tr("These files could not be read as rasters:"))
+                lines.extend(failures)
+            if skipped:
+                lines.append(tr("Skipped (not rasters):"))
+                lines.append(file_list(skipped))
+            self.summary.setPlainText("\n".join(lines))
+            feedback.warning(
+                self.iface,
+                tr("Nothing was added to the archive; see the Archive tab for the skipped files."),
+            )
+            return
         lines = [tr("Finished: {archive}").format(archive=archive), *summary_lines(answer)]
         if failures:
             lines.append(tr("{n} files failed:").format(n=len(failures)))

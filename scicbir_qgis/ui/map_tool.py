@@ -1,7 +1,9 @@
 """Map tool that lets the user draw the query region as a rectangle or a polygon.
 
 The drawn shape stays on the canvas as a blue rubber band (also while the search runs) so the user
-sees what was asked; it is cleared when a new region is started or the panel closes.
+sees what was asked; it is cleared when a new region is started or the panel closes. Esc clears
+the drawing and the region itself (``regionCleared``): a search after Esc must not query a
+region the user no longer sees.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class RegionMapTool(QgsMapTool):
     """
 
     regionDrawn = pyqtSignal(QgsGeometry)  # noqa: N815 (Qt signal name)
+    regionCleared = pyqtSignal()  # noqa: N815 (Qt signal name)
 
     def __init__(self, canvas, mode: str = RECTANGLE) -> None:
         super().__init__(canvas)
@@ -99,6 +102,7 @@ class RegionMapTool(QgsMapTool):
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key_Escape:
             self.clear()
+            self.regionCleared.emit()
 
     # Finishing ----------------------------------------------------------------------------
     def finish_rectangle(self, rect: QgsRectangle) -> None:

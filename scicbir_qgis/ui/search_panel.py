@@ -1,4 +1,8 @@
-"""Search tab: pick archive and query raster, draw a region, get similar tiles as layers."""
+"""Search tab: pick archive and query raster, draw a region, get similar tiles as layers.
+
+Result layers (marked by ``results.RESULT_PROPERTY``) are left out of the query raster choice,
+also after a project is reopened.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,12 @@ class SearchPanel(QWidget):
         self.last_result: result_layers.ResultLayers | None = None
         self.map_tool = RegionMapTool(self.canvas)
         self.map_tool.regionDrawn.connect(self._on_region)
+        self.map_tool.regionCleared.connect(self.clear_region)
         self._build()
+        project = QgsProject.instance()
+        project.layersAdded.connect(self.update_query_layers)
+        project.readProject.connect(self.update_query_layers)
+        self.update_query_layers()
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -138,6 +147,17 @@ class SearchPanel(QWidget):
         self.results_list.itemClicked.connect(self._zoom_to_item)
         layout.addWidget(self.results_list, 1)
 
+    # Query layer --------------------------------------------------------------------------
+    def update_query_layers(self, *_args) -> None:
+        """Leave result layers (decoded tiles, footprints) out of the query raster choice."""
+        project = QgsProject.instance()
+        excluded = [
+            layer for layer in project.mapLayers().values() if result_layers.is_result_layer(layer)
+        ]
+        self.layer_combo.setExceptedLayerList(excluded)
+        if result_layers.is_result_layer(self.layer_combo.currentLayer()):
+            self.layer_combo.setLayer(None)
+
     # Region -------------------------------------------------------------------------------
     def activate_tool(self, mode: str) -> None:
         self.rect_button.setChecked(mode == RECTANGLE)
@@ -147,6 +167,13 @@ class SearchPanel(QWidget):
 
     def _on_region(self, geometry) -> None:
         self.set_region(geometry, self.canvas.mapSettings().destinationCrs())
+
+    def clear_region(self) -> None:
+        """Forget the region (Esc): the drawing is gone, so nothing is left to search."""
+        self.region = None
+        self.region_crs = None
+        self.map_tool.clear()
+        self.region_label.setText(tr("no region drawn"))
 
     def set_region(self, geometry, crs) -> None:
         """Use ``geometry`` (in ``crs``) as the query region and show it on the canvas."""
@@ -189,11 +216,12 @@ class SearchPanel(QWidget):
 
         self._busy(True, tr("Searching..."))
         replace = not self.keep_check.isChecked()
+        query = layer.name()
         self.task = submit(
             EngineTask(
                 tr("SCI-CBIR: searching similar tiles"),
                 lambda context: self.engine.call("search", params, context.is_cancelled),
-                lambda answer: self._show_results(answer, params["out"], replace),
+                lambda answer: self._show_results(answer, params["out"], replace, query),
                 self._failed,
                 lambda: self._busy(False, tr("Search cancelled.")),
             )
@@ -215,10 +243,10 @@ class SearchPanel(QWidget):
         self._busy(False, message)
         feedback.error(self.iface, message, details)
 
-    def _show_results(self, answer, footprints: str, replace: bool) -> None:
+    def _show_results(self, answer, footprints: str, replace: bool, query: str = "") -> None:
         tiles = result_layers.parse_results(answer)
         project = QgsProject.instance()
-        added = result_layers.add_results(project, tiles, footprints, replace)
+        added = result_layers.add_results(project, tiles, footprints, replace, query)
         self.last_result = added
         self._fill_list(added)
         if added.missing:
@@ -256,6 +284,12 @@ class SearchPanel(QWidget):
 
     def shutdown(self) -> None:
         self.cancel()
+        project = QgsProject.instance()
+        for signal in (project.layersAdded, project.readProject):
+            try:
+                signal.disconnect(self.update_query_layers)
+            except TypeError:  # already disconnected
+                pass
         if self.canvas.mapTool() is self.map_tool:
             self.canvas.unsetMapTool(self.map_tool)
         self.map_tool.dispose()

@@ -323,6 +323,7 @@ class TrainDialog(QDialog):
             )
             return None
         self.curves.clear()
+        self.progress.setValue(0)  # not the last run's 100 %
         self._step = 0
         self.new_model = ""
         self.use_button.setEnabled(False)

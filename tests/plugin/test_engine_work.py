@@ -130,7 +130,7 @@ def rgb_archive(tmp_path_factory, small_rgb_folder, engine_session, tiny_rgb_mod
 def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
     qgis_iface, qgis_new_project, plugin_settings, engine_session, rgb_archive, rgb_folder
 ):
-    from scicbir_qgis.core.results import GROUP_NAME
+    from scicbir_qgis.core.results import result_groups
     from scicbir_qgis.ui.search_panel import SearchPanel
 
     query = QgsRasterLayer(str(rgb_folder / "neon.tif"), "neon")
@@ -153,8 +153,8 @@ def test_search_from_the_panel_adds_k_valid_tiles_with_crs_and_extent(
     panel.set_region(QgsGeometry.fromRect(transform.transformBoundingBox(quarter)), mercator)
     wait_for_task(panel.search(), timeout=300)
     assert panel.last_result is not None, panel.status_label.text()
-    groups = [g for g in QgsProject.instance().layerTreeRoot().children() if g.name() == GROUP_NAME]
-    assert len(groups) == 1
+    groups = result_groups(QgsProject.instance())
+    assert len(groups) == 1 and groups[0].name().startswith("Similar tiles: neon ")
     rasters = panel.last_result.rasters
     assert len(rasters) == 5
     assert [r.customProperty("scicbir/rank") for r in rasters] == [1, 2, 3, 4, 5]

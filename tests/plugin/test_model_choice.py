@@ -13,8 +13,9 @@ import threading
 from typing import Any
 
 import pytest
+from qgis.core import Qgis, QgsProject
 
-from .conftest import wait_for_task
+from .conftest import wait_for_task, wait_until
 
 pytestmark = pytest.mark.qgis
 
@@ -172,3 +173,107 @@ def test_the_engine_lists_trained_models_with_the_shipped_ones(
     names = {m.get("name") for m in panel.models}
     assert "test-rgb-rates" in names
     assert {"scicbir-rgb-aid", "scicbir-s2-eurosat"} <= names
+
+
+def test_a_folder_without_rasters_adds_nothing_and_names_the_files(
+    qgis_iface, qgis_new_project, plugin_settings, tmp_path
+):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("field notes")
+    (folder / "plots.csv").write_text("a,b\n")
+    engine = StandInEngine()
+    panel = _panel(qgis_iface, engine, folder, tmp_path / "archive")
+    qgis_iface.messageBar().clear_messages()
+    assert panel.compress() is None
+    assert engine.calls == []
+    text = panel.summary.toPlainText()
+    assert "Nothing to compress" in text and "notes.txt" in text and "plots.csv" in text
+    assert QgsProject.instance().mapLayers() == {}
+
+    # files with raster names that the engine cannot read: it adds nothing, no layer appears
+    (folder / "scan.tif").write_bytes(b"II*\x00 not a raster")
+    engine.answers["compress"] = {
+        "added": 0,
+        "replaced": 0,
+        "unchanged": 0,
+        "failed": 1,
+        "tiles": 0,
+        "sources": [
+            {"path": str(folder / "scan.tif"), "status": "failed", "error": "not a raster"}
+        ],
+    }
+    wait_for_task(panel.compress())
+    text = panel.summary.toPlainText()
+    assert "Nothing was added" in text and "scan.tif: not a raster" in text and "notes.txt" in text
+    assert panel.archive_layer is None and QgsProject.instance().mapLayers() == {}
+    bar = qgis_iface.messageBar()
+    assert not bar.get_messages(Qgis.Success)
+    assert any("Nothing was added" in m for m in bar.get_messages(Qgis.Warning))
+
+
+def test_a_new_compression_starts_its_progress_from_zero(
+    qgis_iface, qgis_new_project, plugin_settings, small_rgb_folder, tmp_path
+):
+    engine = StandInEngine({"compress": {"added": 1, "sources": []}}, hold=True)
+    panel = _panel(qgis_iface, engine, small_rgb_folder, tmp_path / "archive")
+    panel.progress.setValue(100)  # the last run's end
+    task = panel.compress()
+    assert panel.progress.value() == 0
+    engine.release.set()
+    wait_for_task(task)
+    assert panel.progress.value() == 100
+
+
+def test_cancelled_training_ends_as_cancelled_not_failed(
+    qgis_iface, qgis_new_project, plugin_settings, tmp_path
+):
+    from scicbir_qgis.ui.train_dialog import TrainDialog
+
+    engine = StandInEngine(hold=True)
+    dialog = TrainDialog(qgis_iface, None, engine)
+    dialog.dataset_edit.setFilePath(str(tmp_path))
+    dialog.output_edit.setFilePath(str(tmp_path / "run"))
+    dialog.progress.setValue(100)
+    qgis_iface.messageBar().clear_messages()
+    task = dialog.start()
+    assert dialog.progress.value() == 0  # not the last run's 100 %
+    ended: list[str] = []
+    task.taskCompleted.connect(lambda: ended.append("completed"))
+    task.taskTerminated.connect(lambda: ended.append("terminated"))
+    wait_until(lambda: any(m == "train" for m, _ in engine.calls), 30)
+    dialog.cancel()
+    wait_for_task(task)
+    wait_until(lambda: bool(ended), 10)
+    # QGIS announces a terminated task as "Task failed"
+    assert ended == ["completed"]
+    assert "Cancelled" in dialog.status_label.text()
+    assert dialog.start_button.isEnabled()
+    assert not qgis_iface.messageBar().get_messages(Qgis.Critical)
+    dialog.close()
+
+
+def test_faiss_loader_lines_stay_out_of_the_log_tab(qgis_new_project):
+    from qgis.core import QgsApplication
+
+    from scicbir_qgis.core import engine, log
+
+    seen: list[str] = []
+
+    def record(message, tag, level):
+        if tag == log.TAG:
+            seen.append(message)
+
+    QgsApplication.messageLog().messageReceived.connect(record)
+    try:
+        for line in (
+            "INFO:faiss.loader:Loading faiss with AVX512 support.",
+            "INFO:faiss.loader:Could not load library with AVX512 support due to:",
+            "ModuleNotFoundError(\"No module named 'faiss.swigfaiss_avx512'\")",
+            "INFO:faiss.loader:Successfully loaded faiss with AVX2 support.",
+            "compress: 3 files",
+        ):
+            engine._log_stderr(line + "\n")
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(record)
+    assert seen == ["compress: 3 files"]

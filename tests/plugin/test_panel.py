@@ -290,3 +290,23 @@ def test_archive_tab_lists_a_models_rate_points_and_sends_the_chosen_quality(
     info = dock.engine.call("archive.info", {"archive": str(archive)})
     assert info["model"]["model_id"] == "test-rgb-rates"
     assert info["model"]["quality"] == 1
+
+
+def test_escape_clears_the_drawing_and_the_region(dock, canvas_on_raster, tmp_path):
+    from qgis.PyQt.QtGui import QKeyEvent
+
+    canvas, layer = canvas_on_raster
+    panel = dock.search_panel
+    panel.archive_edit.setFilePath(str(tmp_path))
+    panel.layer_combo.setLayer(layer)
+    panel.activate_tool("rectangle")
+    tool = panel.map_tool
+    tool.canvasPressEvent(_mouse(canvas, QEvent.MouseButtonPress, 100, 100))
+    tool.canvasReleaseEvent(_mouse(canvas, QEvent.MouseButtonRelease, 200, 250))
+    assert panel.region is not None
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    assert tool.rubber_band.asGeometry().isEmpty()
+    assert panel.region is None and panel.region_label.text() == "no region drawn"
+    # a later Search asks for a region instead of querying the invisible one
+    assert panel.search() is None
+    assert "Draw a region" in panel.status_label.text()

@@ -74,7 +74,8 @@ def test_results_become_a_group_of_valid_layers_ordered_by_rank(qgis_new_project
     tiles = results.parse_results(_engine_answer(decoded_tiles))
     added = results.add_results(project, tiles)
     group = project.layerTreeRoot().children()[0]
-    assert isinstance(group, QgsLayerTreeGroup) and group.name() == "Similar tiles"
+    assert isinstance(group, QgsLayerTreeGroup) and group.name().startswith("Similar tiles: ")
+    assert results.result_groups(project) == [group]
     layers = [node.layer() for node in group.findLayers()]
     assert [layer.customProperty("scicbir/rank") for layer in layers] == [1, 2, 3]
     assert layers[0].name() == "#1 Forest_1031 (distance 0)"
@@ -108,11 +109,11 @@ def test_a_new_search_replaces_or_keeps_previous_results(qgis_new_project, decod
     tiles = results.parse_results(_engine_answer(decoded_tiles))
     results.add_results(project, tiles)
     results.add_results(project, tiles[:1], replace=True)
-    groups = [g for g in project.layerTreeRoot().children() if g.name() == "Similar tiles"]
+    groups = results.result_groups(project)
     assert len(groups) == 1 and len(groups[0].findLayers()) == 1
     assert len(project.mapLayers()) == 1
     results.add_results(project, tiles, replace=False)
-    groups = [g for g in project.layerTreeRoot().children() if g.name() == "Similar tiles"]
+    groups = results.result_groups(project)
     assert [len(g.findLayers()) for g in groups] == [3, 1]
 
 
