@@ -1,14 +1,23 @@
-"""How decoded result tiles are drawn: true colour where the bands allow, one shared stretch.
+"""How decoded result tiles and the query raster are drawn: true colour, stretched per source.
 
 Decoded tiles carry 12-bit Sentinel-2 or Landsat values, or 8-bit RGB. QGIS's default (first
 three bands, per-layer min/max) shows Sentinel-2's B01/B02/B03 in false colour and makes every
 result look different even when they are alike, so the renderer picks the red/green/blue bands by
-name and uses one stretch computed over all result tiles, keeping them comparable side by side.
+name. The stretch is one per source raster (2-98 % cumulative cut per band over all decoded tiles
+of that source), so that tiles of one scene stay comparable side by side; one stretch over all
+results would draw 8-bit tiles next to 16-bit Landsat tiles (values in the thousands) either
+black or, for the Landsat ones, almost white. The query layer gets the same true-colour rule, so
+that query and results are not shown in different colours.
 """
 
 from __future__ import annotations
 
+import array
+import math
+from collections.abc import Callable
+
 from qgis.core import (
+    Qgis,
     QgsContrastEnhancement,
     QgsMultiBandColorRenderer,
     QgsRaster,
@@ -24,6 +33,19 @@ RGB_NAMES = (
     ("R", "G", "B"),
 )
 CUT_LOW, CUT_HIGH = 0.02, 0.98
+#: Pixels per band read for a statistic at most (a decoded tile is a few thousand).
+MAX_SAMPLE = 250_000
+#: Custom property holding the source raster a decoded tile was cut from.
+SOURCE_PROPERTY = "scicbir/source"
+TYPECODES = {
+    Qgis.Byte: "B",
+    Qgis.UInt16: "H",
+    Qgis.Int16: "h",
+    Qgis.UInt32: "I",
+    Qgis.Int32: "i",
+    Qgis.Float32: "f",
+    Qgis.Float64: "d",
+}
 
 
 COLOUR_INTERP = {QgsRaster.RedBand: "RED", QgsRaster.GreenBand: "GREEN", QgsRaster.BlueBand: "BLUE"}
@@ -89,6 +111,60 @@ def shared_ranges(
     return ranges
 
 
+def band_values(layer: QgsRasterLayer, band: int, limit: int = MAX_SAMPLE) -> list[float]:
+    """The valid values of one band (no-data and NaN left out), at most about ``limit``."""
+    provider = layer.dataProvider()
+    width, height = layer.width(), layer.height()
+    step = max(1, math.ceil(math.sqrt(width * height / limit)))
+    width, height = max(1, width // step), max(1, height // step)
+    block = provider.block(band, layer.extent(), width, height)
+    code = TYPECODES.get(block.dataType())
+    if code is not None:
+        values = array.array(code)
+        values.frombytes(bytes(block.data()))
+        data = list(values)
+    else:
+        data = [block.value(r, c) for r in range(block.height()) for c in range(block.width())]
+    nodata = provider.sourceNoDataValue(band) if provider.sourceHasNoDataValue(band) else None
+    return [v for v in data if v == v and v != nodata]
+
+
+def cumulative_cut(values: list[float]) -> tuple[float, float] | None:
+    """The 2-98 % range of ``values`` (the whole range when that is flat); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    low, high = ordered[int(CUT_LOW * last)], ordered[int(math.ceil(CUT_HIGH * last))]
+    if high <= low:
+        low, high = ordered[0], ordered[-1]
+    if high <= low:
+        high = low + 1.0
+    return float(low), float(high)
+
+
+def pooled_ranges(layers: list[QgsRasterLayer]) -> list[tuple[float, float]]:
+    """Per displayed band, the 2-98 % cut over the pixels of all ``layers`` together."""
+    bands = pick_bands(band_names(layers[0]))
+    ranges = []
+    for position, _ in enumerate(bands):
+        values: list[float] = []
+        for layer in layers:
+            chosen = pick_bands(band_names(layer))
+            if position < len(chosen):
+                values.extend(band_values(layer, chosen[position]))
+        ranges.append(cumulative_cut(values) or (0.0, 1.0))
+    return ranges
+
+
+def stretch_key(layer: QgsRasterLayer) -> str:
+    """What shares a stretch: the source raster of a decoded tile, else its data type."""
+    source = layer.customProperty(SOURCE_PROPERTY)
+    if source:
+        return f"source:{source}"
+    return f"dtype:{int(layer.dataProvider().dataType(1))}"
+
+
 def _enhancement(layer: QgsRasterLayer, band: int, low: float, high: float):
     enhancement = QgsContrastEnhancement(layer.dataProvider().dataType(band))
     enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
@@ -115,11 +191,14 @@ def apply_rendering(layer: QgsRasterLayer, ranges: list[tuple[float, float]] | N
     layer.triggerRepaint()
 
 
-def style_result_tiles(layers: list[QgsRasterLayer]) -> None:
-    """Apply one shared true-colour stretch to all decoded result tiles."""
-    if not layers:
-        return
-    bands = pick_bands(band_names(layers[0]))
-    ranges = shared_ranges(layers, bands)
+def style_result_tiles(
+    layers: list[QgsRasterLayer], key: Callable[[QgsRasterLayer], str] = stretch_key
+) -> None:
+    """True colour for all decoded result tiles, one stretch per source (``key``)."""
+    groups: dict[str, list[QgsRasterLayer]] = {}
     for layer in layers:
-        apply_rendering(layer, ranges)
+        groups.setdefault(key(layer), []).append(layer)
+    for members in groups.values():
+        ranges = pooled_ranges(members)
+        for layer in members:
+            apply_rendering(layer, ranges)

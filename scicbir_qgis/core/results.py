@@ -184,6 +184,8 @@ def add_results(
         layer.setCustomProperty("scicbir/tile_id", str(tile.tile_id))
         layer.setCustomProperty("scicbir/distance", tile.distance)
         layer.setCustomProperty(RESULT_PROPERTY, True)
+        if tile.source:
+            layer.setCustomProperty(rendering.SOURCE_PROPERTY, tile.source)
         rasters.append(layer)
     rendering.style_result_tiles(rasters)
     for layer in rasters:

@@ -45,6 +45,40 @@ def write_tile(path, values, dtype, x0=500000.0):
     return str(path)
 
 
+def test_8_bit_and_16_bit_results_get_their_own_stretch(qgis_new_project, tmp_path):
+    from scicbir_qgis.core import results
+
+    rng = np.random.default_rng(0)
+    rgb_a = write_tile(tmp_path / "a.tif", rng.integers(20, 200, (3, 64, 64)), np.uint8)
+    rgb_b = write_tile(tmp_path / "b.tif", rng.integers(90, 250, (3, 64, 64)), np.uint8, 502000)
+    landsat = write_tile(tmp_path / "l.tif", rng.integers(7000, 12000, (3, 64, 64)), np.uint16)
+    answer = {
+        "results": [
+            {"rank": 1, "distance": 0, "source": "/data/aerial.tif", "path": rgb_a},
+            {"rank": 2, "distance": 1, "source": "/data/landsat8.tif", "path": landsat},
+            {"rank": 3, "distance": 2, "source": "/data/aerial.tif", "path": rgb_b},
+        ]
+    }
+    added = results.add_results(QgsProject.instance(), results.parse_results(answer))
+    a, landsat_layer, b = added.rasters
+
+    def stretch(layer):
+        red = layer.renderer().redContrastEnhancement()
+        return red.minimumValue(), red.maximumValue()
+
+    # the Landsat tile is stretched over its own values, not 0..255 (nor the 8-bit over 12000)
+    low, high = stretch(landsat_layer)
+    assert 7000 <= low < 7500 and 11500 < high <= 12000
+    # tiles of one source share one stretch: 2-98 % over both tiles' pixels
+    assert stretch(a) == stretch(b)
+    low, high = stretch(a)
+    datasets = [gdal.Open(p) for p in (rgb_a, rgb_b)]  # kept open while their bands are read
+    pooled = np.concatenate([ds.GetRasterBand(1).ReadAsArray().ravel() for ds in datasets])
+    assert low == pytest.approx(np.percentile(pooled, 2), abs=2)
+    assert high == pytest.approx(np.percentile(pooled, 98), abs=2)
+    assert high <= 250
+
+
 def test_result_tiles_are_not_offered_as_query_rasters(
     qgis_iface, qgis_new_project, plugin_settings, data_dir, tmp_path
 ):
