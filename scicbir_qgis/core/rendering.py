@@ -202,3 +202,9 @@ def style_result_tiles(
         ranges = pooled_ranges(members)
         for layer in members:
             apply_rendering(layer, ranges)
+
+
+def style_query_layer(layer: QgsRasterLayer) -> None:
+    """The query raster in true colour like the results (red, green, blue by band name or the
+    Sentinel-2 order), stretched 2-98 % over a sample of its own pixels."""
+    apply_rendering(layer, pooled_ranges([layer]))

@@ -1,7 +1,8 @@
 """Search tab: pick archive and query raster, draw a region, get similar tiles as layers.
 
 Result layers (marked by ``results.RESULT_PROPERTY``) are left out of the query raster choice,
-also after a project is reopened.
+also after a project is reopened. When a search starts, the query layer is drawn in true colour
+like the results; its previous renderer is kept so that "Restore query layer style" puts it back.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qgis.core import (
     QgsMapLayerProxyModel,
     QgsProject,
     QgsRasterLayer,
+    QgsRasterRenderer,
 )
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QSize, Qt
@@ -32,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..core import rendering
 from ..core import results as result_layers
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
@@ -61,6 +64,8 @@ class SearchPanel(QWidget):
         self.map_tool = RegionMapTool(self.canvas)
         self.map_tool.regionDrawn.connect(self._on_region)
         self.map_tool.regionCleared.connect(self.clear_region)
+        # query layer id -> its renderer before the search styled it
+        self.saved_styles: dict[str, QgsRasterRenderer] = {}
         self._build()
         project = QgsProject.instance()
         project.layersAdded.connect(self.update_query_layers)
@@ -93,7 +98,19 @@ class SearchPanel(QWidget):
         self.layer_combo.setObjectName("queryLayer")
         self.layer_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         self.layer_combo.setToolTip(tr("The raster the region is read from"))
-        form.addRow(tr("Query raster"), self.layer_combo)
+        query_row = QHBoxLayout()
+        query_row.addWidget(self.layer_combo, 1)
+        self.restore_button = QToolButton(self)
+        self.restore_button.setObjectName("restoreQueryStyle")
+        self.restore_button.setText(tr("Restore query layer style"))
+        self.restore_button.setToolTip(
+            tr("Put back the query layer's style from before the search drew it in true colour")
+        )
+        self.restore_button.clicked.connect(self.restore_query_style)
+        self.restore_button.setEnabled(False)
+        self.layer_combo.layerChanged.connect(self._update_restore_button)
+        query_row.addWidget(self.restore_button)
+        form.addRow(tr("Query raster"), query_row)
 
         draw_row = QHBoxLayout()
         self.rect_button = QToolButton(self)
@@ -158,6 +175,27 @@ class SearchPanel(QWidget):
         if result_layers.is_result_layer(self.layer_combo.currentLayer()):
             self.layer_combo.setLayer(None)
 
+    def style_query_layer(self, layer: QgsRasterLayer) -> None:
+        """Draw ``layer`` in true colour like the results, remembering its first own style."""
+        if layer.id() not in self.saved_styles and layer.renderer() is not None:
+            self.saved_styles[layer.id()] = layer.renderer().clone()
+        rendering.style_query_layer(layer)
+        self._update_restore_button()
+
+    def restore_query_style(self) -> bool:
+        """Give the chosen query layer back the renderer it had before a search styled it."""
+        layer = self.layer_combo.currentLayer()
+        if layer is None or layer.id() not in self.saved_styles:
+            return False
+        layer.setRenderer(self.saved_styles.pop(layer.id()))
+        layer.triggerRepaint()
+        self._update_restore_button()
+        return True
+
+    def _update_restore_button(self, *_args) -> None:
+        layer = self.layer_combo.currentLayer()
+        self.restore_button.setEnabled(layer is not None and layer.id() in self.saved_styles)
+
     # Region -------------------------------------------------------------------------------
     def activate_tool(self, mode: str) -> None:
         self.rect_button.setChecked(mode == RECTANGLE)
@@ -214,6 +252,7 @@ class SearchPanel(QWidget):
         settings.keep_previous_results = self.keep_check.isChecked()
         settings.save()
 
+        self.style_query_layer(layer)
         self._busy(True, tr("Searching..."))
         replace = not self.keep_check.isChecked()
         query = layer.name()

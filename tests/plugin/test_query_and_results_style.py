@@ -8,7 +8,9 @@ import shutil
 import numpy as np
 import pytest
 from osgeo import gdal, osr
-from qgis.core import QgsMultiBandColorRenderer, QgsProject, QgsRasterLayer
+from qgis.core import QgsGeometry, QgsMultiBandColorRenderer, QgsProject, QgsRasterLayer
+
+from .conftest import wait_for_task
 
 pytestmark = pytest.mark.qgis
 
@@ -43,6 +45,37 @@ def write_tile(path, values, dtype, x0=500000.0):
     ds.FlushCache()
     ds = None
     return str(path)
+
+
+def test_the_query_layer_is_drawn_like_the_results_and_can_be_restored(
+    qgis_iface, qgis_new_project, plugin_settings, data_dir, tmp_path
+):
+    from scicbir_qgis.ui.search_panel import SearchPanel
+
+    path = tmp_path / "Forest_1031.tif"
+    shutil.copy(data_dir / "eurosat" / "Forest_1031.tif", path)  # 13 bands, B01 first
+    query = QgsRasterLayer(str(path), "forest")
+    QgsProject.instance().addMapLayer(query)
+    before = _bands(query)
+    assert before != (4, 3, 2)  # QGIS's default: the first three bands (false colour)
+    engine = SearchEngine()
+    panel = SearchPanel(qgis_iface, None, engine)
+    panel.archive_edit.setFilePath(str(tmp_path))
+    panel.layer_combo.setLayer(query)
+    panel.set_region(QgsGeometry.fromRect(query.extent()), query.crs())
+    assert not panel.restore_button.isEnabled()
+    task = panel.search()
+    # true colour as the results: B04, B03, B02
+    assert _bands(query) == (4, 3, 2)
+    assert panel.restore_button.isEnabled()
+    wait_for_task(task)
+    assert engine.calls == ["search"]
+    # a second search keeps the style from before the first one
+    wait_for_task(panel.search())
+    assert panel.restore_query_style()
+    assert _bands(query) == before
+    assert not panel.restore_button.isEnabled()
+    QgsProject.instance().removeAllMapLayers()
 
 
 def test_8_bit_and_16_bit_results_get_their_own_stretch(qgis_new_project, tmp_path):
