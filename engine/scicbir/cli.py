@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from scicbir import __version__
 
@@ -49,20 +51,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C's ``KeyboardInterrupt``.
+
+    So a terminated command stops exactly as an interrupted one does: every ``finally`` runs,
+    a compress leaves its archive consistent and shuts its worker processes down, and ``serve``
+    cancels its jobs at a safe point before it exits."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         result = args.func(args)
+    except Terminated:
+        print("scicbir: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("scicbir: interrupted", file=sys.stderr)
         return 130
     except UserFacingError as exc:
         print(f"scicbir {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return int(result or 0)
 
 

@@ -6,12 +6,23 @@ proves the stream decodes). ``workers=1`` runs it in-process with torch using ev
 ``workers=N`` runs N processes, each with ``cores / N`` torch threads, so entropy coding of one
 batch overlaps the transforms of another. The caller reads rasters and writes the archive in
 its own process either way; batches come back in submission order.
+
+Worker processes end with the process that started them, however it ends (``kill -9``, an OOM
+kill, a crash): each holds a model and torch (about 0.5 GB), and the plugin restarts a dead
+engine, so workers left behind would add up. On Linux the kernel kills them
+(``PR_SET_PDEATHSIG``); elsewhere a watchdog thread ends a worker once its parent is gone. They
+also ignore Ctrl-C: the parent stops cleanly and shuts the pool down itself.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -53,10 +64,42 @@ def encode_batch(
 
 
 _WORKER_CODEC = None
+#: prctl option: signal sent to this process when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+#: Seconds between two checks of the watchdog that ends an orphaned worker.
+WATCHDOG_INTERVAL_S = 1.0
 
 
-def _init_worker(package_path: str, quality: int | None, threads: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """End this process when ``parent_pid`` (its parent) ends, even by ``kill -9``.
+
+    Linux: the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``); set after the
+    process started, so a parent that died before is caught by the pid check that follows.
+    Everywhere: a daemon thread polls the parent's pid (an orphan is re-parented, so its parent
+    pid changes) and exits the process, for systems without ``prctl``.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl (unusual libc): the watchdog still works
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCHDOG_INTERVAL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="scicbir-parent-watchdog", daemon=True).start()
+
+
+def _init_worker(package_path: str, quality: int | None, threads: int, parent_pid: int) -> None:
     global _WORKER_CODEC
+    die_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the parent handles it and shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import torch
 
     from scicbir.codec import TileCodec
@@ -93,7 +136,12 @@ class BatchEncoder:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(_package_path(package), getattr(package, "quality", None), threads),
+                initargs=(
+                    _package_path(package),
+                    getattr(package, "quality", None),
+                    threads,
+                    os.getpid(),
+                ),
             )
 
     def map(
