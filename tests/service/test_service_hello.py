@@ -127,3 +127,32 @@ def test_library_output_never_reaches_the_protocol_stream(engine_env):
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == [1]
     assert "noise written by C code" in proc.stderr and "noise printed" in proc.stderr
+
+
+def test_huge_request_lines_are_refused_short_and_never_echoed(engine_env):
+    """A 50 MB line is refused unread as invalid_input; a 5 MB parameter (under the line limit)
+    fails with a short message. No reply or log notification repeats the huge value."""
+    import threading
+
+    proc = start_engine(engine_env)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        huge = json.dumps({"id": 7, "method": "compress", "params": {"input": "x" * 50_000_000}})
+        big = json.dumps({"id": 8, "method": "compress", "params": {"input": "y" * 5_000_000}})
+        for line in (huge, big, json.dumps({"id": 9, "method": "hello"})):
+            proc.stdin.write(line + "\n")
+            proc.stdin.flush()
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+        reader.join(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert all(len(line) < 20_000 for line in lines), [len(line) for line in lines]
+    replies = {m["id"]: m for m in map(json.loads, lines) if "id" in m}
+    assert replies[7]["error"]["code"] == "invalid_input"
+    assert "longer than" in replies[7]["error"]["message"]
+    assert "error" in replies[8]
+    assert "result" in replies[9]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
@@ -31,6 +33,12 @@ log = logging.getLogger("scicbir.service")
 QUERY_THREADS = 2
 #: Seconds a shutdown waits for cancelled jobs to reach their safe point.
 SHUTDOWN_GRACE_S = 60.0
+#: Longest request line read (characters). Requests carry paths and small parameters; a longer
+#: line is refused without being parsed, and no reply or log line ever repeats it.
+MAX_LINE_CHARS = 8 * 1024 * 1024
+#: Longest error message or logged traceback sent back; the rest is cut (a message that quotes
+#: a huge parameter must not come back as a huge line).
+MAX_MESSAGE_CHARS = 2000
 
 
 class Service:
@@ -47,6 +55,16 @@ class Service:
 
     def handle_line(self, line: str) -> None:
         """Answer one input line (a request); never raises."""
+        if isinstance(line, OverlongLine):
+            self.writer.error(
+                line.request_id,
+                INVALID_INPUT,
+                f"request line of {line.size} characters is longer than the "
+                f"{MAX_LINE_CHARS} accepted; it was not read. Pass large inputs as files "
+                "(paths) instead of inline values",
+                {"chars": line.size, "limit": MAX_LINE_CHARS},
+            )
+            return
         line = line.strip()
         if not line:
             return
@@ -76,12 +94,14 @@ class Service:
                 self._start_job(method, request, result)
                 return
         except UserFacingError as exc:
-            self.writer.error(request.id, exc.code, str(exc), exc.data or None)
+            self.writer.error(request.id, exc.code, shorten(str(exc)), exc.data or None)
         except ParamsError as exc:
-            self.writer.error(request.id, exc.code, str(exc), exc.data or None)
+            self.writer.error(request.id, exc.code, shorten(str(exc)), exc.data or None)
         except Exception as exc:  # the service must survive any handler failure
-            log.error("method %s failed:\n%s", request.method, traceback.format_exc())
-            self.writer.error(request.id, protocol.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+            log.error("method %s failed:\n%s", request.method, shorten(traceback.format_exc(), 4))
+            self.writer.error(
+                request.id, protocol.INTERNAL_ERROR, shorten(f"{type(exc).__name__}: {exc}")
+            )
         else:
             self.writer.reply(request.id, result)
 
@@ -92,12 +112,69 @@ class Service:
         self.writer.reply(request.id, {"job": job.id, "state": "running"})
         self.jobs.start(job)
 
-    def close(self) -> None:
-        """Cancel jobs, let them reach a safe point, finish pending queries."""
+    def close(self) -> bool:
+        """Cancel jobs, let them reach a safe point, finish pending queries. False when a job
+        is still running after ``SHUTDOWN_GRACE_S``."""
         self.jobs.cancel_all()
         if not self.jobs.wait_all(SHUTDOWN_GRACE_S):
             log.warning("jobs still running after %.0f s; exiting anyway", SHUTDOWN_GRACE_S)
+            self._queries.shutdown(wait=False, cancel_futures=True)
+            return False
         self._queries.shutdown(wait=True, cancel_futures=False)
+        return True
+
+
+INVALID_INPUT = "invalid_input"
+
+
+def shorten(text: str, factor: int = 1) -> str:
+    """``text`` cut to ``MAX_MESSAGE_CHARS * factor`` characters, saying how much was left out."""
+    limit = MAX_MESSAGE_CHARS * factor
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} characters left out)"
+
+
+class OverlongLine(str):
+    """A request line longer than ``MAX_LINE_CHARS``: only its start is kept, for its id."""
+
+    size: int
+    request_id: object
+
+
+_ID = re.compile(r'"id"\s*:\s*(-?\d+|"[^"\\]{0,200}")')
+
+
+def read_lines(source: TextIO, limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """Lines of ``source``; a line over ``limit`` characters comes as an ``OverlongLine``,
+    read through in bounded chunks so that it never sits in memory whole."""
+    while True:
+        line = source.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line
+            continue
+        head, size = line[:1000], len(line)
+        while True:
+            rest = source.readline(1 << 20)
+            size += len(rest)
+            if not rest or rest.endswith("\n"):
+                break
+        overlong = OverlongLine(head)
+        overlong.size = size - (1 if rest.endswith("\n") else 0)
+        match = _ID.search(head)
+        overlong.request_id = _json_value(match.group(1)) if match else None
+        yield overlong
+
+
+def _json_value(text: str) -> object:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 class _NotificationLogHandler(logging.Handler):
@@ -163,11 +240,18 @@ def serve(
         # The protocol is UTF-8 whatever the locale; a broken byte becomes a parse error reply
         # instead of ending the loop.
         source.reconfigure(encoding="utf-8", errors="replace")
+    finished = True
     try:
-        for line in source:
+        for line in read_lines(source):
             service.handle_line(line)
             if not service.running:
                 break
     finally:
-        service.close()
+        finished = service.close()
+    if not finished and stdin is None:
+        # A job that does not reach its safe point must not keep the engine alive after its
+        # client is gone; its worker processes end with this process.
+        real_stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
