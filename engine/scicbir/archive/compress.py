@@ -266,16 +266,27 @@ def _resolve_package(
     if model is not None:
         return resolve_model(model, quality=quality)  # band mapping is checked per source
     num_bands = None
+    first = None
     for spec in specs:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with RasterSource(spec.path, spec.files, spec.band_names or None) as source:
-                    num_bands = source.count
+                    num_bands, first = source.count, spec.path
                     break
         except UserFacingError:
             continue
-    return resolve_model(model, num_bands=num_bands, quality=quality)
+    try:
+        return resolve_model(model, num_bands=num_bands, quality=quality)
+    except InputError as exc:
+        if first is None:
+            raise
+        # The model is chosen by the first readable raster's band count: say which one.
+        raise InputError(
+            f"{first}: {exc} (the model is chosen by this raster's band count, {num_bands}); "
+            "or give --model and --bands to feed some of its bands to a model",
+            file=str(first),
+        ) from exc
 
 
 def _compress_source(
@@ -444,6 +455,12 @@ def _compress_source(
                 {"tiles": stored, "empty_tiles": len(grid) - stored, "stream_bytes": stream_bytes}
             )
     status = "replaced" if previous is not None else "added"
+    if not stored:
+        notes.append(
+            f"{path}: holds only nodata (every pixel is the nodata value, NaN, inf or a fill "
+            "value), so no tile was stored and searches will never return it; check its nodata "
+            "value if it should have data"
+        )
     if clipped[0]:
         notes.append(
             f"{path}: {clipped[0]} values lie far outside the model's input range and were "
