@@ -110,12 +110,20 @@ class RasterSource:
         try:
             self._read_into(out, col, row, width, height, bands, Window, Resampling)
         except RasterioError as exc:
-            raise InputError(
-                f"{self.path}: reading pixels failed at column {col}, row {row} ({exc}); "
-                "the file is damaged or incomplete",
-                file=str(self.path),
-            ) from exc
+            raise self._damaged(exc, f" at column {col}, row {row}") from exc
         return out
+
+    def _damaged(self, exc: Exception, where: str = "") -> InputError:
+        """The error for pixels GDAL cannot read: the file named, said to be damaged.
+
+        rasterio's own message is often only "Read failed. See previous exception for
+        details."; the GDAL error it chains (e.g. "TIFFReadEncodedTile() failed") says why."""
+        detail = str(exc.__cause__ or exc)
+        return InputError(
+            f"{self.path}: reading pixels failed{where} ({detail}); the file is damaged or "
+            "truncated (an incomplete download or copy?): replace it or remove it from the folder",
+            file=str(self.path),
+        )
 
     def _read_into(self, out, col, row, width, height, bands, Window, Resampling) -> None:
         for k, b in enumerate(bands):
@@ -139,13 +147,17 @@ class RasterSource:
     def overview(self, bands: Sequence[int], max_size: int = 1024) -> np.ndarray:
         """A decimated read of the whole raster (at most ``max_size`` pixels a side)."""
         from rasterio.enums import Resampling
+        from rasterio.errors import RasterioError
 
         scale = min(1.0, max_size / max(self.width, self.height))
         h, w = max(1, round(self.height * scale)), max(1, round(self.width * scale))
         out = np.empty((len(bands), h, w), dtype=self.dtype)
-        for k, b in enumerate(bands):
-            dataset, index = self._bands[b - 1]
-            out[k] = dataset.read(index, out_shape=(h, w), resampling=Resampling.nearest)
+        try:
+            for k, b in enumerate(bands):
+                dataset, index = self._bands[b - 1]
+                out[k] = dataset.read(index, out_shape=(h, w), resampling=Resampling.nearest)
+        except RasterioError as exc:
+            raise self._damaged(exc) from exc
         return out
 
     def stat(self) -> tuple[int, float]:
