@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import rasterio
@@ -39,3 +43,44 @@ def test_a_nodata_only_raster_is_reported_as_such(data_dir, tiny_rgb_model, tmp_
     (result,) = summary.sources
     assert (result.status, result.tiles, result.empty_tiles) == ("added", 0, 4)
     assert any("only nodata" in note for note in result.warnings), result.warnings
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file size limit through RLIMIT_FSIZE")
+def test_json_summary_is_printed_when_the_disk_fills_up(
+    data_dir, tiny_rgb_model, engine_env, tmp_path
+):
+    """A full disk stops the batch; ``--json`` still prints what was done, with the error.
+
+    The disk is filled for real by a per-process file size limit (writes fail with EFBIG, as
+    on a full disk with ENOSPC); the sources committed before the stop stay in the archive."""
+    import resource
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for k in range(6):
+        crop(data_dir / "landsat" / "landsat8_224078_crop.tif", src / f"scene{k}.tif", 192, 192)
+    limit = 256 * 1024
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [
+        *(sys.executable, "-m", "scicbir", "compress", str(src)),
+        *("--archive", str(tmp_path / "archive"), "--model", str(tiny_rgb_model.path)),
+        *("--json", "--quiet", "--no-psnr", "--workers", "1"),
+    ]
+    done = subprocess.run(
+        command,
+        env=engine_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=small_files,  # the limit is what this test is about
+    )
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["ok"] is False
+    assert summary["error"]["code"] == "invalid_input"
+    assert "cannot be written" in summary["error"]["message"]
+    assert summary["added"] >= 1 and summary["failed"] == 1
+    assert "cannot be written" in done.stderr

@@ -191,18 +191,20 @@ def compress_folder(
             except UserFacingError as exc:
                 result = SourceResult(str(spec.path), "failed", error=_naming(spec.path, exc))
             except (sqlite3.Error, PackError) as exc:
-                raise InputError(
+                stop = InputError(
                     f"archive {archive_dir} cannot be written ({exc}); check free disk space and "
                     "permissions, then run the same command again",
                     archive=str(archive_dir),
-                ) from exc
+                )
+                raise _stopped(summary, spec, stop, started) from exc
             except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-                    raise InputError(
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+                    stop = InputError(
                         f"archive {archive_dir} cannot be written ({exc}); free disk space, then "
                         "run the same command again",
                         archive=str(archive_dir),
-                    ) from exc
+                    )
+                    raise _stopped(summary, spec, stop, started) from exc
                 result = SourceResult(str(spec.path), "failed", error=f"{spec.path}: {exc}")
             except Exception as exc:  # a file GDAL chokes on mid-read: report it, keep going
                 result = SourceResult(
@@ -470,6 +472,19 @@ def _compress_source(
     return SourceResult(
         path, status, stored, len(grid) - stored, warnings=notes, clipped_values=clipped[0]
     )
+
+
+def _stopped(
+    summary: CompressSummary, spec: SourceSpec, error: UserFacingError, started: float
+) -> UserFacingError:
+    """``error``, which stops the whole batch, carrying the summary of what was done before
+    (``error.summary``), so that a caller can still report it: the sources committed before
+    the stop are in the archive, and the source being written is listed as failed."""
+    summary.sources.append(SourceResult(str(spec.path), "failed", error=str(error)))
+    summary.sources.sort(key=lambda s: s.path)
+    summary.seconds = time.perf_counter() - started
+    error.summary = summary  # type: ignore[attr-defined]
+    return error
 
 
 def _naming(path: Path, exc: Exception) -> str:

@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from scicbir.archive.compress import CompressOptions, compress_folder
     from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.errors import UserFacingError
 
     options = CompressOptions(
         bands=[b.strip() for b in args.bands.split(",")] if args.bands else None,
@@ -62,8 +63,19 @@ def run(args: argparse.Namespace) -> int:
         psnr=not args.no_psnr,
         quality=args.quality,
     )
-    with ProgressBar("compress", disable=args.quiet) as bar:
-        summary = compress_folder(args.src, args.archive, args.model, options=options, progress=bar)
+    try:
+        with ProgressBar("compress", disable=args.quiet) as bar:
+            summary = compress_folder(
+                args.src, args.archive, args.model, options=options, progress=bar
+            )
+    except UserFacingError as exc:
+        # A stop of the whole batch (e.g. disk full) still reports what was done before it.
+        done = getattr(exc, "summary", None)
+        if args.json and done is not None:
+            data = done.as_dict() | {"ok": False}
+            data["error"] = {"code": exc.code, "message": str(exc)}
+            print(json.dumps(data, indent=2))
+        raise
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2))
     else:
