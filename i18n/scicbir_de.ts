@@ -4,11 +4,6 @@
   <context>
     <name>@default</name>
     <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="39" />
-      <source>The SCI-CBIR engine could not be started with the Python '{python}'. Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
-      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden. Führen Sie 'bash scripts/setup.sh' im SCI-CBIR-Ordner aus, um sie zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/core/engine.py" line="46" />
       <source>Reason: {reason}</source>
       <translation>Grund: {reason}</translation>
@@ -1010,6 +1005,81 @@
       <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
       <source>region</source>
       <translation>Region</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="51" />
+      <source>Run 'bash {script}' to install the engine, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
+      <translation>Führen Sie 'bash {script}' aus, um die Engine zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="56" />
+      <source>Install the SCI-CBIR engine (the Python package scicbir, see the plugin's home page) into a Python 3.11 environment, set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to that Python, then press 'Check engine'.</source>
+      <translation>Installieren Sie die SCI-CBIR-Engine (das Python-Paket scicbir, siehe die Homepage des Plugins) in eine Python-3.11-Umgebung, setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf dieses Python und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="65" />
+      <source>The SCI-CBIR engine could not be started with the Python '{python}'.</source>
+      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="81" />
+      <source>The engine's own output is in the SCI-CBIR tab of the log panel (View &gt; Panels &gt; Log Messages).</source>
+      <translation>Die Ausgaben der Engine stehen im Reiter SCI-CBIR des Protokollbedienfelds (Ansicht &gt; Bedienfelder &gt; Protokollmeldungen).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="244" />
+      <source>Engine Python: {python}</source>
+      <translation>Engine-Python: {python}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="245" />
+      <source>Cause: {cause}</source>
+      <translation>Ursache: {cause}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="248" />
+      <source>Engine output:</source>
+      <translation>Ausgabe der Engine:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="104" />
+      <source>no engine Python is set</source>
+      <translation>es ist kein Engine-Python gesetzt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="106" />
+      <source>the engine Python {path} does not exist</source>
+      <translation>das Engine-Python {path} existiert nicht</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="108" />
+      <source>the engine Python '{python}' is not on PATH</source>
+      <translation>das Engine-Python '{python}' ist nicht im PATH</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="158" />
+      <source>the Python '{python}' has no scicbir package</source>
+      <translation>im Python '{python}' ist das Paket scicbir nicht installiert</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/dock.py" line="158" />
+      <source>the Python '{python}' did not run (exit code {code})</source>
+      <translation>das Python '{python}' ließ sich nicht ausführen (Exit-Code {code})</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="70" />
+      <source>Details...</source>
+      <translation>Details ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="72" />
+      <source>Show the whole message, the engine's output and the fix</source>
+      <translation>Die ganze Meldung, die Ausgabe der Engine und die Abhilfe zeigen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="151" />
+      <source>SCI-CBIR: engine check</source>
+      <translation>SCI-CBIR: Engine-Prüfung</translation>
     </message>
   </context>
 </TS>

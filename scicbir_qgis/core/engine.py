@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine_client import EngineClient, EngineError, EngineStartError, EngineTimeoutError
+from ..engine_client.client import SETUP_HINT
+from ..paths import PLUGIN_DIR
 from . import log
 from .i18n import tr
 from .settings import PluginSettings
@@ -24,7 +26,9 @@ IsCancelled = Callable[[], bool]
 
 
 class EngineUnavailableError(Exception):
-    """The engine could not be started; ``str()`` is the first-run message for the user."""
+    """The engine could not be started; ``str()`` is the first-run message for the user and
+    ``details`` the full story (interpreter, cause, engine output) behind the message bar's
+    details button, so that nothing the user needs is cut off."""
 
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
@@ -35,17 +39,49 @@ class JobCancelledError(Exception):
     """The user cancelled the work; nothing is shown as an error."""
 
 
+def setup_advice() -> str:
+    """What to do about a missing engine, for the way this plugin was installed.
+
+    A plugin running from a repository checkout can point at its own set-up script (by its full
+    path); a plugin installed from a ZIP has no such folder, so it is told to install the
+    engine package and pick its Python instead.
+    """
+    script = PLUGIN_DIR.parent / "scripts" / "setup.sh"
+    if script.is_file():
+        return tr(
+            "Run 'bash {script}' to install the engine, or set 'Engine Python' in Settings > "
+            "Options > SCI-CBIR to a Python where the scicbir package is installed, then press "
+            "'Check engine'."
+        ).format(script=script)
+    return tr(
+        "Install the SCI-CBIR engine (the Python package scicbir, see the plugin's home page) "
+        "into a Python 3.11 environment, set 'Engine Python' in Settings > Options > SCI-CBIR to "
+        "that Python, then press 'Check engine'."
+    )
+
+
 def first_run_message(python: str, reason: str = "") -> str:
-    """What a user sees when the engine does not start: what is wrong and what to do."""
-    text = tr(
-        "The SCI-CBIR engine could not be started with the Python '{python}'. "
-        "Run 'bash scripts/setup.sh' in the SCI-CBIR folder to install it, or set "
-        "'Engine Python' in Settings > Options > SCI-CBIR to a Python where the scicbir "
-        "package is installed, then press 'Check engine'."
-    ).format(python=python)
+    """What a user sees when the engine does not start: what is wrong, then what to do, once."""
+    text = tr("The SCI-CBIR engine could not be started with the Python '{python}'.").format(
+        python=python
+    )
     if reason:
         text += " " + tr("Reason: {reason}").format(reason=reason)
-    return text
+    return text + " " + setup_advice()
+
+
+def short_reason(message: str) -> str:
+    """The cause of a failed start without the client's own set-up advice or its engine log
+    (the advice is given once by ``first_run_message``, the log goes to the details)."""
+    text = message.split("\nEngine log:", 1)[0].replace(SETUP_HINT, "").strip()
+    return text.rstrip(".").strip()
+
+
+def log_tab_hint() -> str:
+    return tr(
+        "The engine's own output is in the SCI-CBIR tab of the log panel (View > Panels > Log "
+        "Messages)."
+    )
 
 
 # faiss announces which CPU build it loads ("Loading faiss with AVX512 support", "Could not load
@@ -93,17 +129,23 @@ class EngineSession:
                     settings.engine_python_problem() if python == settings.engine_python else None
                 )
                 if problem:
-                    raise EngineUnavailableError(first_run_message(python, problem))
+                    raise EngineUnavailableError(
+                        first_run_message(python, problem), _details(python, problem)
+                    )
                 self._client = EngineClient(python, {"OMP_NUM_THREADS": "2"}, on_stderr=_log_stderr)
             client = self._client
         try:
             client.start()
         except EngineStartError as exc:
-            details = exc.stderr_tail or ""
-            log.critical(f"{exc}\n{details}")
-            raise EngineUnavailableError(first_run_message(python, str(exc)), details) from None
+            log.critical(f"{exc}\n{exc.stderr_tail or ''}")
+            raise EngineUnavailableError(
+                first_run_message(python, short_reason(str(exc))),
+                _details(python, str(exc), exc.stderr_tail or ""),
+            ) from None
         except OSError as exc:
-            raise EngineUnavailableError(first_run_message(python, str(exc))) from None
+            raise EngineUnavailableError(
+                first_run_message(python, str(exc)), _details(python, str(exc))
+            ) from None
         return client
 
     def hello(self, python: str | None = None) -> dict:
@@ -194,6 +236,18 @@ class EngineSession:
             except Exception as exc:  # stopping must never raise into QGIS's unload
                 log.warning(f"engine stop: {exc}")
             self._client = None
+
+
+def _details(python: str, cause: str, output: str = "") -> str:
+    """The full text behind a failed start: interpreter, whole cause, engine output, log tab."""
+    parts = [
+        tr("Engine Python: {python}").format(python=python),
+        tr("Cause: {cause}").format(cause=cause.strip()),
+    ]
+    if output.strip() and output.strip() not in cause:
+        parts.append(tr("Engine output:") + "\n" + output.strip())
+    parts.append(log_tab_hint())
+    return "\n\n".join(parts)
 
 
 _SESSION = EngineSession()

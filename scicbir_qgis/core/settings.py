@@ -15,6 +15,7 @@ from pathlib import Path
 from qgis.core import QgsApplication, QgsSettings
 
 from ..paths import PLUGIN_DIR
+from .i18n import tr
 
 PREFIX = "scicbir/"
 DEFAULT_K = 10
@@ -100,9 +101,28 @@ class PluginSettings:
         """A readable reason why the interpreter cannot be used, or None when it exists."""
         path = Path(self.engine_python).expanduser()
         if not self.engine_python:
-            return "no engine Python is set"
+            return tr("no engine Python is set")
         if path.is_absolute() and not path.exists():
-            return f"the engine Python {path} does not exist"
+            return tr("the engine Python {path} does not exist").format(path=path)
         if not path.is_absolute() and shutil.which(self.engine_python) is None:
-            return f"the engine Python '{self.engine_python}' is not on PATH"
+            return tr("the engine Python '{python}' is not on PATH").format(
+                python=self.engine_python
+            )
         return None
+
+
+#: Exit code of ``engine_probe_arguments`` when the interpreter runs but has no scicbir package.
+PROBE_NO_PACKAGE = 3
+
+
+def engine_probe_arguments() -> list[str]:
+    """Arguments for the engine Python that exit 0 only when the scicbir package is importable.
+
+    Finding the package spec imports nothing heavy, so the check takes as long as the
+    interpreter's start: the panel runs it when it opens, to warn before the first action.
+    """
+    return [
+        "-c",
+        "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('scicbir') else "
+        f"{PROBE_NO_PACKAGE})",
+    ]

@@ -1,7 +1,14 @@
-"""The SCI-CBIR dock panel: Search, Archive and Train tabs, plus the settings button."""
+"""The SCI-CBIR dock panel: Search, Archive and Train tabs, plus the settings button.
+
+The panel warns at once when the engine cannot work: an interpreter that does not exist, and
+(checked in the background when the panel opens or the settings change) one that exists but has
+no scicbir package, as the default ``python3`` of a plugin installed from a ZIP usually is.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from pathlib import Path
 
 from qgis.PyQt.QtCore import pyqtSignal
@@ -19,7 +26,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.engine import EngineSession, first_run_message, session
 from ..core.i18n import tr
-from ..core.settings import PluginSettings
+from ..core.settings import PROBE_NO_PACKAGE, PluginSettings, engine_probe_arguments
 from ..paths import resources_dir
 from .archive_panel import ArchivePanel
 from .search_panel import SearchPanel
@@ -83,6 +90,8 @@ class TrainPanel(QWidget):
 
 
 class SciCbirDock(QDockWidget):
+    engineProbed = pyqtSignal(str, int)  # noqa: N815 (Qt signal name): python, exit code
+
     def __init__(self, iface, parent=None, engine: EngineSession | None = None) -> None:
         super().__init__(tr("SCI-CBIR"), parent)
         self.iface = iface
@@ -119,15 +128,58 @@ class SciCbirDock(QDockWidget):
         self.tabs.addTab(self.train_panel, tr("Train"))
         layout.addWidget(self.tabs)
         self.setWidget(body)
+        self.engineProbed.connect(self._probed)
         self.refresh_engine_warning()
 
+    #: Seconds the package check may take before it is given up (no warning then).
+    PROBE_TIMEOUT_S = 20
+
     def refresh_engine_warning(self) -> None:
-        """Say at once when the configured engine Python does not exist (first run)."""
+        """Say at once when the configured engine Python does not exist (first run), and check
+        in the background that it has the scicbir package."""
         settings = PluginSettings.load()
         problem = settings.engine_python_problem()
         if problem:
             self.engine_warning.setText(first_run_message(settings.engine_python, problem))
         self.engine_warning.setVisible(bool(problem))
+        if not problem:
+            self._probe_engine(settings.engine_python)
+
+    def _probe_engine(self, python: str) -> None:
+        """Run the engine Python with a package check in a thread; ``_probed`` warns when it
+        has no scicbir (delivered on the main thread through ``engineProbed``)."""
+
+        def work() -> None:
+            try:
+                code = subprocess.run(
+                    [python, *engine_probe_arguments()],
+                    capture_output=True,
+                    timeout=self.PROBE_TIMEOUT_S,
+                    check=False,
+                ).returncode
+            except subprocess.TimeoutExpired:
+                return  # a slow interpreter is not a missing engine: no warning
+            except OSError:
+                code = -1
+            try:
+                self.engineProbed.emit(python, code)
+            except RuntimeError:  # the panel was closed meanwhile
+                pass
+
+        threading.Thread(target=work, name="scicbir-probe", daemon=True).start()
+
+    def _probed(self, python: str, code: int) -> None:
+        if code == 0 or python != PluginSettings.load().engine_python:
+            return  # fine, or a check of an interpreter no longer chosen
+        reason = (
+            tr("the Python '{python}' has no scicbir package").format(python=python)
+            if code == PROBE_NO_PACKAGE
+            else tr("the Python '{python}' did not run (exit code {code})").format(
+                python=python, code=code
+            )
+        )
+        self.engine_warning.setText(first_run_message(python, reason))
+        self.engine_warning.setVisible(True)
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self)

@@ -1,4 +1,9 @@
-"""Messages for the user: one readable line in the message bar, details in the log tab."""
+"""Messages for the user: a readable message in the message bar, the full text one click away.
+
+QGIS's message bar shows a few lines of a message at most, so an error's whole text (the
+message itself, the engine's reason, what to do, where the log is) is attached to it and shown
+by the bar's details button (QGIS labels it "More"); the same text goes to the SCI-CBIR log tab.
+"""
 
 from __future__ import annotations
 
@@ -18,21 +23,37 @@ def _bar(iface):
         return None
 
 
-def error(iface, message: str, details: str = "") -> None:
+def full_text(message: str, details: str = "") -> str:
+    """The message, then its details, then where the log is: what the details button shows."""
+    from ..core.engine import log_tab_hint
+
+    parts = [message.strip()]
+    if details.strip():
+        parts.append(details.strip())
+    if log_tab_hint() not in details:
+        parts.append(log_tab_hint())
+    return "\n\n".join(parts)
+
+
+def error(iface, message: str, details: str = "") -> str:
+    """An error that stays until closed, its full text behind the details button; returns
+    that text."""
+    text = full_text(message, details)
     log.critical(message + (f"\n{details}" if details else ""))
     bar = _bar(iface)
     if bar is not None:
-        if details:
-            bar.pushMessage(TITLE, message, details, Qgis.Critical, 0)
-        else:
-            bar.pushMessage(TITLE, message, Qgis.Critical, 0)
+        bar.pushMessage(TITLE, message, text, Qgis.Critical, 0)
+    return text
 
 
-def warning(iface, message: str) -> None:
-    log.warning(message)
+def warning(iface, message: str, details: str = "") -> None:
+    log.warning(message + (f"\n{details}" if details else ""))
     bar = _bar(iface)
     if bar is not None:
-        bar.pushMessage(TITLE, message, Qgis.Warning, DURATION_S)
+        if details:
+            bar.pushMessage(TITLE, message, full_text(message, details), Qgis.Warning, 0)
+        else:
+            bar.pushMessage(TITLE, message, Qgis.Warning, DURATION_S)
 
 
 def success(iface, message: str) -> None:

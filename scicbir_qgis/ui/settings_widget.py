@@ -5,11 +5,16 @@ which starts the engine and shows its versions and device), default archive, the
 trained models (listed with the shipped ones; there is no pinned default model: the model
 follows the rasters' bands unless picked for a compression), number of results and whether a new
 search keeps the previous results.
+
+A failed check shows the message (selectable, never cut to a few lines by the form) and a
+"Details..." button that opens the whole text: the interpreter, the full cause, the engine's
+output and where the log is.
 """
 
 from __future__ import annotations
 
 from qgis.gui import QgsFileWidget, QgsOptionsPageWidget, QgsOptionsWidgetFactory
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -18,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -29,7 +35,7 @@ from ..core.i18n import tr
 from ..core.settings import PluginSettings, default_engine_python, default_models_folder
 from ..paths import icon_path
 from ..tasks.engine_task import EngineTask, submit
-from .feedback import describe_engine
+from .feedback import describe_engine, full_text
 
 
 class SettingsForm(QWidget):
@@ -60,8 +66,18 @@ class SettingsForm(QWidget):
         self.check_label = QLabel(tr("Not checked yet."), self)
         self.check_label.setObjectName("checkEngineResult")
         self.check_label.setWordWrap(True)
+        self.check_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.details_button = QPushButton(tr("Details..."), self)
+        self.details_button.setObjectName("checkEngineDetails")
+        self.details_button.setToolTip(
+            tr("Show the whole message, the engine's output and the fix")
+        )
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.setVisible(False)
+        self.check_details = ""
         check_row.addWidget(self.check_button)
         check_row.addWidget(self.check_label, 1)
+        check_row.addWidget(self.details_button)
         form.addRow("", check_row)
 
         self.archive_edit = QgsFileWidget(self)
@@ -106,6 +122,8 @@ class SettingsForm(QWidget):
         """Start the engine with the interpreter in the form and show versions and device."""
         python = self.python_edit.filePath().strip() or default_engine_python()
         self.check_button.setEnabled(False)
+        self.details_button.setVisible(False)
+        self.check_details = ""
         self.check_label.setText(tr("Starting the engine with {python}...").format(python=python))
 
         def done(answer: dict) -> None:
@@ -115,6 +133,8 @@ class SettingsForm(QWidget):
         def failed(message: str, details: str) -> None:
             self.check_button.setEnabled(True)
             self.check_label.setText(message)
+            self.check_details = full_text(message, details)
+            self.details_button.setVisible(True)
 
         self.check_task = submit(
             EngineTask(
@@ -125,6 +145,23 @@ class SettingsForm(QWidget):
                 lambda: self.check_button.setEnabled(True),
             )
         )
+
+    def show_details(self) -> QDialog:
+        """The whole text of the last failed check in a small window (selectable, copyable)."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(tr("SCI-CBIR: engine check"))
+        dialog.resize(640, 360)
+        layout = QVBoxLayout(dialog)
+        text = QPlainTextEdit(dialog)
+        text.setObjectName("checkEngineDetailsText")
+        text.setReadOnly(True)
+        text.setPlainText(self.check_details)
+        layout.addWidget(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.show()
+        return dialog
 
 
 class SettingsDialog(QDialog):
