@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
-<TS version="2.1">
+<TS version="2.1" language="de_DE">
   <context>
     <name>@default</name>
     <message>
@@ -279,16 +279,6 @@
       <translation>Fertig: {archive}</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="389" />
-      <source>{n} files failed:</source>
-      <translation>{n} Dateien fehlgeschlagen:</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="394" />
-      <source>Archive written; {n} files failed (see the Archive tab).</source>
-      <translation>Archiv geschrieben; {n} Dateien fehlgeschlagen (siehe Reiter Archiv).</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="401" />
       <source>Archive written: {archive}</source>
       <translation>Archiv geschrieben: {archive}</translation>
@@ -439,19 +429,9 @@
       <translation>Suche abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="225" />
-      <source>{n} result tiles could not be opened; see the SCI-CBIR log.</source>
-      <translation>{n} Trefferkacheln konnten nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="232" />
       <source>No similar tiles found.</source>
       <translation>Keine ähnlichen Kacheln gefunden.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="234" />
-      <source>{n} similar tiles, best distance {d:g} (lower is more similar).</source>
-      <translation>{n} ähnliche Kacheln, beste Distanz {d:g} (kleiner ist ähnlicher).</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="253" />
@@ -848,38 +828,204 @@
       <source>1 = fewest bits. An archive keeps its quality.</source>
       <translation>1 = wenigste Bits. Ein Archiv behält seine Qualität.</translation>
     </message>
-  </context>
-  <context>
-    <name>CurvesWidget</name>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/curves.py" line="52" />
-      <source>Curves appear during training</source>
-      <translation>Kurven erscheinen während des Trainings</translation>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="51" />
+      <source>Run 'bash {script}' to install the engine, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
+      <translation>Führen Sie 'bash {script}' aus, um die Engine zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="56" />
+      <source>Install the SCI-CBIR engine (the Python package scicbir, see the plugin's home page) into a Python 3.11 environment, set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to that Python, then press 'Check engine'.</source>
+      <translation>Installieren Sie die SCI-CBIR-Engine (das Python-Paket scicbir, siehe die Homepage des Plugins) in eine Python-3.11-Umgebung, setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf dieses Python und drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="65" />
+      <source>The SCI-CBIR engine could not be started with the Python '{python}'.</source>
+      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="81" />
+      <source>The engine's own output is in the SCI-CBIR tab of the log panel (View &gt; Panels &gt; Log Messages).</source>
+      <translation>Die Ausgaben der Engine stehen im Reiter SCI-CBIR des Protokollbedienfelds (Ansicht &gt; Bedienfelder &gt; Protokollmeldungen).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="244" />
+      <source>Engine Python: {python}</source>
+      <translation>Engine-Python: {python}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="245" />
+      <source>Cause: {cause}</source>
+      <translation>Ursache: {cause}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/engine.py" line="248" />
+      <source>Engine output:</source>
+      <translation>Ausgabe der Engine:</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="31" />
+      <source>The drawn region does not overlap the query raster {file}. Draw the region over the raster, or check that the raster layer's CRS is right.</source>
+      <translation>Die gezeichnete Region überlappt das Anfrageraster {file} nicht. Zeichnen Sie die Region über dem Raster, oder prüfen Sie, ob das KBS des Rasterlayers stimmt.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="35" />
+      <source>The drawn region covers only nodata pixels of {file}. Draw it where the raster has data.</source>
+      <translation>Die gezeichnete Region deckt nur NoData-Pixel von {file} ab. Zeichnen Sie sie dort, wo das Raster Daten hat.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="39" />
+      <source>The engine does not know the map's CRS {crs}. Set the project to a CRS with an EPSG code and draw the region again.</source>
+      <translation>Die Engine kennt das KBS der Karte {crs} nicht. Stellen Sie das Projekt auf ein KBS mit EPSG-Code und zeichnen Sie die Region erneut.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="43" />
+      <source>The query raster {file} has no georeference, so a region drawn on the map cannot be placed on it. Give the raster a CRS (Raster &gt; Projections &gt; Assign Projection).</source>
+      <translation>Das Anfrageraster {file} hat keinen Raumbezug, daher kann eine auf der Karte gezeichnete Region nicht darauf gelegt werden. Weisen Sie dem Raster ein KBS zu (Raster &gt; Projektionen &gt; Projektion zuweisen).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="47" />
+      <source>The query raster {file} no longer exists. Choose another layer as the query.</source>
+      <translation>Das Anfrageraster {file} existiert nicht mehr. Wählen Sie einen anderen Layer als Anfrage.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="50" />
+      <source>The archive folder {archive} does not exist. Choose a folder made in the Archive tab.</source>
+      <translation>Der Archivordner {archive} existiert nicht. Wählen Sie einen im Reiter Archiv erstellten Ordner.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="53" />
+      <source>The folder {archive} is not a SCI-CBIR archive. Choose an archive folder, or make one by compressing rasters in the Archive tab.</source>
+      <translation>Der Ordner {archive} ist kein SCI-CBIR-Archiv. Wählen Sie einen Archivordner, oder erstellen Sie einen, indem Sie im Reiter Archiv Raster komprimieren.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="57" />
+      <source>The archive {archive} holds no tiles yet. Compress rasters into it in the Archive tab first.</source>
+      <translation>Das Archiv {archive} enthält noch keine Kacheln. Komprimieren Sie zuerst im Reiter Archiv Raster hinein.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="61" />
+      <source>Mark at least one result as relevant or not relevant, then press Refine.</source>
+      <translation>Markieren Sie mindestens einen Treffer als relevant oder nicht relevant und drücken Sie dann Verfeinern.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="64" />
+      <source>Some results are marked both relevant and not relevant; mark each one way.</source>
+      <translation>Einige Treffer sind zugleich als relevant und als nicht relevant markiert; markieren Sie jeden nur auf eine Weise.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="67" />
+      <source>The marked results are not in this archive any more; search again and mark the new results.</source>
+      <translation>Die markierten Treffer sind nicht mehr in diesem Archiv; suchen Sie erneut und markieren Sie die neuen Treffer.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="71" />
+      <source>The archive {archive} was written by an older engine and cannot be refined. Compress its rasters into a new archive to use relevance feedback.</source>
+      <translation>Das Archiv {archive} wurde von einer älteren Engine geschrieben und kann nicht verfeinert werden. Komprimieren Sie seine Raster in ein neues Archiv, um Relevanz-Feedback zu nutzen.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="81" />
+      <source>The archive was made with another model (or quality) than the one chosen. Choose 'automatic' or the archive's own model, or compress into a new archive folder.</source>
+      <translation>Das Archiv wurde mit einem anderen Modell (oder einer anderen Qualität) als dem gewählten erstellt. Wählen Sie 'automatisch' oder das Modell des Archivs, oder komprimieren Sie in einen neuen Archivordner.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="85" />
+      <source>The archive's files are damaged; nothing was written. The details name the file; check and repair the archive with the engine's 'archive verify' and 'archive recover'.</source>
+      <translation>Die Dateien des Archivs sind beschädigt; es wurde nichts geschrieben. Die Details nennen die Datei; prüfen und reparieren Sie das Archiv mit 'archive verify' und 'archive recover' der Engine.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="90" />
+      <source>Another task is already writing this archive or training output. Wait for it to finish, or cancel it in the task manager.</source>
+      <translation>Eine andere Aufgabe schreibt bereits in dieses Archiv oder diese Trainingsausgabe. Warten Sie, bis sie fertig ist, oder brechen Sie sie in der Aufgabenverwaltung ab.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="94" />
+      <source>This engine installation lacks a part that this action needs ({module}). Reinstall the engine.</source>
+      <translation>Dieser Engine-Installation fehlt ein Teil, den diese Aktion braucht ({module}). Installieren Sie die Engine neu.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="98" />
+      <source>The engine failed with an internal error. The details hold the error; please report it with the engine output from the SCI-CBIR log tab.</source>
+      <translation>Die Engine ist mit einem internen Fehler gescheitert. Die Details enthalten den Fehler; bitte melden Sie ihn mit der Ausgabe der Engine aus dem Protokollreiter SCI-CBIR.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="102" />
+      <source>The engine stopped unexpectedly (exit code {code}). It starts again with the next action; a compression continues where it stopped.</source>
+      <translation>Die Engine wurde unerwartet beendet (Exit-Code {code}). Sie startet mit der nächsten Aktion neu; eine Komprimierung setzt dort fort, wo sie stehen blieb.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="106" />
+      <source>The engine did not answer within {seconds:g} s. It keeps running; try again.</source>
+      <translation>Die Engine hat nicht innerhalb von {seconds:g} s geantwortet. Sie läuft weiter; versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
+      <source>Similar tiles: {query} {time}</source>
+      <translation>Ähnliche Kacheln: {query} {time}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
+      <source>region</source>
+      <translation>Region</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="104" />
+      <source>no engine Python is set</source>
+      <translation>es ist kein Engine-Python gesetzt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="106" />
+      <source>the engine Python {path} does not exist</source>
+      <translation>das Engine-Python {path} existiert nicht</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/settings.py" line="108" />
+      <source>the engine Python '{python}' is not on PATH</source>
+      <translation>das Engine-Python '{python}' ist nicht im PATH</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/tasks/engine_task.py" line="96" />
+      <source>{task} (cancelled)</source>
+      <translation>{task} (abgebrochen)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/tasks/engine_task.py" line="122" />
+      <source>Engine message: {message}</source>
+      <translation>Meldung der Engine: {message}</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="59" />
       <source>automatic (by band count)</source>
       <translation>automatisch (nach Bandanzahl)</translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="86" />
-      <source>{name} ({n} bands)</source>
-      <translation>{name} ({n} Bänder)</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="87" />
+      <source>{name} (%n bands)</source>
+      <translation>
+        <numerusform>{name} (%n Band)</numerusform>
+        <numerusform>{name} (%n Bänder)</numerusform>
+      </translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="94" />
-      <source>... and {n} more</source>
-      <translation>... und {n} weitere</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="95" />
+      <source>... and %n more</source>
+      <translation>
+        <numerusform>... und %n weiteres</numerusform>
+        <numerusform>... und %n weitere</numerusform>
+      </translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="254" />
       <source>Model package name or folder for this compression; automatic: the engine picks the model matching the rasters' band count</source>
       <translation>Name oder Ordner des Modellpakets für diese Kompression; automatisch: die Engine wählt das Modell, das zur Bandanzahl der Raster passt</translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="338" />
-      <source>Every raster is coded with this model ({n} bands).</source>
-      <translation>Jedes Raster wird mit diesem Modell kodiert ({n} Bänder).</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="344" />
+      <source>Every raster is coded with this model (%n bands).</source>
+      <translation>
+        <numerusform>Jedes Raster wird mit diesem Modell kodiert (%n Band).</numerusform>
+        <numerusform>Jedes Raster wird mit diesem Modell kodiert (%n Bänder).</numerusform>
+      </translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="338" />
@@ -891,25 +1037,37 @@
       <source>Model: automatic (by band count), the rasters' band count picks the model.</source>
       <translation>Modell: automatisch (nach Bandanzahl), die Bandanzahl der Raster bestimmt das Modell.</translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="347" />
-      <source>{n} bands: {names}</source>
-      <translation>{n} Bänder: {names}</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="353" />
+      <source>%n bands: {names}</source>
+      <translation>
+        <numerusform>%n Band: {names}</numerusform>
+        <numerusform>%n Bänder: {names}</numerusform>
+      </translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="482" />
-      <source>The automatic model is picked by the band count of the first raster ({name}: {n} bands); one archive holds one model. These rasters have other band counts and would lose bands or fail:</source>
-      <translation>Das automatische Modell wird nach der Bandanzahl des ersten Rasters gewählt ({name}: {n} Bänder); ein Archiv enthält ein Modell. Diese Raster haben eine andere Bandanzahl und würden Bänder verlieren oder fehlschlagen:</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="488" />
+      <source>The automatic model is picked by the band count of the first raster ({name}: %n bands); one archive holds one model. These rasters have other band counts and would lose bands or fail:</source>
+      <translation>
+        <numerusform>Das automatische Modell wird nach der Bandanzahl des ersten Rasters gewählt ({name}: %n Band); ein Archiv enthält ein Modell. Diese Raster haben eine andere Bandanzahl und würden Bänder verlieren oder fehlschlagen:</numerusform>
+        <numerusform>Das automatische Modell wird nach der Bandanzahl des ersten Rasters gewählt ({name}: %n Bänder); ein Archiv enthält ein Modell. Diese Raster haben eine andere Bandanzahl und würden Bänder verlieren oder fehlschlagen:</numerusform>
+      </translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="494" />
-      <source>No listed model takes {n} bands ({available}). Choose the bands to use or a model trained for these rasters:</source>
-      <translation>Kein aufgeführtes Modell nimmt {n} Bänder ({available}). Wählen Sie die zu verwendenden Bänder oder ein für diese Raster trainiertes Modell:</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="502" />
+      <source>No listed model takes %n bands ({available}). Choose the bands to use or a model trained for these rasters:</source>
+      <translation>
+        <numerusform>Kein aufgeführtes Modell nimmt %n Band ({available}). Wählen Sie die zu verwendenden Bänder oder ein für diese Raster trainiertes Modell:</numerusform>
+        <numerusform>Kein aufgeführtes Modell nimmt %n Bänder ({available}). Wählen Sie die zu verwendenden Bänder oder ein für diese Raster trainiertes Modell:</numerusform>
+      </translation>
     </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="514" />
-      <source>The model '{model}' takes {n} bands. These rasters have other band counts: their other bands would be dropped, or they would fail:</source>
-      <translation>Das Modell '{model}' nimmt {n} Bänder. Diese Raster haben eine andere Bandanzahl: ihre übrigen Bänder würden weggelassen, oder sie würden fehlschlagen:</translation>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="521" />
+      <source>The model '{model}' takes %n bands. These rasters have other band counts: their other bands would be dropped, or they would fail:</source>
+      <translation>
+        <numerusform>Das Modell '{model}' nimmt %n Band. Diese Raster haben eine andere Bandanzahl: ihre übrigen Bänder würden weggelassen, oder sie würden fehlschlagen:</numerusform>
+        <numerusform>Das Modell '{model}' nimmt %n Bänder. Diese Raster haben eine andere Bandanzahl: ihre übrigen Bänder würden weggelassen, oder sie würden fehlschlagen:</numerusform>
+      </translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="525" />
@@ -951,6 +1109,22 @@
       <source>Nothing was added to the archive; see the Archive tab for the skipped files.</source>
       <translation>Dem Archiv wurde nichts hinzugefügt; die übersprungenen Dateien stehen im Reiter Archiv.</translation>
     </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="627" />
+      <source>%n files failed:</source>
+      <translation>
+        <numerusform>%n Datei fehlgeschlagen:</numerusform>
+        <numerusform>%n Dateien fehlgeschlagen:</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="632" />
+      <source>Archive written; %n files failed (see the Archive tab).</source>
+      <translation>
+        <numerusform>Archiv geschrieben; %n Datei fehlgeschlagen (siehe Reiter Archiv).</numerusform>
+        <numerusform>Archiv geschrieben; %n Dateien fehlgeschlagen (siehe Reiter Archiv).</numerusform>
+      </translation>
+    </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/dock.py" line="64" />
       <source>Trained models are saved in {folder} and listed in the Archive tab.</source>
@@ -960,101 +1134,6 @@
       <location filename="../work/main/scicbir_qgis/ui/dock.py" line="68" />
       <source>Last trained model: {model} (chosen in the Archive tab for the next compression).</source>
       <translation>Zuletzt trainiertes Modell: {model} (im Reiter Archiv für die nächste Kompression gewählt).</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="219" />
-      <source>Folder the new model package is written to; by default a new folder in the folder of trained models (Settings), where the Archive tab lists it</source>
-      <translation>Ordner, in den das neue Modellpaket geschrieben wird; standardmäßig ein neuer Ordner im Ordner der trainierten Modelle (Einstellungen), wo der Reiter Archiv es aufführt</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="520" />
-      <source>Model {model} chosen in the Archive tab for the next compression.</source>
-      <translation>Modell {model} im Reiter Archiv für die nächste Kompression gewählt.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="105" />
-      <source>Restore query layer style</source>
-      <translation>Stil des Anfragelayers wiederherstellen</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="106" />
-      <source>Put back the query layer's style from before the search drew it in true colour</source>
-      <translation>Den Stil des Anfragelayers von vor der Suche wiederherstellen (die Suche zeigt ihn in Echtfarben)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="76" />
-      <source>The training dialog writes new model packages here; the Archive tab lists them with the shipped models. Default: {path}</source>
-      <translation>Der Trainingsdialog schreibt neue Modellpakete hierher; der Reiter Archiv führt sie mit den mitgelieferten Modellen auf. Standard: {path}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="82" />
-      <source>Trained models folder</source>
-      <translation>Ordner der trainierten Modelle</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/tasks/engine_task.py" line="96" />
-      <source>{task} (cancelled)</source>
-      <translation>{task} (abgebrochen)</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
-      <source>Similar tiles: {query} {time}</source>
-      <translation>Ähnliche Kacheln: {query} {time}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/results.py" line="109" />
-      <source>region</source>
-      <translation>Region</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="51" />
-      <source>Run 'bash {script}' to install the engine, or set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press 'Check engine'.</source>
-      <translation>Führen Sie 'bash {script}' aus, um die Engine zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="56" />
-      <source>Install the SCI-CBIR engine (the Python package scicbir, see the plugin's home page) into a Python 3.11 environment, set 'Engine Python' in Settings &gt; Options &gt; SCI-CBIR to that Python, then press 'Check engine'.</source>
-      <translation>Installieren Sie die SCI-CBIR-Engine (das Python-Paket scicbir, siehe die Homepage des Plugins) in eine Python-3.11-Umgebung, setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf dieses Python und drücken Sie dann 'Engine prüfen'.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="65" />
-      <source>The SCI-CBIR engine could not be started with the Python '{python}'.</source>
-      <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden.</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="81" />
-      <source>The engine's own output is in the SCI-CBIR tab of the log panel (View &gt; Panels &gt; Log Messages).</source>
-      <translation>Die Ausgaben der Engine stehen im Reiter SCI-CBIR des Protokollbedienfelds (Ansicht &gt; Bedienfelder &gt; Protokollmeldungen).</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="244" />
-      <source>Engine Python: {python}</source>
-      <translation>Engine-Python: {python}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="245" />
-      <source>Cause: {cause}</source>
-      <translation>Ursache: {cause}</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/engine.py" line="248" />
-      <source>Engine output:</source>
-      <translation>Ausgabe der Engine:</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/settings.py" line="104" />
-      <source>no engine Python is set</source>
-      <translation>es ist kein Engine-Python gesetzt</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/settings.py" line="106" />
-      <source>the engine Python {path} does not exist</source>
-      <translation>das Engine-Python {path} existiert nicht</translation>
-    </message>
-    <message>
-      <location filename="../work/main/scicbir_qgis/core/settings.py" line="108" />
-      <source>the engine Python '{python}' is not on PATH</source>
-      <translation>das Engine-Python '{python}' ist nicht im PATH</translation>
     </message>
     <message>
       <location filename="../work/main/scicbir_qgis/ui/dock.py" line="158" />
@@ -1067,6 +1146,32 @@
       <translation>das Python '{python}' ließ sich nicht ausführen (Exit-Code {code})</translation>
     </message>
     <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="105" />
+      <source>Restore query layer style</source>
+      <translation>Stil des Anfragelayers wiederherstellen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="106" />
+      <source>Put back the query layer's style from before the search drew it in true colour</source>
+      <translation>Den Stil des Anfragelayers von vor der Suche wiederherstellen (die Suche zeigt ihn in Echtfarben)</translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="292" />
+      <source>%n result tiles could not be opened; see the SCI-CBIR log.</source>
+      <translation>
+        <numerusform>%n Trefferkachel konnte nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</numerusform>
+        <numerusform>%n Trefferkacheln konnten nicht geöffnet werden; siehe das SCI-CBIR-Protokoll.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="303" />
+      <source>%n similar tiles, best distance {d:g} (lower is more similar).</source>
+      <translation>
+        <numerusform>%n ähnliche Kachel, beste Distanz {d:g} (kleiner ist ähnlicher).</numerusform>
+        <numerusform>%n ähnliche Kacheln, beste Distanz {d:g} (kleiner ist ähnlicher).</numerusform>
+      </translation>
+    </message>
+    <message>
       <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="70" />
       <source>Details...</source>
       <translation>Details ...</translation>
@@ -1077,9 +1182,37 @@
       <translation>Die ganze Meldung, die Ausgabe der Engine und die Abhilfe zeigen</translation>
     </message>
     <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="76" />
+      <source>The training dialog writes new model packages here; the Archive tab lists them with the shipped models. Default: {path}</source>
+      <translation>Der Trainingsdialog schreibt neue Modellpakete hierher; der Reiter Archiv führt sie mit den mitgelieferten Modellen auf. Standard: {path}</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="82" />
+      <source>Trained models folder</source>
+      <translation>Ordner der trainierten Modelle</translation>
+    </message>
+    <message>
       <location filename="../work/main/scicbir_qgis/ui/settings_widget.py" line="151" />
       <source>SCI-CBIR: engine check</source>
       <translation>SCI-CBIR: Engine-Prüfung</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="219" />
+      <source>Folder the new model package is written to; by default a new folder in the folder of trained models (Settings), where the Archive tab lists it</source>
+      <translation>Ordner, in den das neue Modellpaket geschrieben wird; standardmäßig ein neuer Ordner im Ordner der trainierten Modelle (Einstellungen), wo der Reiter Archiv es aufführt</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/train_dialog.py" line="520" />
+      <source>Model {model} chosen in the Archive tab for the next compression.</source>
+      <translation>Modell {model} im Reiter Archiv für die nächste Kompression gewählt.</translation>
+    </message>
+  </context>
+  <context>
+    <name>CurvesWidget</name>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/curves.py" line="52" />
+      <source>Curves appear during training</source>
+      <translation>Kurven erscheinen während des Trainings</translation>
     </message>
   </context>
 </TS>

@@ -30,6 +30,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.engine import EngineUnavailableError, JobCancelledError, session
 from ..core.i18n import tr
+from ..core.messages import message_of
 from ..core.queries import QueryError, compress_params, search_params
 from ..core.settings import PluginSettings
 from ..engine_client import EngineError
@@ -59,7 +60,9 @@ class _EngineAlgorithm(QgsProcessingAlgorithm):
         except JobCancelledError:
             raise QgsProcessingException(tr("Cancelled.")) from None
         except EngineError as exc:
-            raise QgsProcessingException(f"{exc} ({exc.code})") from None
+            worded = message_of(exc)
+            text = worded if worded == exc.message else f"{worded}\n{exc.message}"
+            raise QgsProcessingException(f"{text} ({exc.code})") from None
 
     @staticmethod
     def _on_progress(feedback):

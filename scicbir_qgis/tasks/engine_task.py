@@ -3,7 +3,8 @@
 The work function runs in a worker thread and may only talk to the engine (never to widgets or
 the project). Progress goes to QGIS's task manager and, through a queued signal, to the panel;
 ``finished`` runs on the main thread, where results are added to the map and errors are shown
-in the message bar (one readable line) with the details in the "SCI-CBIR" log tab.
+in the message bar, worded by the plugin from the engine's error code (``core/messages.py``),
+with the engine's own text in the details and the "SCI-CBIR" log tab.
 
 Work the user cancelled ends as a completed task (``run`` returns True, the description says
 "cancelled"): QGIS announces every terminated task as "Task failed", which is wrong for a
@@ -22,6 +23,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 from ..core import log
 from ..core.engine import EngineUnavailableError, JobCancelledError
 from ..core.i18n import tr
+from ..core.messages import message_of
 from ..engine_client import EngineError
 
 # Tasks must stay referenced from Python until they end, or PyQt deletes them under QGIS.
@@ -83,7 +85,7 @@ class EngineTask(QgsTask):
             if exc.cancelled:
                 return self._ended_cancelled()
             else:
-                self.error_message = str(exc)
+                self.error_message = message_of(exc)
                 self.error_details = _engine_details(exc)
         except Exception as exc:  # anything else is a bug: keep QGIS alive, log the trace
             self.error_message = f"{type(exc).__name__}: {exc}"
@@ -116,7 +118,8 @@ class EngineTask(QgsTask):
 
 
 def _engine_details(exc: EngineError) -> str:
-    parts = [f"code: {exc.code}"]
+    """The engine's own text and fields, behind the translated message's details button."""
+    parts = [tr("Engine message: {message}").format(message=exc.message), f"code: {exc.code}"]
     if exc.method:
         parts.append(f"method: {exc.method}")
     if exc.data:

@@ -40,6 +40,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core import results as result_layers
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
+from ..core.messages import engine_message
 from ..core.queries import QueryError, compress_params
 from ..core.settings import PluginSettings
 from ..core.sources import FolderScan, RasterFile, band_mismatches, scan_folder
@@ -84,14 +85,14 @@ def file_list(files: list[RasterFile] | list[str], with_bands: bool = True) -> s
     for item in files[:MAX_NAMED]:
         if isinstance(item, RasterFile):
             lines.append(
-                tr("{name} ({n} bands)").format(name=item.name, n=item.bands)
+                tr("{name} (%n bands)", None, int(item.bands)).format(name=item.name)
                 if with_bands
                 else item.name
             )
         else:
             lines.append(Path(item).name)
     if len(files) > MAX_NAMED:
-        lines.append(tr("... and {n} more").format(n=len(files) - MAX_NAMED))
+        lines.append(tr("... and %n more", None, len(files) - MAX_NAMED))
     return "\n".join(lines)
 
 
@@ -112,7 +113,12 @@ def failures_of(answer: Any) -> list[str]:
     lines = []
     for source in answer.get("sources") or []:
         if isinstance(source, dict) and source.get("status") == "failed":
-            lines.append(f"{source.get('path', '?')}: {source.get('error') or ''}")
+            reason = source.get("error") or ""
+            if source.get("code"):  # worded by the plugin when the engine gives a reason code
+                reason = engine_message(
+                    str(source["code"]), reason, {**source, "reason": source["code"]}
+                )
+            lines.append(f"{source.get('path', '?')}: {reason}")
     return lines
 
 
@@ -336,7 +342,7 @@ class ArchivePanel(QWidget):
         if not self.is_automatic():
             bands = model_bands_of(self.chosen_model())
             self.model_note.setText(
-                tr("Every raster is coded with this model ({n} bands).").format(n=bands)
+                tr("Every raster is coded with this model (%n bands).", None, int(bands))
                 if bands
                 else tr("Every raster is coded with this model.")
             )
@@ -345,7 +351,7 @@ class ArchivePanel(QWidget):
         rule = tr("Model: automatic (by band count), the rasters' band count picks the model.")
         if by_bands:
             pairs = "; ".join(
-                tr("{n} bands: {names}").format(n=n, names=", ".join(names))
+                tr("%n bands: {names}", None, int(n)).format(names=", ".join(names))
                 for n, names in sorted(by_bands.items())
             )
             rule = f"{rule} {pairs}"
@@ -482,9 +488,11 @@ class ArchivePanel(QWidget):
                 return (
                     tr(
                         "The automatic model is picked by the band count of the first raster "
-                        "({name}: {n} bands); one archive holds one model. These rasters have other "
-                        "band counts and would lose bands or fail:"
-                    ).format(name=first.name, n=first.bands)
+                        "({name}: %n bands); one archive holds one model. These rasters have other "
+                        "band counts and would lose bands or fail:",
+                        None,
+                        int(first.bands),
+                    ).format(name=first.name)
                     + "\n"
                     + file_list(mismatched)
                 )
@@ -493,12 +501,11 @@ class ArchivePanel(QWidget):
             if by_bands and readable and not selected and readable[0].bands not in by_bands:
                 return (
                     tr(
-                        "No listed model takes {n} bands ({available}). Choose the bands to use or "
-                        "a model trained for these rasters:"
-                    ).format(
-                        n=readable[0].bands,
-                        available=", ".join(str(n) for n in sorted(by_bands)),
-                    )
+                        "No listed model takes %n bands ({available}). Choose the bands to use or "
+                        "a model trained for these rasters:",
+                        None,
+                        int(readable[0].bands),
+                    ).format(available=", ".join(str(n) for n in sorted(by_bands)))
                     + "\n"
                     + file_list(readable)
                 )
@@ -513,9 +520,11 @@ class ArchivePanel(QWidget):
         name = (model or {}).get("name") or Path(self.model_text()).name
         return (
             tr(
-                "The model '{model}' takes {n} bands. These rasters have other band counts: their "
-                "other bands would be dropped, or they would fail:"
-            ).format(model=name, n=bands)
+                "The model '{model}' takes %n bands. These rasters have other band counts: their "
+                "other bands would be dropped, or they would fail:",
+                None,
+                int(bands),
+            ).format(model=name)
             + "\n"
             + file_list(mismatched)
         )
@@ -615,16 +624,14 @@ class ArchivePanel(QWidget):
             return
         lines = [tr("Finished: {archive}").format(archive=archive), *summary_lines(answer)]
         if failures:
-            lines.append(tr("{n} files failed:").format(n=len(failures)))
+            lines.append(tr("%n files failed:", None, len(failures)))
             lines.extend(failures)
         self.summary.setPlainText("\n".join(lines))
         self.archive_layer = add_archive_layer(QgsProject.instance(), archive, answer)
         if failures:
             feedback.warning(
                 self.iface,
-                tr("Archive written; {n} files failed (see the Archive tab).").format(
-                    n=len(failures)
-                ),
+                tr("Archive written; %n files failed (see the Archive tab).", None, len(failures)),
             )
         else:
             feedback.success(self.iface, tr("Archive written: {archive}").format(archive=archive))

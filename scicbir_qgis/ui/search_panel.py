@@ -291,8 +291,10 @@ class SearchPanel(QWidget):
         if added.missing:
             feedback.warning(
                 self.iface,
-                tr("{n} result tiles could not be opened; see the SCI-CBIR log.").format(
-                    n=len(added.missing)
+                tr(
+                    "%n result tiles could not be opened; see the SCI-CBIR log.",
+                    None,
+                    len(added.missing),
                 ),
             )
         if not tiles:
@@ -300,9 +302,11 @@ class SearchPanel(QWidget):
         else:
             self._busy(
                 False,
-                tr("{n} similar tiles, best distance {d:g} (lower is more similar).").format(
-                    n=len(tiles), d=tiles[0].distance
-                ),
+                tr(
+                    "%n similar tiles, best distance {d:g} (lower is more similar).",
+                    None,
+                    len(tiles),
+                ).format(d=tiles[0].distance),
             )
 
     def _fill_list(self, added: result_layers.ResultLayers) -> None:

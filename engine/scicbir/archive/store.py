@@ -90,6 +90,7 @@ class Archive:
                 f"{folder} is not a scicbir archive (no {CATALOG}); create one with "
                 f"'scicbir compress SRC --archive {folder}'",
                 archive=str(folder),
+                reason="not_an_archive",
             )
         if not read_only:
             clean_stale_temp_files(folder)

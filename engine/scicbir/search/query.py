@@ -68,7 +68,9 @@ class _Prepared:
         path = Path(raster)
         if not path.exists():
             raise InputError(
-                f"{path} does not exist; give the raster file to search from", file=str(path)
+                f"{path} does not exist; give the raster file to search from",
+                file=str(path),
+                reason="raster_missing",
             )
         specs = find_sources(path)
         if len(specs) != 1:
@@ -127,6 +129,7 @@ class Searcher:
                 f"archive {self.folder} does not exist; create it with "
                 f"'scicbir compress SRC --archive {self.folder}' or check the path",
                 archive=str(self.folder),
+                reason="archive_missing",
             )
         self._lock = threading.Lock()
         self._checksums: dict[tuple[tuple[str, ...], int, float], str] = {}
@@ -136,6 +139,7 @@ class Searcher:
                     f"archive {self.folder} holds no tiles yet (no model recorded); add rasters "
                     "with 'scicbir compress'",
                     archive=str(self.folder),
+                    reason="archive_empty",
                 )
             self.model = archive.model
             self.bits = int(archive.model.hash_bits)
@@ -483,6 +487,7 @@ class Searcher:
                 f"the query covers only nodata pixels of {prep.path}; draw the region "
                 "where the raster has data",
                 file=prep.path,
+                reason="region_nodata",
             )
         timings["hash_ms"] = hash_s * 1000
         timings["read_ms"] = (time.perf_counter() - t0) * 1000 - timings["hash_ms"]

@@ -194,12 +194,14 @@ def to_raster_crs(
             f"unknown CRS {region_crs!r} ({exc}); give an EPSG code such as EPSG:4326, "
             "a PROJ string or WKT",
             crs=str(region_crs),
+            reason="unknown_crs",
         ) from exc
     if raster_crs is None:
         raise InputError(
             f"{raster_name} has no georeference, so a region in {src.to_string()} cannot be "
             "placed on it; give the region in pixel coordinates (no --crs)",
             file=raster_name,
+            reason="raster_not_georeferenced",
         )
     if src == raster_crs:
         return [dict(g) for g in geometries]
@@ -242,6 +244,7 @@ def _outside_error(raster_name: str, extent: Sequence[float], region_crs: Any) -
         "check --crs",
         file=raster_name,
         extent=list(extent),
+        reason="region_outside_raster",
     )
 
 
