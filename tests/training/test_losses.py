@@ -10,8 +10,10 @@ import torch
 
 from scicbir.training.losses import (
     balance_loss,
+    central_similarity_losses,
     classification_loss,
     distortion_loss,
+    hash_centres,
     label_similarity,
     rate_bpp,
     soft_pairwise_loss,
@@ -63,6 +65,54 @@ def test_balance_and_classification_losses():
     assert float(classification_loss(torch.tensor([[0.0, 1.0]]), y)) == pytest.approx(2.0)
 
 
+def test_hash_centres_are_far_apart_and_fixed():
+    c = hash_centres(64, 30)
+    assert c.shape == (30, 64) and set(c.unique().tolist()) == {-1.0, 1.0}
+    distances = (64 - c @ c.T) / 2
+    off = distances[~torch.eye(30, dtype=torch.bool)]
+    assert off.min() >= 32  # Hadamard rows and their negatives: half the bits apart or more
+    many = hash_centres(16, 40, seed=5)  # more classes than 2 x bits: random balanced codes
+    assert many.shape == (40, 16) and torch.equal(many, hash_centres(16, 40, seed=5))
+
+
+def test_central_similarity_pulls_codes_to_their_class_centre():
+    centres = hash_centres(16, 3)
+    labels = torch.tensor([[1, 0, 0], [0, 1, 0], [1, 1, 0]]).float()
+    at_centre = torch.stack([centres[0], centres[1], torch.sign(centres[0] + centres[1] + 0.5)])
+    near, _ = central_similarity_losses(4.0 * at_centre, labels, centres)
+    far, _ = central_similarity_losses(-4.0 * at_centre, labels, centres)
+    assert near < 0.05 < 2.0 < far
+    _, q_sharp = central_similarity_losses(5.0 * at_centre, labels, centres, quantisation=1.0)
+    _, q_soft = central_similarity_losses(0.1 * at_centre, labels, centres, quantisation=1.0)
+    assert q_sharp < 0.01 < 0.7 < q_soft
+
+
+def test_conv_hash_head_trains_towards_class_centres_on_real_tiles():
+    """The conv hash network with the central loss separates two classes of real tiles."""
+    from scicbir.training.steps import stage3_cached_step
+
+    torch.set_num_threads(1)
+    x = _real_batch()
+    net = _net(hash_head="conv")
+    with torch.no_grad():
+        latents = net.g_a(x)
+    labels = torch.tensor([[1, 0]] * 4 + [[0, 1]] * 4).float()
+    centres = hash_centres(16, 2)
+    opt = torch.optim.Adam(net.hashing_parameters(), lr=3e-3)
+    steps = [
+        stage3_cached_step(
+            net, opt, latents, labels, net.hashing_parameters(), "pcgrad", None, i, centres
+        )
+        for i in range(80)
+    ]
+    assert steps[-1]["loss_central"] < 0.5 * steps[0]["loss_central"]
+    net.eval()
+    codes = torch.sign(net.hash_logits(latents))
+    target = torch.sign(labels @ centres + 0.5)
+    agreement = float((codes == target).float().mean())
+    assert agreement > 0.9, agreement
+
+
 def _real_batch() -> torch.Tensor:
     import rasterio
 
@@ -74,13 +124,20 @@ def _real_batch() -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(tiles))
 
 
-def _net(labels=("a", "b")):
+def _net(labels=("a", "b"), hash_head="attention"):
     from scicbir.models.config import RGB_BANDS, ModelConfig
     from scicbir.models.network import SciCbirNet
 
     torch.manual_seed(0)
     cfg = ModelConfig(
-        name="t", bands=RGB_BANDS, N=16, M=16, hash_bits=16, hash_hidden=32, labels=labels
+        name="t",
+        bands=RGB_BANDS,
+        N=16,
+        M=16,
+        hash_bits=16,
+        hash_hidden=32,
+        labels=labels,
+        hash_head=hash_head,
     )
     return SciCbirNet(cfg).train()
 

@@ -93,3 +93,46 @@ def test_dominated_fine_tunes_are_not_offered_as_rate_points():
     # stage 1's point is the package's default and stays even when a fine-tune beats it
     beaten = [{**points[1]}, {"val_bpp": 0.40, "val_psnr": 27.0, "file": "stage2_pareto_1.pt"}]
     assert [p["file"] for p in _pareto_front(beaten)] == ["stage1_best.pt", "stage2_pareto_1.pt"]
+
+
+def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
+    rate_package, rgb_tiles, tmp_path
+):
+    """Stage 3 alone on a package, with another hash network and loss: the codec and every rate
+    point stay as they were, only the hashing part is new."""
+    import csv
+
+    import torch
+    from safetensors.torch import load_file
+
+    cfg = tiny_config(
+        rgb_tiles,
+        tmp_path / "rehash",
+        stages=[3],
+        init_from=str(rate_package.path),
+        model={"context": "checkerboard", "hash_head": "conv"},
+        stage3={
+            "epochs": 2,
+            "hash_loss": "central",
+            "lr_compression": 0.0,
+            "lr_hashing": 1e-3,
+            "latent_variants": 2,
+            "lr_decay_last": 0.5,
+        },
+    )
+    rehashed = ModelPackage.load(train(config_from_dict(cfg)).package)
+    assert rehashed.config.hash_head == "conv"
+    old_points, new_points = rate_package.rate_points, rehashed.rate_points
+    assert [(p["quality"], p["bpp"], p["default"]) for p in new_points] == [
+        (p["quality"], p["bpp"], p["default"]) for p in old_points
+    ]
+    for point in old_points:
+        old = rate_package.at_quality(point["quality"]).build_network().state_dict()
+        new = rehashed.at_quality(point["quality"]).build_network().state_dict()
+        codec = [k for k in old if k.startswith(("g_a.", "g_s.", "latent_codec."))]
+        assert codec and all(torch.equal(old[k], new[k]) for k in codec)
+    head = load_file(str(rehashed.weights_path))
+    assert any(k.startswith("hash_head.network.1.running_mean") for k in head)
+    with (tmp_path / "rehash" / "metrics" / "steps.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(float(r["loss_central"]) > 0 for r in rows)

@@ -28,6 +28,9 @@ HASH_BITS = (16, 32, 64)
 #: Context models of the latent codec (``scicbir.models.latent_codec``); packages written
 #: before the field existed used the serial one.
 CONTEXTS = ("checkerboard", "serial")
+#: Hash networks (``scicbir.models.hashing.HashHead``); packages written before the field
+#: existed used the thesis's attention network.
+HASH_HEADS = ("attention", "conv")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ class ModelConfig:
     ``"decoder"`` (latents recovered from the bitstream, so codes can be recomputed from a stored
     stream without the source image). ``context`` is the latent codec's context model:
     ``"checkerboard"`` (two parallel decoding passes) or ``"serial"`` (the thesis's 5x5 raster-scan
-    context). ``normalisation_offset``/``normalisation_scale`` map
+    context). ``hash_head`` is the hash network: ``"attention"`` (thesis Table 3.1) or
+    ``"conv"`` (two batch-normalised 3x3 convolutions over the whole latent grid; see
+    ``scicbir.models.hashing``). ``normalisation_offset``/``normalisation_scale`` map
     physical values to the nominal [0, 1] range per band: ``(x - offset) / scale``.
     """
 
@@ -63,6 +68,7 @@ class ModelConfig:
     hash_side: str = "encoder"
     hash_gamma: float = 0.1
     context: str = "serial"
+    hash_head: str = "attention"
     labels: tuple[str, ...] = ()
     normalisation_offset: tuple[float, ...] = ()
     normalisation_scale: tuple[float, ...] = ()
@@ -117,6 +123,8 @@ class ModelConfig:
             raise InputError(f"{where}: hash_side must be one of {HASH_SIDES}")
         if self.context not in CONTEXTS:
             raise InputError(f"{where}: context must be one of {CONTEXTS}")
+        if self.hash_head not in HASH_HEADS:
+            raise InputError(f"{where}: hash_head must be one of {HASH_HEADS}")
 
     # ------------------------------------------------------------------ derived
     @property

@@ -110,6 +110,7 @@ class SciCbirNet(CompressionModel):
             config.hash_bits,
             config.num_classes,
             config.hash_gamma,
+            config.hash_head,
         )
 
     def apply_context_mask(self) -> None:

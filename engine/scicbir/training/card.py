@@ -59,9 +59,16 @@ def _stage3_line(cfg) -> str:
         if s3.uses_cached_latents()
         else f"jointly, LR compression {s3.lr_compression:g}"
     )
+    losses = (
+        "central similarity to class hash centres + quantisation"
+        if s3.hash_loss == "central"
+        else "pairwise + balance + classification"
+    )
+    decay = f", LR / 10 for the last {s3.lr_decay_last:.0%}" if s3.lr_decay_last else ""
     return (
-        f"- stage 3: {s3.epochs} epochs, {where}, LR hashing {s3.lr_hashing:g}, hashing losses "
-        f"by {s3.hashing_combiner}, {s3.num_samples_per_class} samples per class"
+        f"- stage 3: {s3.epochs} epochs, {where}, LR hashing {s3.lr_hashing:g}{decay}, "
+        f"{cfg.model.hash_head} hash network, {losses} combined by {s3.hashing_combiner}, "
+        f"{s3.num_samples_per_class} samples per class"
     )
 
 

@@ -59,6 +59,7 @@ class ModelSection:
     hash_gamma: float = 0.1
     tile_size: int = 64
     context: str = "serial"  # latent context model: "serial" (the thesis) or "checkerboard"
+    hash_head: str = "attention"  # hash network: "attention" (the thesis) or "conv"
 
 
 @dataclass
@@ -110,6 +111,10 @@ class Stage3Config:
     # hash head on cached latents: None = when lr_compression <= 1e-6 (the codec stays fixed)
     cached_latents: bool | None = None
     latent_variants: int = 8  # augmented versions (crop, flip, rotation) cached per sample
+    # "thesis": soft pairwise + bit balance + classification from the codes (eqs. 3.6-3.9);
+    # "central": central similarity to per-class hash centres (scicbir.training.losses)
+    hash_loss: str = "thesis"
+    lr_decay_last: float = 0.0  # the last fraction of the stage's epochs at a tenth of the LR
     batch_size: int | None = None  # None = the run's batch_size
 
     def uses_cached_latents(self) -> bool:
@@ -181,6 +186,8 @@ class TrainConfig:
                 f"{where}: stage2.lambdas needs stage1.loss 'mse_rate' and at least one "
                 "stage-2 epoch per lambda"
             )
+        if self.stage3.hash_loss not in ("thesis", "central"):
+            raise InputError(f"{where}: stage3.hash_loss must be 'thesis' or 'central'")
         if self.stage3.hashing_combiner not in ("pcgrad", "dwa"):
             raise InputError(f"{where}: stage3.hashing_combiner must be 'pcgrad' or 'dwa'")
         if not 16 <= self.model.tile_size <= 1024:

@@ -74,6 +74,42 @@ def classification_loss(probs: Tensor, labels: Tensor) -> Tensor:
     return ((probs - labels.float()) ** 2).sum()
 
 
+def hash_centres(bits: int, classes: int, seed: int = 0) -> Tensor:
+    """One hash centre in {-1, +1}^bits per class (central similarity quantisation, Yuan et al.,
+    CVPR 2020): rows of a Hadamard matrix and their negatives while there are enough (any two
+    are bits/2 apart, the largest spread possible for that many), else random balanced codes
+    drawn from ``seed``. Deterministic, so a resumed run trains towards the same centres."""
+    if bits & (bits - 1) == 0 and classes <= 2 * bits:
+        h = torch.ones(1, 1)
+        while h.shape[0] < bits:
+            h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
+        return torch.cat([h, -h])[:classes].clone()
+    g = torch.Generator().manual_seed(seed)
+    return torch.where(torch.rand(classes, bits, generator=g) < 0.5, -1.0, 1.0)
+
+
+def central_similarity_losses(
+    u: Tensor, labels: Tensor, centres: Tensor, quantisation: float = 1e-4
+) -> tuple[Tensor, Tensor]:
+    """(central similarity, quantisation) of hash logits ``u`` (B, q) (Yuan et al., CVPR 2020).
+
+    Each tile's target is the centre of its class; a multi-label tile's is the sign of the sum of
+    its classes' centres (ties to +1). The first term is the binary cross-entropy between
+    (tanh(u) + 1) / 2 and the target bits, which pulls codes of one class together and codes of
+    different classes apart by about half the bits (eq. 6 of the paper); the second, weighted by
+    ``quantisation``, pulls |tanh(u)| to 1 so that taking the sign changes little. Unlike the
+    pairwise loss it needs no pair of same-class tiles in a batch, and it makes the code of
+    every class sit in its own region of Hamming space, which is what a ranking by Hamming
+    distance rewards.
+    """
+    target = torch.where(labels.float() @ centres.to(u.device) >= 0, 1.0, 0.0)
+    t = torch.tanh(u)
+    p = ((t + 1.0) / 2.0).clamp(1e-6, 1.0 - 1e-6)
+    centre = torch.nn.functional.binary_cross_entropy(p, target)
+    quant = quantisation * ((t.abs() - 1.0) ** 2).mean()
+    return centre, quant
+
+
 def psnr(x: Tensor, x_hat: Tensor, peak: float = 1.0) -> Tensor:
     """PSNR per sample in dB (eq. 4.3) with ``peak`` the nominal maximum of normalised data."""
     mse = ((x - x_hat) ** 2).flatten(1).mean(dim=1).clamp_min(1e-12)

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from scicbir.training.dwa import DynamicWeightAverage
 from scicbir.training.losses import (
     balance_loss,
+    central_similarity_losses,
     classification_loss,
     distortion_loss,
     psnr,
@@ -128,11 +129,18 @@ def stage2_step(
 
 
 def hashing_losses(
-    u_b_probs: tuple[Tensor, Tensor, Tensor | None], labels: Tensor
+    u_b_probs: tuple[Tensor, Tensor, Tensor | None],
+    labels: Tensor,
+    centres: Tensor | None = None,
 ) -> tuple[list[str], list[Tensor]]:
-    """The hashing sub-losses of one batch: soft pairwise (eq. 3.6), bit balance (eq. 3.8) and,
-    with labels in the model, classification from the codes (eq. 3.9)."""
-    _, b, probs = u_b_probs
+    """The hashing sub-losses of one batch. Without ``centres`` (the thesis): soft pairwise
+    (eq. 3.6), bit balance (eq. 3.8) and, with labels in the model, classification from the
+    codes (eq. 3.9). With ``centres`` (``stage3.hash_loss: central``): central similarity and
+    quantisation (``scicbir.training.losses.central_similarity_losses``)."""
+    u, b, probs = u_b_probs
+    if centres is not None:
+        centre, quant = central_similarity_losses(u, labels, centres)
+        return ["loss_central", "loss_quantisation"], [centre, quant]
     names = ["loss_pairwise", "loss_balance"]
     losses = [soft_pairwise_loss(b, labels), balance_loss(b)]
     if probs is not None:
@@ -185,10 +193,11 @@ def stage3_cached_step(
     combiner: str,
     dwa: DynamicWeightAverage | None,
     seed: int,
+    centres: Tensor | None = None,
 ) -> dict[str, Any]:
     """Stage 3 with the codec fixed: the hash head alone, on cached latents
     (``scicbir.training.latent_cache``). Same losses and combination as ``stage3_step``."""
-    names, losses = hashing_losses(net.hash_head(latents), labels)
+    names, losses = hashing_losses(net.hash_head(latents), labels, centres)
     grads, figures = hashing_gradients(names, losses, list(hash_params), combiner, dwa, seed)
     opt.zero_grad(set_to_none=True)
     _apply(hash_params, grads)
@@ -206,13 +215,14 @@ def stage3_step(
     combiner: str,
     dwa: DynamicWeightAverage | None,
     seed: int,
+    centres: Tensor | None = None,
 ) -> dict[str, Any]:
     """Joint stage 3 (the thesis's path, for GPU runs that also fine-tune the codec): MGDA for
     distortion and rate, hashing sub-losses combined over codec and hash head together."""
     out = forward(net, x)
     ld = distortion_loss(x, out["x_hat"])
     lr_ = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
-    names, losses = hashing_losses((out["u"], out["b"], out.get("class_probs")), labels)
+    names, losses = hashing_losses((out["u"], out["b"], out.get("class_probs")), labels, centres)
     all_params = list(comp_params) + list(hash_params)
     hash_grads, figures = hashing_gradients(names, losses, all_params, combiner, dwa, seed)
     nc = len(comp_params)

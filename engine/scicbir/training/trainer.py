@@ -211,6 +211,7 @@ class Trainer:
             hash_side=m.hash_side,
             hash_gamma=m.hash_gamma,
             context=m.context,
+            hash_head=m.hash_head,
             labels=self.cache.label_names,
             normalisation_offset=per_band(cfg.data.normalisation_offset),
             normalisation_scale=per_band(cfg.data.normalisation_scale),
@@ -494,6 +495,17 @@ class Trainer:
                 self.cache, self.val_idx[i : i + bs], self.cfg.model.tile_size, device=self.device
             )
 
+    def _hash_centres(self):
+        """The class centres of ``stage3.hash_loss: central`` (None for the thesis's losses)."""
+        if self.cfg.stage3.hash_loss != "central":
+            return None
+        if getattr(self, "_centres", None) is None:
+            from scicbir.training.losses import hash_centres
+
+            mc = self.model_config
+            self._centres = hash_centres(mc.hash_bits, mc.num_classes, self.cfg.seed)
+        return self._centres
+
     def _train_step(self, stage: int, index: np.ndarray, epoch: int, step: int) -> dict[str, Any]:
         import torch
 
@@ -517,6 +529,7 @@ class Trainer:
                 self.cfg.stage3.hashing_combiner,
                 self.dwa,
                 seed=self.cfg.seed * 1_000_003 + self.global_step,
+                centres=self._hash_centres(),
             )
         augment = self.cfg.data.augment
         flips = augment or (stage == 3 and self.cfg.stage3.flips)
@@ -543,6 +556,7 @@ class Trainer:
                 self.cfg.stage3.hashing_combiner,
                 self.dwa,
                 seed=self.cfg.seed * 1_000_003 + self.global_step,
+                centres=self._hash_centres(),
             )
         figures["loss_aux"] = aux_step(self.net, self.aux_opt)
         return figures
@@ -587,6 +601,11 @@ class Trainer:
             if value > self.best.get(key, {}).get(metric, -np.inf) or key not in self.best:
                 self.best[key] = {"epoch": epoch, **val}
                 self._save_weights("stage3_best.pt", self.best[key])
+            s3 = self.cfg.stage3
+            if s3.lr_decay_last and epoch + 1 >= round(self._epochs(3) * (1.0 - s3.lr_decay_last)):
+                for group in self.opt.param_groups:
+                    if group.get("name") == "hashing":
+                        group["lr"] = s3.lr_hashing * 0.1
         return extra
 
     # ------------------------------------------------------------------ stage 2 by lambdas
@@ -755,10 +774,12 @@ class Trainer:
 
     def _rate_points(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
         """The Pareto points of stage 2 by lambda as package rate points: each point's codec
-        with the final hashing part (the stage-1 point is the package's default)."""
-        if not self.cfg.stage2.lambdas or len(self.pareto) < 2:
-            return None
+        with the final hashing part (the stage-1 point is the package's default). A run that
+        only retrains the hashing part of a package (``init_from``, stage 3 with the codec
+        fixed) keeps that package's rate points."""
         head = {k: v for k, v in self.net.state_dict().items() if k.startswith("hash_head.")}
+        if not self.cfg.stage2.lambdas or len(self.pareto) < 2:
+            return self._inherited_rate_points(head)
         points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for point in _pareto_front(self.pareto):
             figures = {"lmbda": point["lmbda"], "bpp": point["val_bpp"], "psnr": point["val_psnr"]}
@@ -767,6 +788,31 @@ class Trainer:
                 continue
             state = {**load_checkpoint(self.ckpt_dir / point["file"])["model"], **head}
             points.append((figures, state))
+        return points
+
+    def _inherited_rate_points(
+        self, head: dict[str, Any]
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
+        """The rate points of the ``init_from`` package, each with the new hashing part, when
+        this run left the codec as the package had it (stage 3 alone, codec fixed)."""
+        src = Path(self.cfg.init_from) if self.cfg.init_from else None
+        codec_fixed = self.cfg.stages == [3] and self.cfg.stage3.uses_cached_latents()
+        if src is None or not src.is_dir() or not codec_fixed:
+            return None
+        from scicbir.models.package import ModelPackage
+
+        package = ModelPackage.load(src)
+        if not package.rate_points:
+            return None
+        points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for point in package.rate_points:
+            figures = {k: point[k] for k in ("lmbda", "bpp", "psnr") if k in point}
+            if point.get("default"):
+                points.append((figures, None))
+                continue
+            state = package.at_quality(int(point["quality"])).build_network("cpu").state_dict()
+            codec = {k: v for k, v in state.items() if not k.startswith("hash_head.")}
+            points.append((figures, {**codec, **head}))
         return points
 
     def _evaluate_package(self, path: Path) -> dict[str, Any] | None:
