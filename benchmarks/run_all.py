@@ -50,11 +50,16 @@ BENCH_SCRIPTS = (
     ("bench_codec.py", "Codec throughput (bench_codec.py)"),
     ("bench_archive.py", "Archive throughput (bench_archive.py)"),
     ("bench_search.py", "Search scaling (bench_search.py)"),
+    ("bench_feedback.py", "Relevance feedback (bench_feedback.py)"),
 )
 #: Options through which the engine's scripts take a model package, by band count.
 #: (bench_codec.py is left on its own random models: its 120x120 tiles do not fit 64 px models,
 #: and a random network codes at the speed of a trained one of the same size.)
-SCRIPT_MODEL_OPTIONS = {"bench_archive.py": {"--model": 3}, "bench_search.py": {"--model": 3}}
+SCRIPT_MODEL_OPTIONS = {
+    "bench_archive.py": {"--model": 3},
+    "bench_search.py": {"--model": 3},
+    "bench_feedback.py": {"--model": 3},
+}
 #: Lighter settings than the scripts' own defaults so that all of run_all fits in 30 minutes on
 #: 2 cores (each script alone, run by hand, measures more); passed only where the script has them.
 SCRIPT_ARGS = {

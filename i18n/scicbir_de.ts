@@ -1206,6 +1206,79 @@
       <source>Model {model} chosen in the Archive tab for the next compression.</source>
       <translation>Modell {model} im Reiter Archiv für die nächste Kompression gewählt.</translation>
     </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="185" />
+      <source>Relevant</source>
+      <translation>Relevant</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="186" />
+      <source>Mark the selected results as what you are looking for</source>
+      <translation>Die ausgewählten Treffer als das Gesuchte markieren</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="190" />
+      <source>Not relevant</source>
+      <translation>Nicht relevant</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="191" />
+      <source>Mark the selected results as not what you mean</source>
+      <translation>Die ausgewählten Treffer als nicht das Gemeinte markieren</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="194" />
+      <source>Clear marks</source>
+      <translation>Markierungen löschen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="196" />
+      <source>Refine</source>
+      <translation>Verfeinern</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="198" />
+      <source>Re-rank the whole archive from the marked results (relevance feedback) and replace the results</source>
+      <translation>Das ganze Archiv anhand der markierten Treffer neu ordnen (Relevanz-Feedback) und die Treffer ersetzen</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="340" />
+      <source>Search first, then mark results and refine.</source>
+      <translation>Suchen Sie zuerst, markieren Sie dann Treffer und verfeinern Sie.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="365" />
+      <source>Refining...</source>
+      <translation>Verfeinere ...</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="367" />
+      <source>{query} (refined)</source>
+      <translation>{query} (verfeinert)</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="369" />
+      <source>SCI-CBIR: refining the results</source>
+      <translation>SCI-CBIR: Treffer verfeinern</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="369" />
+      <source>Refinement cancelled.</source>
+      <translation>Verfeinern abgebrochen.</translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="384" />
+      <source>Refined from %n marked results</source>
+      <translation>
+        <numerusform>Verfeinert anhand von %n markiertem Treffer</numerusform>
+        <numerusform>Verfeinert anhand von %n markierten Treffern</numerusform>
+      </translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="384" />
+      <source>(relevant: {relevant}, not relevant: {irrelevant}).</source>
+      <translation>(relevant: {relevant}, nicht relevant: {irrelevant}).</translation>
+    </message>
   </context>
   <context>
     <name>CurvesWidget</name>

@@ -91,5 +91,13 @@
         <numerusform>%n similar tiles, best distance {d:g} (lower is more similar).</numerusform>
       </translation>
     </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="384" />
+      <source>Refined from %n marked results</source>
+      <translation>
+        <numerusform>Refined from %n marked result</numerusform>
+        <numerusform>Refined from %n marked results</numerusform>
+      </translation>
+    </message>
   </context>
 </TS>

@@ -3,6 +3,12 @@
 Result layers (marked by ``results.RESULT_PROPERTY``) are left out of the query raster choice,
 also after a project is reopened. When a search starts, the query layer is drawn in true colour
 like the results; its previous renderer is kept so that "Restore query layer style" puts it back.
+
+Relevance feedback: the user marks results in the list as relevant / not relevant and presses
+Refine; the engine re-ranks the whole archive from the marks (``search.refine``, a linear model
+on the stored hash logits, milliseconds) and the result layers are replaced by the new ranking.
+Marks are kept by tile id across rounds, so a second refinement adds to the first, and are
+cleared by a new search.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ from . import feedback
 from .map_tool import POLYGON, RECTANGLE, RegionMapTool
 
 THUMB = QSize(72, 72)
+#: list item role holding the result's archive tile id
+TILE_ROLE = Qt.UserRole + 1
+RELEVANT_COLOUR = QColor("#d9f0d3")
+IRRELEVANT_COLOUR = QColor("#fddbc7")
 
 
 class SearchPanel(QWidget):
@@ -66,6 +76,10 @@ class SearchPanel(QWidget):
         self.map_tool.regionCleared.connect(self.clear_region)
         # query layer id -> its renderer before the search styled it
         self.saved_styles: dict[str, QgsRasterRenderer] = {}
+        # relevance feedback: the last search's params and query name, marks by tile id
+        self.last_params: dict | None = None
+        self.last_query = ""
+        self.marks: dict[int, bool] = {}
         self._build()
         project = QgsProject.instance()
         project.layersAdded.connect(self.update_query_layers)
@@ -162,7 +176,39 @@ class SearchPanel(QWidget):
         self.results_list.setIconSize(THUMB)
         self.results_list.setToolTip(tr("Click a result to zoom to it"))
         self.results_list.itemClicked.connect(self._zoom_to_item)
+        self.results_list.setSelectionMode(QListWidget.ExtendedSelection)
         layout.addWidget(self.results_list, 1)
+
+        marks = QHBoxLayout()
+        self.relevant_button = QToolButton(self)
+        self.relevant_button.setObjectName("markRelevant")
+        self.relevant_button.setText(tr("Relevant"))
+        self.relevant_button.setToolTip(tr("Mark the selected results as what you are looking for"))
+        self.relevant_button.clicked.connect(lambda: self.mark_selected(True))
+        self.irrelevant_button = QToolButton(self)
+        self.irrelevant_button.setObjectName("markIrrelevant")
+        self.irrelevant_button.setText(tr("Not relevant"))
+        self.irrelevant_button.setToolTip(tr("Mark the selected results as not what you mean"))
+        self.irrelevant_button.clicked.connect(lambda: self.mark_selected(False))
+        self.unmark_button = QToolButton(self)
+        self.unmark_button.setText(tr("Clear marks"))
+        self.unmark_button.clicked.connect(self.clear_marks)
+        self.refine_button = QPushButton(tr("Refine"), self)
+        self.refine_button.setObjectName("refineButton")
+        self.refine_button.setToolTip(
+            tr(
+                "Re-rank the whole archive from the marked results (relevance feedback) and "
+                "replace the results"
+            )
+        )
+        self.refine_button.clicked.connect(self.refine)
+        marks.addWidget(self.relevant_button)
+        marks.addWidget(self.irrelevant_button)
+        marks.addWidget(self.unmark_button)
+        marks.addStretch(1)
+        marks.addWidget(self.refine_button)
+        layout.addLayout(marks)
+        self._update_mark_buttons()
 
     # Query layer --------------------------------------------------------------------------
     def update_query_layers(self, *_args) -> None:
@@ -256,6 +302,8 @@ class SearchPanel(QWidget):
         self._busy(True, tr("Searching..."))
         replace = not self.keep_check.isChecked()
         query = layer.name()
+        self.last_params, self.last_query = dict(params), query
+        self.marks = {}
         self.task = submit(
             EngineTask(
                 tr("SCI-CBIR: searching similar tiles"),
@@ -267,6 +315,104 @@ class SearchPanel(QWidget):
         )
         return self.task
 
+    # Relevance feedback -------------------------------------------------------------------
+    def mark_selected(self, relevant: bool) -> None:
+        """Mark the selected results relevant (True) or not relevant (False)."""
+        for item in self.results_list.selectedItems():
+            tile = item.data(TILE_ROLE)
+            if tile is not None:
+                self.marks[int(tile)] = relevant
+        self._show_marks()
+
+    def clear_marks(self) -> None:
+        """Forget the marks of the selected results, or all marks when none is selected."""
+        selected = [i.data(TILE_ROLE) for i in self.results_list.selectedItems()]
+        if selected:
+            for tile in selected:
+                self.marks.pop(int(tile), None)
+        else:
+            self.marks.clear()
+        self._show_marks()
+
+    def refine_params(self) -> dict:
+        """The last search's params with the marks: the engine re-runs the query and re-ranks."""
+        if self.last_params is None:
+            raise QueryError(tr("Search first, then mark results and refine."))
+        relevant = sorted(t for t, good in self.marks.items() if good)
+        irrelevant = sorted(t for t, good in self.marks.items() if not good)
+        if not relevant and not irrelevant:
+            raise QueryError(
+                tr("Mark at least one result as relevant or not relevant, then press Refine.")
+            )
+        out_dir = new_results_dir()
+        return {
+            **self.last_params,
+            "out": str(out_dir / "footprints.gpkg"),
+            "decode": str(out_dir / "tiles"),
+            "relevant": relevant,
+            "irrelevant": irrelevant,
+        }
+
+    def refine(self) -> EngineTask | None:
+        """Send the marks to the engine (``search.refine``); the new ranking replaces the
+        results shown, following "Keep previous results" like a search."""
+        try:
+            params = self.refine_params()
+        except QueryError as exc:
+            feedback.warning(self.iface, str(exc))
+            self.status_label.setText(str(exc))
+            return None
+        self._busy(True, tr("Refining..."))
+        replace = not self.keep_check.isChecked()
+        query = tr("{query} (refined)").format(query=self.last_query)
+        relevant, irrelevant = len(params["relevant"]), len(params["irrelevant"])
+        self.task = submit(
+            EngineTask(
+                tr("SCI-CBIR: refining the results"),
+                lambda context: self.engine.call("search.refine", params, context.is_cancelled),
+                lambda answer: self._show_refined(
+                    answer, params["out"], replace, query, relevant, irrelevant
+                ),
+                self._failed,
+                lambda: self._busy(False, tr("Refinement cancelled.")),
+            )
+        )
+        return self.task
+
+    def _show_refined(self, answer, footprints, replace, query, relevant, irrelevant) -> None:
+        self._show_results(answer, footprints, replace, query)
+        self.status_label.setText(
+            self.status_label.text()
+            + " "
+            + tr("Refined from %n marked results", None, relevant + irrelevant)
+            + " "
+            + tr("(relevant: {relevant}, not relevant: {irrelevant}).").format(
+                relevant=relevant, irrelevant=irrelevant
+            )
+        )
+
+    def _show_marks(self) -> None:
+        """Show each listed result's mark (prefix and colour) and enable the buttons."""
+        for row in range(self.results_list.count()):
+            item = self.results_list.item(row)
+            tile = item.data(TILE_ROLE)
+            mark = self.marks.get(int(tile)) if tile is not None else None
+            name = item.data(Qt.UserRole + 2) or item.text()
+            prefix = {True: "✔ ", False: "✘ "}.get(mark, "")
+            item.setText(prefix + name)
+            item.setBackground(
+                {True: RELEVANT_COLOUR, False: IRRELEVANT_COLOUR}.get(mark, QColor(0, 0, 0, 0))
+            )
+        self._update_mark_buttons()
+
+    def _update_mark_buttons(self) -> None:
+        has_results = self.results_list.count() > 0
+        for button in (self.relevant_button, self.irrelevant_button, self.unmark_button):
+            button.setEnabled(has_results)
+        self.refine_button.setEnabled(
+            bool(self.marks) and self.last_params is not None and self.search_button.isEnabled()
+        )
+
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
@@ -277,6 +423,7 @@ class SearchPanel(QWidget):
         self.status_label.setText(message)
         if not busy:
             self.task = None
+        self._update_mark_buttons()
 
     def _failed(self, message: str, details: str) -> None:
         self._busy(False, message)
@@ -314,9 +461,13 @@ class SearchPanel(QWidget):
         for layer in added.rasters:
             item = QListWidgetItem(layer.name())
             item.setData(Qt.UserRole, layer.id())
+            item.setData(Qt.UserRole + 2, layer.name())
+            tile = layer.customProperty("scicbir/tile_id")
+            item.setData(TILE_ROLE, int(tile) if str(tile).isdigit() else None)
             item.setIcon(QIcon(_thumbnail(layer)))
             item.setToolTip(layer.source())
             self.results_list.addItem(item)
+        self._show_marks()
 
     def _zoom_to_item(self, item: QListWidgetItem) -> None:
         layer = QgsProject.instance().mapLayer(item.data(Qt.UserRole))

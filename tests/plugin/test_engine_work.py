@@ -206,3 +206,57 @@ def test_a_running_search_can_be_cancelled(
     assert panel.status_label.text() == "Search cancelled."
     assert panel.last_result is None
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_relevance_feedback_from_the_panel_reranks_the_results(
+    qgis_iface, qgis_new_project, plugin_settings, engine_session, rgb_archive, rgb_folder
+):
+    """Mark results in the list, press Refine: the engine re-ranks the archive from the marks
+    (search.refine) and the result layers and the list show the new ranking with the marks."""
+    from scicbir_qgis.core.results import result_groups
+    from scicbir_qgis.ui.search_panel import TILE_ROLE, SearchPanel
+
+    query = QgsRasterLayer(str(rgb_folder / "neon.tif"), "neon")
+    QgsProject.instance().addMapLayer(query)
+    panel = SearchPanel(qgis_iface, None, engine_session)
+    panel.archive_edit.setFilePath(str(rgb_archive))
+    panel.layer_combo.setLayer(query)
+    panel.k_spin.setValue(6)
+    extent = query.extent()
+    corner = QgsRectangle(
+        extent.xMinimum(),
+        extent.yMinimum(),
+        extent.xMinimum() + extent.width() / 3,
+        extent.yMinimum() + extent.height() / 3,
+    )
+    panel.set_region(QgsGeometry.fromRect(corner), query.crs())
+    assert not panel.refine_button.isEnabled()
+    wait_for_task(panel.search(), timeout=300)
+    assert panel.results_list.count() == 6, panel.status_label.text()
+    before = [panel.results_list.item(i).data(TILE_ROLE) for i in range(6)]
+    assert all(isinstance(t, int) for t in before)
+    liked, disliked = before[-1], before[0]
+    panel.results_list.item(5).setSelected(True)
+    panel.mark_selected(True)
+    panel.results_list.clearSelection()
+    panel.results_list.item(0).setSelected(True)
+    panel.mark_selected(False)
+    assert panel.results_list.item(5).text().startswith("✔ ")
+    assert panel.results_list.item(0).text().startswith("✘ ")
+    assert panel.refine_button.isEnabled()
+
+    wait_for_task(panel.refine(), timeout=300)
+    after = [panel.results_list.item(i).data(TILE_ROLE) for i in range(panel.results_list.count())]
+    assert len(after) == 6, panel.status_label.text()
+    assert after != before
+    assert after.index(liked) < 5, "the relevant result moved up"
+    assert disliked not in after or after.index(disliked) > 0, "the irrelevant one moved down"
+    marked = {panel.results_list.item(i).data(TILE_ROLE): panel.results_list.item(i).text()
+              for i in range(len(after))}  # fmt: skip
+    assert marked[liked].startswith("✔ "), "marks stay on the tiles across rounds"
+    groups = result_groups(QgsProject.instance())
+    assert len(groups) == 1 and "(refined)" in groups[0].name()
+    ranks = [r.customProperty("scicbir/rank") for r in panel.last_result.rasters]
+    assert ranks == list(range(1, 7))
+    assert "Refined from 2 marked results" in panel.status_label.text()
+    QgsProject.instance().removeAllMapLayers()

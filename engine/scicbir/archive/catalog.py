@@ -337,6 +337,21 @@ class Catalog:
             return np.zeros((0, 0), np.float32)
         return np.stack([np.frombuffer(found[i], dtype="<f4") for i in wanted]).astype(np.float32)
 
+    def all_logits(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """All tile ids (int64, by id) and their hash-layer logits (float32, (n, bits)).
+
+        The logits are None when any tile has none recorded (an archive written before they
+        were kept); relevance feedback needs them for every tile it ranks.
+        """
+        rows = self.conn.execute("SELECT fid, hash_logits FROM tiles ORDER BY fid").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        if any(r[1] is None for r in rows):
+            return ids, None
+        if not rows:
+            return ids, np.zeros((0, 0), np.float32)
+        logits = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1)
+        return ids, logits.astype(np.float32)
+
     def pack_ends(self) -> dict[str, int]:
         """For each pack, the end of the last committed record (where appending may resume)."""
         ends: dict[str, int] = {}

@@ -58,6 +58,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         help="how query tiles are hashed (auto: ONNX when the model has an export)",
     )
+    parser.add_argument(
+        "--relevant",
+        metavar="IDS",
+        help="relevance feedback: archive tile ids (comma-separated) that are what you meant; "
+        "the whole archive is re-ranked from them (with --irrelevant)",
+    )
+    parser.add_argument(
+        "--irrelevant",
+        metavar="IDS",
+        help="relevance feedback: archive tile ids (comma-separated) that are not what you meant",
+    )
+    parser.add_argument(
+        "--feedback-method",
+        choices=("rocchio", "logistic"),
+        default="logistic",
+        help="linear model of the feedback on the stored hash logits (default logistic)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -72,6 +89,21 @@ def _geometry(value: str | None) -> str | None:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return value
+
+
+def _ids(value: str | None, option: str) -> list[int]:
+    """Tile ids from ``--relevant 3,5,8``; a wrong entry is named."""
+    from scicbir.errors import InputError
+
+    ids = []
+    for part in (value or "").replace(" ", ",").split(","):
+        if not part:
+            continue
+        try:
+            ids.append(int(part))
+        except ValueError:
+            raise InputError(f"{option}: '{part}' is not a tile id; give ids like 3,5,8") from None
+    return ids
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         bands=[b.strip() for b in args.bands.split(",")] if args.bands else None,
         band_names=args.band_names,
         backend=args.backend,
+        relevant=_ids(args.relevant, "--relevant"),
+        irrelevant=_ids(args.irrelevant, "--irrelevant"),
+        feedback_method=args.feedback_method,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -103,6 +138,12 @@ def run(args: argparse.Namespace) -> int:
         f"{len(result.query_tiles)} query tile(s) from {what}; {result.bits}-bit codes; "
         f"{result.excluded} own tile(s) left out; hashed with {result.backend}"
     )
+    if result.feedback:
+        fb = result.feedback
+        print(
+            f"refined by relevance feedback ({fb['method']}): {len(fb['relevant'])} relevant, "
+            f"{len(fb['irrelevant'])} not relevant"
+        )
     print(f"{'rank':>4} {'tile':>7} {'dist':>4} {'simil':>6}  window (col,row,w,h)  source")
     for h in result.hits:
         window = f"{h.col},{h.row},{h.width},{h.height}"

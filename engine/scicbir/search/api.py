@@ -2,7 +2,9 @@
 
 ``search(...)`` dispatches to the ``Searcher`` (a given one is reused: the service keeps one per
 archive), then decodes the results when ``decode`` names a folder (the GeoTIFF paths go into the
-results) and writes the results GeoPackage when ``out`` is given. ``search_region``,
+results) and writes the results GeoPackage when ``out`` is given. With ``relevant`` /
+``irrelevant`` tile ids the query's ranking is refined by relevance feedback
+(``Searcher.refine``, ``feedback.py``) before anything is decoded or written. ``search_region``,
 ``search_raster`` and ``search_tile`` are the same with the query kind fixed.
 """
 
@@ -34,6 +36,9 @@ def search(
     bands: Sequence[int | str] | None = None,
     band_names: Sequence[str] | str | None = None,
     backend: str = "auto",
+    relevant: Sequence[int] | None = None,
+    irrelevant: Sequence[int] | None = None,
+    feedback_method: str = "logistic",
     searcher: Searcher | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
@@ -72,6 +77,8 @@ def search(
             band_names=band_names,
             cancel=cancel,
         )
+    if relevant or irrelevant:
+        result = searcher.refine(result, relevant or (), irrelevant or (), k, feedback_method)
     if decode is not None:
         from scicbir.archive.store import Archive
         from scicbir.search.results import decode_hits

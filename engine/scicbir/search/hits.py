@@ -61,6 +61,7 @@ class Hit:
     footprint: Ring | None = None  # EPSG:4326
     decoded: str | None = None  # GeoTIFF written by --decode
     damaged: str | None = None  # why its record cannot be decoded (None: intact)
+    score: float | None = None  # relevance-feedback score (refined rankings only; higher first)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -79,6 +80,8 @@ class Hit:
             out["path"] = self.decoded
         if self.damaged:
             out["damaged"] = self.damaged
+        if self.score is not None:
+            out["score"] = round(self.score, 6)
         return out
 
 
@@ -97,6 +100,12 @@ class SearchResult:
     excluded: int = 0  # archive tiles left out as the query's own area
     timings_ms: dict[str, float] = field(default_factory=dict)
     backend: str = ""  # codec backend that hashed the query ("onnx" / "torch" / "catalog")
+    #: the query tiles' hash-layer logits (q, bits), kept for relevance feedback; not in JSON
+    query_logits: Any = field(default=None, repr=False, compare=False)
+    #: ids of the tiles left out as the query's own area (a refinement leaves them out too)
+    excluded_ids: Any = field(default=None, repr=False, compare=False)
+    #: for a refined ranking: ``{"method", "relevant", "irrelevant"}`` (see feedback.py)
+    feedback: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,4 +120,5 @@ class SearchResult:
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "query_tiles": [q.to_dict() for q in self.query_tiles],
             "results": [h.to_dict() for h in self.hits],
+            **({"feedback": self.feedback} if self.feedback is not None else {}),
         }

@@ -518,9 +518,26 @@ class Searcher:
         ranked = merge_min(candidates, k, self.bits, logits, lookup)
         timings["search_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
+        hits = self._hits(archive, ranked)
+        timings["catalog_ms"] = (time.perf_counter() - t1) * 1000
+        return SearchResult(
+            kind=kind,
+            bits=self.bits,
+            k=k,
+            merge=MERGE_RULE,
+            query_tiles=query,
+            hits=hits,
+            excluded=int(excluded.size),
+            timings_ms=timings,
+            query_logits=logits,
+            excluded_ids=excluded,
+        )
+
+    def _hits(self, archive: Any, ranked: Sequence[Any], scores: Sequence[float] | None = None):
+        """``Hit`` objects for ranked tiles, with catalog details and damage flags."""
         records = {r.id: r for r in archive.tiles([r.tile_id for r in ranked])}
         hits = []
-        for r in ranked:
+        for i, r in enumerate(ranked):
             rec = records[r.tile_id]
             hits.append(
                 Hit(
@@ -538,26 +555,141 @@ class Searcher:
                     crs=rec.crs,
                     footprint=rec.footprint,
                     damaged=archive.tile_problem(rec),
+                    score=float(scores[i]) if scores is not None else None,
                 )
             )
-        timings["catalog_ms"] = (time.perf_counter() - t1) * 1000
         flagged = [h.tile_id for h in hits if h.damaged]
         if flagged:
             warnings.warn(
                 f"{len(flagged)} result tile(s) of {self.folder} are damaged and cannot be "
                 f"decoded (tile ids {', '.join(map(str, flagged))}; flagged 'damaged'); run "
                 f"'scicbir archive verify {self.folder}'",
-                stacklevel=2,
+                stacklevel=3,
             )
+        return hits
+
+    # --- relevance feedback ------------------------------------------------------------------
+
+    def _feedback_arrays(self, archive: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ids, logits and packed codes of every archive tile, kept per catalog generation
+        (a refinement round then costs only the linear model and one matrix product)."""
+        with self._lock:
+            generation = archive.catalog.generation
+            cached = getattr(self, "_feedback_cache", None)
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+        ids, logits = archive.catalog.all_logits()
+        if logits is None:
+            raise InputError(
+                f"archive {self.folder} has tiles without stored hash logits (written by an "
+                "older engine); relevance feedback needs them: compress the sources into a new "
+                "archive",
+                archive=str(self.folder),
+                reason="feedback_no_logits",
+            )
+        code_ids, codes, _bits = archive.catalog.codes()
+        if not np.array_equal(code_ids, ids):  # both by id; a writer between the two reads
+            raise InputError(f"archive {self.folder} changed while reading it; search again")
+        arrays = (ids, logits, codes)
+        with self._lock:
+            self._feedback_cache = (generation, arrays)
+        return arrays
+
+    def refine(
+        self,
+        result: SearchResult,
+        relevant: Sequence[int] = (),
+        irrelevant: Sequence[int] = (),
+        k: int | None = None,
+        method: str = "logistic",
+    ) -> SearchResult:
+        """Re-rank the whole archive for ``result``'s query from the tiles a user marked.
+
+        The one entry point of relevance feedback for the CLI (``scicbir search --relevant``)
+        and the service (``search.refine``): the query's logits, the marked tiles' stored
+        logits and every archive tile's stored logits go into the linear model of
+        ``feedback.py``. Tiles left out of the first search (the query's own area) stay out;
+        marked tiles are ranked like the others (a relevant one usually comes first again, an
+        irrelevant one sinks), so the user sees their marks in the new list. ``distance`` stays
+        the Hamming distance to the nearest query tile; ``score`` is the feedback score.
+        """
+        from scicbir.search.feedback import METHODS, check_marks, feedback_scores
+        from scicbir.search.hamming import hamming_distances
+        from scicbir.search.merge import RankedTile
+
+        if method not in METHODS:
+            raise InputError(f"feedback method must be one of {', '.join(METHODS)}, not {method!r}")
+        rel, irr = check_marks(relevant, irrelevant)
+        if not rel and not irr:
+            raise InputError(
+                "mark at least one result as relevant or not relevant, then refine",
+                reason="feedback_no_marks",
+            )
+        k = int(k or result.k)
+        if k <= 0:
+            raise InputError(f"-k must be at least 1, not {k}")
+        if result.query_logits is None:
+            raise InputError("this query has no hash logits to refine from; search again")
+        timings = dict(result.timings_ms)
+        with self._open() as archive:
+            t0 = time.perf_counter()
+            ids, logits, codes = self._feedback_arrays(archive)
+            position = {int(t): i for i, t in enumerate(ids)}
+            unknown = [t for t in rel + irr if t not in position]
+            if unknown:
+                raise InputError(
+                    f"tile(s) {', '.join(map(str, unknown))} are not in archive {self.folder}; "
+                    "mark tiles from this archive's results",
+                    tiles=unknown,
+                    reason="feedback_unknown_tiles",
+                )
+            timings["feedback_read_ms"] = (time.perf_counter() - t0) * 1000
+            t1 = time.perf_counter()
+            scores = feedback_scores(
+                result.query_logits,
+                logits,
+                logits[[position[t] for t in rel]],
+                logits[[position[t] for t in irr]],
+                method,
+            )
+            excluded = result.excluded_ids if result.excluded_ids is not None else ()
+            keep = ~np.isin(ids, np.asarray(excluded, dtype=np.int64))
+            order = np.flatnonzero(keep)
+            order = order[np.lexsort((ids[order], -scores[order]))][:k]
+            query_codes = np.stack(
+                [np.frombuffer(bytes.fromhex(q.code_hex), np.uint8) for q in result.query_tiles]
+            )
+            dist = hamming_distances(query_codes, codes[order])  # (q, chosen)
+            ranked = [
+                RankedTile(
+                    rank=r + 1,
+                    tile_id=int(ids[i]),
+                    distance=int(dist[:, j].min()),
+                    similarity=1.0 - float(dist[:, j].min()) / float(self.bits),
+                    soft_distance=None,
+                    query_tile=int(dist[:, j].argmin()),
+                )
+                for r, (j, i) in enumerate(enumerate(order))
+            ]
+            timings["feedback_ms"] = (time.perf_counter() - t1) * 1000
+            t2 = time.perf_counter()
+            hits = self._hits(archive, ranked, [float(scores[i]) for i in order])
+            timings["catalog_ms"] = (time.perf_counter() - t2) * 1000
         return SearchResult(
-            kind=kind,
+            kind=result.kind,
             bits=self.bits,
             k=k,
-            merge=MERGE_RULE,
-            query_tiles=query,
+            merge=f"feedback-{method}",
+            query_tiles=result.query_tiles,
             hits=hits,
-            excluded=int(excluded.size),
+            raster=result.raster,
+            tile_id=result.tile_id,
+            excluded=result.excluded,
             timings_ms=timings,
+            backend=result.backend,
+            query_logits=result.query_logits,
+            excluded_ids=result.excluded_ids,
+            feedback={"method": method, "relevant": rel, "irrelevant": irr},
         )
 
 

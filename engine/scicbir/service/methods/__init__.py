@@ -44,6 +44,7 @@ def method_table() -> dict[str, Method]:
         Method("index.rebuild", "job", archive.index_rebuild, archive.MODULE),
         Method("decode", "query", archive.decode, "scicbir.archive.decode"),
         Method("search", "query", search.search, search.MODULE),
+        Method("search.refine", "query", search.refine, search.MODULE),
         Method("train", "job", training.train, training.MODULE),
         Method("train.inspect", "query", training.inspect, training.MODULE),
         Method("eval", "job", training.evaluate, training.MODULE),
