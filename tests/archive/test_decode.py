@@ -97,3 +97,49 @@ def test_unknown_tile_or_source_is_a_clear_error(rgb_archive, tmp_path):
             decode_tile_to_file(archive, 99999, tmp_path / "x.tif")
         with pytest.raises(InputError, match="holds no source"):
             decode_source(archive, "/nowhere.tif", tmp_path / "x.tif")
+
+
+def test_float_source_without_nodata_decodes_its_nodata_pixels_as_nan(
+    data_dir, tiny_rgb_model, tmp_path
+):
+    """NaN, inf and 1e38 fill pixels of a float raster that declares no nodata value are nodata
+    when compressed; decoding gives NaN there (declared in the GeoTIFF), not the coded fill."""
+    from scicbir.archive.compress import CompressOptions, compress_folder
+    from tests.archive.conftest import crop
+
+    src = tmp_path / "src"
+    src.mkdir()
+    cropped = crop(data_dir / "landsat" / "landsat8_224078_crop.tif", tmp_path / "c.tif", 128, 128)
+    with rasterio.open(cropped) as ds:
+        pixels, profile = ds.read().astype("float32"), ds.profile
+    assert profile.get("nodata") is None
+    pixels[:, :64, :64] = np.nan  # a whole window of nodata: never stored
+    pixels[0, 100, 100] = np.inf  # one band of one pixel
+    pixels[:, 70:72, 64:70] = -3.4028235e38  # an undeclared fill value
+    profile.update(dtype="float32")
+    with rasterio.open(src / "float.tif", "w", **profile) as out:
+        out.write(pixels)
+    folder = tmp_path / "archive"
+    summary = compress_folder(src, folder, str(tiny_rgb_model.path), options=CompressOptions())
+    assert summary.ok and summary.tiles == 3
+    with Archive.open(folder) as archive:
+        tile = next(t for t in archive.tiles() if (t.col, t.row) == (64, 64))
+        assert tile.nodata is None
+        decoded = archive.decode_tile(tile)
+        out = decode_tile_to_file(archive, tile.id, tmp_path / "tile.tif")
+        whole = decode_source(archive, str(src / "float.tif"), tmp_path / "whole.tif")
+    nodata = np.zeros((64, 64), bool)
+    nodata[36, 36] = True
+    nodata[6:8, 0:6] = True
+    assert np.isnan(decoded[:, nodata]).all()  # every band of a nodata pixel
+    assert np.isfinite(decoded[:, ~nodata]).all()
+    with rasterio.open(out) as dst:
+        assert np.isnan(dst.nodata)
+        np.testing.assert_array_equal(dst.read(), decoded)
+        assert dst.read_masks(1)[36, 36] == 0 and dst.read_masks(1)[0, 0] == 255
+    with rasterio.open(whole) as dst:
+        assert np.isnan(dst.nodata)
+        back = dst.read()
+    assert np.isnan(back[:, :64, :64]).all()  # the unstored window: nodata, not 0
+    np.testing.assert_array_equal(back[:, 64:, 64:], decoded)
+    assert np.isfinite(back[:, 64:, :64]).all()

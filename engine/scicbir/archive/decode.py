@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from scicbir.archive.catalog import TileRecord
-from scicbir.archive.store import Archive, to_source_units
+from scicbir.archive.store import Archive, decoded_nodata, to_source_units
 from scicbir.errors import InputError
 from scicbir.progress import CancelToken, Progress, no_progress
 
@@ -36,7 +36,7 @@ def _profile(archive: Archive, source: dict, tile: TileRecord, width: int, heigh
         "height": height,
         "count": len(bands),
         "dtype": tile.dtype,
-        "nodata": tile.nodata,
+        "nodata": decoded_nodata(tile.dtype, tile.nodata),  # NaN for float sources without one
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
@@ -113,7 +113,7 @@ def decode_source(
     """Re-assemble a whole source raster from its tiles into a GeoTIFF; returns the path.
 
     A tile whose record is damaged does not stop the source: its window is left as nodata (0
-    without a nodata value), its id is appended to ``damaged`` and a warning names them all,
+    for an integer source without a nodata value, NaN for a float one), its id is appended to ``damaged`` and a warning names them all,
     so that one bad record costs one tile, not the raster.
     """
     damaged = damaged if damaged is not None else []
@@ -140,9 +140,11 @@ def decode_source(
     tmp = _tmp_path(out)
     try:
         with rasterio.open(tmp, "w", **profile) as dst:
-            if first.nodata is not None:
+            if profile["nodata"] is not None:
                 # Unstored (nodata-only) windows must read back as nodata, not zero.
-                fill = np.full((profile["count"], 256, 256), first.nodata, dtype=profile["dtype"])
+                fill = np.full(
+                    (profile["count"], 256, 256), profile["nodata"], dtype=profile["dtype"]
+                )
                 for r in range(0, source["height"], 256):
                     for c in range(0, source["width"], 256):
                         w, h = min(256, source["width"] - c), min(256, source["height"] - r)

@@ -391,9 +391,27 @@ def to_source_units(
     order = sorted(range(len(tile.source_bands)), key=lambda i: tile.source_bands[i])
     values = values[order]
     out = to_dtype(values, np.dtype(tile.dtype))
-    if mask is not None and tile.nodata is not None:
-        out[:, mask] = np.asarray(tile.nodata).astype(out.dtype)
+    fill = decoded_nodata(tile.dtype, tile.nodata)
+    if mask is not None and fill is not None:
+        out[:, mask] = np.asarray(fill).astype(out.dtype)
     return out
+
+
+def decoded_nodata(dtype: str | np.dtype, nodata: float | None) -> float | None:
+    """The nodata value of decoded pixels: the source's, or NaN for a float source without one.
+
+    Compress treats NaN, inf and fill values of magnitude 1e38 or more as nodata also where the
+    source declares no nodata value, and codes them as the tile mean; decoding must not hand that
+    fill back as if it were a measurement. A float source without a nodata value therefore
+    decodes them as NaN, and its decoded GeoTIFFs declare NaN as their nodata value (windows that
+    held only nodata, never stored, come back as NaN too). An integer source without a nodata
+    value has no nodata pixels (none of those values fits an integer type): None.
+    """
+    if nodata is not None:
+        return nodata
+    if np.issubdtype(np.dtype(dtype), np.floating):
+        return float("nan")
+    return None
 
 
 def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
