@@ -84,3 +84,66 @@ def test_json_summary_is_printed_when_the_disk_fills_up(
     assert "cannot be written" in summary["error"]["message"]
     assert summary["added"] >= 1 and summary["failed"] == 1
     assert "cannot be written" in done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file size limit through RLIMIT_FSIZE")
+def test_a_disk_too_small_for_a_new_catalog_is_reported_and_leaves_no_catalog(
+    data_dir, tiny_rgb_model, engine_env, tmp_path
+):
+    """With room for 64 KiB per file the new catalog cannot be made (SQLite: "disk I/O error"):
+    the disk-full message names the folder and the space needed, and nothing half-made stays."""
+    import resource
+
+    src = tmp_path / "src"
+    src.mkdir()
+    crop(data_dir / "landsat" / "landsat8_224078_crop.tif", src / "scene.tif", 96, 96)
+    limit = 64 * 1024
+    folder = tmp_path / "archive"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [
+        *(sys.executable, "-m", "scicbir", "compress", str(src)),
+        *("--archive", str(folder), "--model", str(tiny_rgb_model.path)),
+        *("--json", "--quiet", "--no-psnr", "--workers", "1"),
+    ]
+    done = subprocess.run(
+        command,
+        env=engine_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=small_files,  # the limit is what this test is about
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["ok"] is False and summary["error"]["code"] == "invalid_input"
+    message = summary["error"]["message"]
+    assert f"archive {folder} cannot be written" in message
+    assert "256 KiB" in message and "file size limit" in message
+    assert "run the same command again" in message and message in done.stderr
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == [".lock"], left  # no catalog, no temporary catalog, no log
+
+    # with room, the same command makes the archive
+    again = subprocess.run(command, env=engine_env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["added"] == 1
+
+
+def test_a_full_disk_message_says_how_much_to_free(monkeypatch, tmp_path):
+    import shutil
+    import sqlite3
+
+    from scicbir.archive import store
+
+    usage = shutil.disk_usage(tmp_path)._replace(free=100 * 1024)
+    monkeypatch.setattr(store.shutil, "disk_usage", lambda _: usage)
+    error = store.catalog_not_written(
+        tmp_path, sqlite3.OperationalError("database or disk is full")
+    )
+    message = str(error)
+    assert str(tmp_path / "catalog.gpkg") in message and "(database or disk is full)" in message
+    assert "free at least 156 KiB more on its disk (100 KiB free)" in message

@@ -154,7 +154,13 @@ def compress_folder(
 
     import rasterio
 
-    archive = Archive.create(archive_dir, package)
+    try:
+        archive = Archive.create(archive_dir, package)
+    except InputError as exc:
+        if "needed_bytes" in exc.data:  # the disk refused the new catalog: a stop, as below
+            summary.seconds = time.perf_counter() - started
+            exc.summary = summary  # type: ignore[attr-defined]
+        raise
     try:
         archive.lock()
         writer = archive.pack_writer()  # refuses a damaged archive before any work

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sqlite3
 import warnings
 from pathlib import Path
@@ -335,17 +336,63 @@ def _create_catalog(folder: Path, package) -> None:
     whole one, and a kill leaves only a ``.catalog.gpkg.tmp-PID`` for the next writer to remove.
     """
     tmp = folder / f".{CATALOG}.tmp-{os.getpid()}"
-    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    catalog = Catalog(tmp, create=True)
     try:
-        identity = ModelIdentity.of_package(package)
-        with catalog.transaction():
-            catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
-    finally:
-        catalog.close()
-    os.replace(tmp, folder / CATALOG)
+        catalog = Catalog(tmp, create=True)
+        try:
+            identity = ModelIdentity.of_package(package)
+            with catalog.transaction():
+                catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
+        finally:
+            catalog.close()
+        os.replace(tmp, folder / CATALOG)
+    except (sqlite3.OperationalError, OSError) as exc:
+        # A full disk (SQLite: "database or disk is full"), a quota or a file size limit
+        # ("disk I/O error"): no half-made catalog stays behind, and the user learns how much
+        # room a new archive needs instead of reading a SQLite traceback.
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise catalog_not_written(folder, exc) from exc
     fsync_dir(folder)
+
+
+#: Disk space a new catalog needs while it is made: measured 60 KiB of catalog, 70 KiB of
+#: write-ahead log and 32 KiB of SQLite shared memory at the peak, with room to spare.
+NEW_CATALOG_BYTES = 256 * 1024
+
+
+def catalog_not_written(folder: Path, exc: BaseException) -> InputError:
+    """The error for a new catalog the disk refused: the folder, the space to free, what next."""
+    try:
+        free: int | None = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < NEW_CATALOG_BYTES:
+        room = (
+            f"free at least {_size(NEW_CATALOG_BYTES - free)} more on its disk ({_size(free)} free)"
+        )
+    else:
+        room = (
+            f"its disk has {_size(free) if free is not None else 'enough'} free, so a quota or a "
+            "file size limit refused the write: raise it or choose another folder"
+        )
+    return InputError(
+        f"archive {folder} cannot be written ({exc}): its new catalog {folder / CATALOG} needs "
+        f"about {_size(NEW_CATALOG_BYTES)}, then roughly 2 KiB per tile it stores (row and "
+        f"bitstream); {room}, then run the same command again. Nothing was written",
+        archive=str(folder),
+        needed_bytes=NEW_CATALOG_BYTES,
+    )
+
+
+def _size(n: int) -> str:
+    """Bytes as a short human figure (KiB, MiB, GiB)."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{max(1, round(n / 1024))} KiB"
 
 
 def existing_packs(folder: Path) -> list[Path]:
