@@ -84,6 +84,13 @@ def test_json_summary_is_printed_when_the_disk_fills_up(
     assert "cannot be written" in summary["error"]["message"]
     assert summary["added"] >= 1 and summary["failed"] == 1
     assert "cannot be written" in done.stderr
+    # the stop and the file it stopped at say why, for a client to word it: a pack write
+    # fails with EFBIG (disk_full), a catalog write with SQLite's "disk I/O error", which
+    # cannot tell a full disk from a failing one (archive_unwritable)
+    reason = summary["error"]["data"]["reason"]
+    assert reason in ("disk_full", "archive_unwritable"), summary["error"]
+    (stopped,) = [s for s in summary["sources"] if s["status"] == "failed"]
+    assert (stopped["code"], stopped["reason"]) == ("invalid_input", reason)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="file size limit through RLIMIT_FSIZE")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import sqlite3
 import time
@@ -43,7 +44,11 @@ from scicbir.rasters.footprint import (
 
 @dataclass
 class SourceResult:
-    """What happened to one source: added, replaced, unchanged, or failed (with the reason)."""
+    """What happened to one source: added, replaced, unchanged, or failed (with the reason).
+
+    A failed source carries, beside the English ``error`` text, the machine-readable ``code``
+    and ``reason`` of the error (``docs/protocol.md``, "Reasons") and the reason's fields in
+    ``data``, so that a client words the failure itself (the QGIS plugin translates it)."""
 
     path: str
     status: str
@@ -53,6 +58,32 @@ class SourceResult:
     warnings: list[str] = field(default_factory=list)
     #: values outside the model's input range, clipped before coding (see ``normalise``)
     clipped_values: int = 0
+    #: the error's code (``invalid_input``, ``internal_error``...), failed sources only
+    code: str | None = None
+    #: the finer reason (``raster_damaged``, ``bands_mismatch``, ``disk_full``...), when known
+    reason: str | None = None
+    #: the reason's fields (``bands``, ``crs``...), JSON-safe
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def failure(cls, path: str, exc: BaseException, error: str | None = None) -> SourceResult:
+        """A failed source from the exception that failed it: ``code``, ``reason`` and fields
+        come from the exception (a ``UserFacingError``'s ``code`` and ``data``), never from
+        its text; ``error`` replaces the exception's text (e.g. to name the file)."""
+        if isinstance(exc, UserFacingError):
+            code = exc.code
+            fields = {k: _json_safe(v) for k, v in exc.data.items() if k != "reason"}
+            reason = exc.data.get("reason")
+        else:
+            code, fields, reason = "internal_error", {}, None
+        return cls(
+            path,
+            "failed",
+            error=error if error is not None else str(exc),
+            code=code,
+            reason=str(reason) if reason else None,
+            data=fields,
+        )
 
 
 @dataclass
@@ -148,7 +179,7 @@ def compress_folder(
                 with RasterSource(spec.path, spec.files, spec.band_names or None) as source:
                     plan.append((spec, len(TileGrid(source.width, source.height, tile_size))))
         except UserFacingError as exc:
-            summary.sources.append(SourceResult(str(spec.path), "failed", error=str(exc)))
+            summary.sources.append(SourceResult.failure(str(spec.path), exc))
     total = sum(n for _, n in plan)
     summary.tile_size = tile_size
 
@@ -195,12 +226,13 @@ def compress_folder(
             except (CancelledError, ArchiveDamagedError):
                 raise
             except UserFacingError as exc:
-                result = SourceResult(str(spec.path), "failed", error=_naming(spec.path, exc))
+                result = SourceResult.failure(str(spec.path), exc, _naming(spec.path, exc))
             except (sqlite3.Error, PackError) as exc:
                 stop = InputError(
                     f"archive {archive_dir} cannot be written ({exc}); check free disk space and "
                     "permissions, then run the same command again",
                     archive=str(archive_dir),
+                    reason=_write_failure_reason(exc),
                 )
                 raise _stopped(summary, spec, stop, started) from exc
             except OSError as exc:
@@ -209,12 +241,15 @@ def compress_folder(
                         f"archive {archive_dir} cannot be written ({exc}); free disk space, then "
                         "run the same command again",
                         archive=str(archive_dir),
+                        reason=_write_failure_reason(exc),
                     )
                     raise _stopped(summary, spec, stop, started) from exc
-                result = SourceResult(str(spec.path), "failed", error=f"{spec.path}: {exc}")
+                result = SourceResult.failure(
+                    str(spec.path), InputError(str(exc), errno=exc.errno), f"{spec.path}: {exc}"
+                )
             except Exception as exc:  # a file GDAL chokes on mid-read: report it, keep going
-                result = SourceResult(
-                    str(spec.path), "failed", error=f"{spec.path}: {type(exc).__name__}: {exc}"
+                result = SourceResult.failure(
+                    str(spec.path), exc, f"{spec.path}: {type(exc).__name__}: {exc}"
                 )
             if result.status == "failed":
                 writer.rollback(position)  # no dead bytes from a source that failed half-way
@@ -293,7 +328,7 @@ def _resolve_package(
         raise InputError(
             f"{first}: {exc} (the model is chosen by this raster's band count, {num_bands}); "
             "or give --model and --bands to feed some of its bands to a model",
-            file=str(first),
+            **(exc.data | {"file": str(first)}),
         ) from exc
 
 
@@ -486,11 +521,45 @@ def _stopped(
     """``error``, which stops the whole batch, carrying the summary of what was done before
     (``error.summary``), so that a caller can still report it: the sources committed before
     the stop are in the archive, and the source being written is listed as failed."""
-    summary.sources.append(SourceResult(str(spec.path), "failed", error=str(error)))
+    summary.sources.append(SourceResult.failure(str(spec.path), error))
     summary.sources.sort(key=lambda s: s.path)
     summary.seconds = time.perf_counter() - started
     error.summary = summary  # type: ignore[attr-defined]
     return error
+
+
+#: errno values of a write the disk refused for lack of room (EFBIG: a file size limit or
+#: quota, which the user resolves the same way, by making room or choosing another disk)
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+#: SQLite's primary result code for "database or disk is full"
+SQLITE_FULL = 13
+
+
+def _write_failure_reason(exc: BaseException) -> str:
+    """The reason code of an archive write that failed: ``disk_full`` when the disk (or a
+    quota) refused the bytes, as the OS or SQLite reports it, else ``archive_unwritable``
+    (read-only disk, permissions, I/O error)."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return "disk_full"
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF == SQLITE_FULL:
+            return "disk_full"
+    return "archive_unwritable"
+
+
+def _json_safe(value: Any) -> Any:
+    """An error field as JSON can carry it: lists and dicts recursively, non-finite floats and
+    other objects as text (JSON has no inf or NaN, and a client must be able to parse it)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return str(value)
 
 
 def _naming(path: Path, exc: Exception) -> str:

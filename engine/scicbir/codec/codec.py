@@ -223,6 +223,8 @@ class TileCodec:
                 "values far outside the model's range (normalised tiles should lie near [0, 1]). "
                 "Mask fill values as nodata or clip the input",
                 tiles=exc.tiles,
+                reason="latents_out_of_range",
+                largest=exc.largest,
             ) from exc
         u_np = u.float().numpy()
         codes = pack_codes(u_np)

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         done = getattr(exc, "summary", None)
         if args.json and done is not None:
             data = done.as_dict() | {"ok": False}
-            data["error"] = {"code": exc.code, "message": str(exc)}
+            data["error"] = {"code": exc.code, "message": str(exc), "data": exc.data}
             print(json.dumps(data, indent=2))
         raise
     if args.json:

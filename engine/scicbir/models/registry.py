@@ -103,7 +103,9 @@ def _resolve(name_or_path: str | None, num_bands: int | None) -> ModelPackage:
     if not fitting:
         raise InputError(
             f"no model for {num_bands} bands; available: {names}. "
-            "Choose the bands to use or train a model for these bands"
+            "Choose the bands to use or train a model for these bands",
+            reason="no_model_for_bands",
+            bands=num_bands,
         )
     fitting.sort(key=lambda m: (not m.model_id.startswith(DEFAULT_PREFIX), m.model_id))
     return ModelPackage.load(fitting[0].path)

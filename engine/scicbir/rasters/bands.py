@@ -214,6 +214,8 @@ def map_bands(
                 f"{path}: {count} bands but {len(names)} band names were given "
                 f"({', '.join(names)}); give one name per band in file order",
                 file=path,
+                reason="bands_invalid",
+                bands=count,
             )
         raster_names = names
     if explicit is not None:
@@ -252,6 +254,8 @@ def map_bands(
         file=path,
         found=list(raster_names),
         wanted=wanted,
+        reason="bands_mismatch",
+        bands=count,
     )
 
 
@@ -269,6 +273,8 @@ def _explicit(
             f"{path}: --bands lists {len(explicit)} bands but the model needs {len(wanted)} "
             f"({', '.join(wanted)}); give one raster band per model band, in that order",
             file=path,
+            reason="bands_invalid",
+            bands=count,
         )
     indexes = []
     for ref in explicit:
@@ -284,13 +290,18 @@ def _explicit(
             ]
             if not matches:
                 raise InputError(
-                    f"{path}: no band named '{text}' (bands: {list(raster_names)})", file=path
+                    f"{path}: no band named '{text}' (bands: {list(raster_names)})",
+                    file=path,
+                    reason="bands_invalid",
+                    bands=count,
                 )
             index = matches[0]
         if not 1 <= index <= count:
             raise InputError(
                 f"{path}: --bands refers to band {index} but the raster has bands 1..{count}",
                 file=path,
+                reason="bands_invalid",
+                bands=count,
             )
         indexes.append(index)
     return BandMapping(tuple(indexes), tuple(wanted), "explicit")

@@ -133,4 +133,6 @@ def check_wgs84_transformable(path: str, transform, crs) -> None:
             f"{path}: its CRS ({name[:80]}) cannot be transformed to longitude/latitude "
             f"({str(exc)[:120]}); set a proper CRS, e.g. gdal_edit.py -a_srs EPSG:<code> {path}",
             file=path,
+            reason="unknown_crs",
+            crs=name[:80],
         ) from exc

@@ -49,6 +49,7 @@ class RasterSource:
                 f"{self.path}: cannot be read as a raster ({exc}); check the file is complete "
                 "or remove it from the folder",
                 file=str(self.path),
+                reason="raster_damaged",
             ) from exc
         ref = max(self._datasets, key=lambda d: d.width * d.height)
         self._ref = ref
@@ -64,6 +65,7 @@ class RasterSource:
                     f"{self.path}: band files differ in data type or CRS ({d.name}); "
                     "all bands of one source must share them",
                     file=str(self.path),
+                    reason="band_files_differ",
                 )
         # (dataset, band index in it) per source band, in order.
         self._bands = [(d, i) for d in self._datasets for i in range(1, d.count + 1)]
@@ -123,6 +125,7 @@ class RasterSource:
             f"{self.path}: reading pixels failed{where} ({detail}); the file is damaged or "
             "truncated (an incomplete download or copy?): replace it or remove it from the folder",
             file=str(self.path),
+            reason="raster_damaged",
         )
 
     def _read_into(self, out, col, row, width, height, bands, Window, Resampling) -> None:
