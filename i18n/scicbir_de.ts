@@ -1100,11 +1100,6 @@
       <translation>Zu {archive} wurde nichts hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="605" />
-      <source>These files could not be read as rasters:</source>
-      <translation>Diese Dateien konnten nicht als Raster gelesen werden:</translation>
-    </message>
-    <message>
       <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="611" />
       <source>Nothing was added to the archive; see the Archive tab for the skipped files.</source>
       <translation>Dem Archiv wurde nichts hinzugefügt; die übersprungenen Dateien stehen im Reiter Archiv.</translation>
@@ -1278,6 +1273,93 @@
       <location filename="../work/main/scicbir_qgis/ui/search_panel.py" line="384" />
       <source>(relevant: {relevant}, not relevant: {irrelevant}).</source>
       <translation>(relevant: {relevant}, nicht relevant: {irrelevant}).</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/ui/archive_panel.py" line="630" />
+      <source>These files could not be compressed:</source>
+      <translation>Diese Dateien konnten nicht komprimiert werden:</translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="93" />
+      <source>No model takes rasters with %n bands ({file} has them, and the automatic model follows the first raster). Choose the bands to use, pick a model, or train one for these bands.</source>
+      <translation>
+        <numerusform>Kein Modell nimmt Raster mit %n Band ({file} hat so viele, und das automatische Modell richtet sich nach dem ersten Raster). Wählen Sie die zu verwendenden Bänder, ein Modell, oder trainieren Sie eines für diese Bänder.</numerusform>
+        <numerusform>Kein Modell nimmt Raster mit %n Bändern ({file} hat so viele, und das automatische Modell richtet sich nach dem ersten Raster). Wählen Sie die zu verwendenden Bänder, ein Modell, oder trainieren Sie eines für diese Bänder.</numerusform>
+      </translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="100" />
+      <source>The raster {file} is damaged or truncated (an incomplete download or copy?) and cannot be read. Replace it or choose another raster.</source>
+      <translation>Das Raster {file} ist beschädigt oder abgeschnitten (ein unvollständiger Download oder eine unvollständige Kopie?) und kann nicht gelesen werden. Ersetzen Sie es oder wählen Sie ein anderes Raster.</translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="104" />
+      <source>The raster {file} has %n bands, but the archive's model takes {wanted}. Choose its bands, or use an archive made from rasters like it.</source>
+      <translation>
+        <numerusform>Das Raster {file} hat %n Band, das Modell des Archivs nimmt aber {wanted}. Wählen Sie seine Bänder oder verwenden Sie ein Archiv aus gleichartigen Rastern.</numerusform>
+        <numerusform>Das Raster {file} hat %n Bänder, das Modell des Archivs nimmt aber {wanted}. Wählen Sie seine Bänder oder verwenden Sie ein Archiv aus gleichartigen Rastern.</numerusform>
+      </translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="110" />
+      <source>The archive {archive} cannot be written: its disk is full. Free disk space, then press Compress again; the files finished before are kept.</source>
+      <translation>Das Archiv {archive} kann nicht geschrieben werden: Sein Datenträger ist voll. Geben Sie Speicherplatz frei und drücken Sie dann erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="114" />
+      <source>The archive {archive} cannot be written (a full disk, missing permissions or a disk error). Check free space and permissions, then press Compress again; the files finished before are kept.</source>
+      <translation>Das Archiv {archive} kann nicht geschrieben werden (voller Datenträger, fehlende Schreibrechte oder ein Datenträgerfehler). Prüfen Sie freien Speicherplatz und Rechte und drücken Sie dann erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="126" />
+      <source>the file is damaged or truncated (an incomplete download or copy?) and cannot be read. Replace it or remove it from the folder.</source>
+      <translation>Die Datei ist beschädigt oder abgeschnitten (ein unvollständiger Download oder eine unvollständige Kopie?) und kann nicht gelesen werden. Ersetzen Sie sie oder entfernen Sie sie aus dem Ordner.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="130" />
+      <source>its band files differ in data type or CRS; all band files of one raster must share them.</source>
+      <translation>Die Banddateien des Rasters unterscheiden sich in Datentyp oder KBS; alle Banddateien eines Rasters müssen darin übereinstimmen.</translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="134" />
+      <source>it has %n bands, but the archive's model takes {wanted}. Compress it into an archive of its own (automatic model), or choose its bands.</source>
+      <translation>
+        <numerusform>Das Raster hat %n Band, das Modell des Archivs nimmt aber {wanted}. Komprimieren Sie es in ein eigenes Archiv (automatisches Modell) oder wählen Sie seine Bänder.</numerusform>
+        <numerusform>Das Raster hat %n Bänder, das Modell des Archivs nimmt aber {wanted}. Komprimieren Sie es in ein eigenes Archiv (automatisches Modell) oder wählen Sie seine Bänder.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="140" />
+      <source>the chosen bands do not fit this raster, which has %n bands. Correct the Bands field or leave it empty.</source>
+      <translation>
+        <numerusform>Die gewählten Bänder passen nicht zu diesem Raster mit %n Band. Korrigieren Sie das Feld Bänder oder lassen Sie es leer.</numerusform>
+        <numerusform>Die gewählten Bänder passen nicht zu diesem Raster mit %n Bändern. Korrigieren Sie das Feld Bänder oder lassen Sie es leer.</numerusform>
+      </translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="146" />
+      <source>its CRS ({crs}) cannot be converted to longitude/latitude. Give the raster a proper CRS (Raster &gt; Projections &gt; Assign Projection), then press Compress again.</source>
+      <translation>Das KBS des Rasters ({crs}) lässt sich nicht in geografische Länge/Breite umrechnen. Weisen Sie dem Raster ein gültiges KBS zu (Raster &gt; Projektionen &gt; Projektion zuweisen) und drücken Sie dann erneut Komprimieren.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="150" />
+      <source>it has no georeference. Give the raster a CRS (Raster &gt; Projections &gt; Assign Projection), then press Compress again.</source>
+      <translation>Das Raster hat keinen Raumbezug. Weisen Sie dem Raster ein KBS zu (Raster &gt; Projektionen &gt; Projektion zuweisen) und drücken Sie dann erneut Komprimieren.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="154" />
+      <source>it holds values far outside the model's range, which cannot be coded. Declare its fill value as nodata or clip its values.</source>
+      <translation>Das Raster enthält Werte weit außerhalb des Wertebereichs des Modells, die nicht kodiert werden können. Deklarieren Sie seinen Füllwert als NoData oder begrenzen Sie seine Werte.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="158" />
+      <source>the disk filled up while it was written. Free disk space and press Compress again; the files finished before are kept.</source>
+      <translation>Der Datenträger wurde voll, während das Raster geschrieben wurde. Geben Sie Speicherplatz frei und drücken Sie erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
+    </message>
+    <message>
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="162" />
+      <source>the archive could not be written (a full disk, missing permissions or a disk error). Check free space and permissions, then press Compress again; the files finished before are kept.</source>
+      <translation>Das Archiv konnte nicht geschrieben werden (voller Datenträger, fehlende Schreibrechte oder ein Datenträgerfehler). Prüfen Sie freien Speicherplatz und Rechte und drücken Sie dann erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
     </message>
   </context>
   <context>

@@ -99,5 +99,37 @@
         <numerusform>Refined from %n marked results</numerusform>
       </translation>
     </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="93" />
+      <source>No model takes rasters with %n bands ({file} has them, and the automatic model follows the first raster). Choose the bands to use, pick a model, or train one for these bands.</source>
+      <translation>
+        <numerusform>No model takes rasters with %n band ({file} has one, and the automatic model follows the first raster). Choose the bands to use, pick a model, or train one for such rasters.</numerusform>
+        <numerusform>No model takes rasters with %n bands ({file} has them, and the automatic model follows the first raster). Choose the bands to use, pick a model, or train one for these bands.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="104" />
+      <source>The raster {file} has %n bands, but the archive's model takes {wanted}. Choose its bands, or use an archive made from rasters like it.</source>
+      <translation>
+        <numerusform>The raster {file} has %n band, but the archive's model takes {wanted}. Choose its bands, or use an archive made from rasters like it.</numerusform>
+        <numerusform>The raster {file} has %n bands, but the archive's model takes {wanted}. Choose its bands, or use an archive made from rasters like it.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="134" />
+      <source>it has %n bands, but the archive's model takes {wanted}. Compress it into an archive of its own (automatic model), or choose its bands.</source>
+      <translation>
+        <numerusform>it has %n band, but the archive's model takes {wanted}. Compress it into an archive of its own (automatic model), or choose its bands.</numerusform>
+        <numerusform>it has %n bands, but the archive's model takes {wanted}. Compress it into an archive of its own (automatic model), or choose its bands.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <location filename="../work/main/scicbir_qgis/core/messages.py" line="140" />
+      <source>the chosen bands do not fit this raster, which has %n bands. Correct the Bands field or leave it empty.</source>
+      <translation>
+        <numerusform>the chosen bands do not fit this raster, which has %n band. Correct the Bands field or leave it empty.</numerusform>
+        <numerusform>the chosen bands do not fit this raster, which has %n bands. Correct the Bands field or leave it empty.</numerusform>
+      </translation>
+    </message>
   </context>
 </TS>

@@ -1,7 +1,8 @@
 """Archive tab: compress a folder of rasters into an archive folder, with progress and cancel.
 
 When the job ends the archive's catalog (a GeoPackage of tile footprints) is added to the map,
-and files that failed (corrupt, wrong bands, no CRS) are listed with the engine's reason.
+and files that failed (corrupt, wrong bands, no CRS) are listed, worded from the reason code
+the engine gives each (the engine's own text goes behind the warning's details button).
 
 A model package can hold several rate points (rate-distortion trade-offs, quality 1 = fewest
 bits); the "Quality" choice lists those of the chosen model and sends the one picked with the
@@ -40,7 +41,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core import results as result_layers
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
-from ..core.messages import engine_message
+from ..core.messages import file_failure_message
 from ..core.queries import QueryError, compress_params
 from ..core.settings import PluginSettings
 from ..core.sources import FolderScan, RasterFile, band_mismatches, scan_folder
@@ -106,20 +107,35 @@ def catalog_path(archive: str, answer: Any = None) -> str | None:
     return None
 
 
-def failures_of(answer: Any) -> list[str]:
-    """Readable "file: reason" lines for the sources that failed in a ``compress`` summary."""
+def _failed_sources(answer: Any) -> list[dict]:
     if not isinstance(answer, dict):
         return []
+    return [
+        s
+        for s in answer.get("sources") or []
+        if isinstance(s, dict) and s.get("status") == "failed"
+    ]
+
+
+def failures_of(answer: Any) -> list[str]:
+    """Readable "file: reason" lines for the sources that failed in a ``compress`` summary,
+    worded (and translated) from each file's reason code when the engine gives one."""
+    return [
+        f"{source.get('path', '?')}: {file_failure_message(source)}"
+        for source in _failed_sources(answer)
+    ]
+
+
+def failure_details(answer: Any) -> str:
+    """The engine's own text of each failed file, for the details behind the warning: the
+    summary words the failures, the engine's text says exactly what GDAL or the disk said."""
     lines = []
-    for source in answer.get("sources") or []:
-        if isinstance(source, dict) and source.get("status") == "failed":
-            reason = source.get("error") or ""
-            if source.get("code"):  # worded by the plugin when the engine gives a reason code
-                reason = engine_message(
-                    str(source["code"]), reason, {**source, "reason": source["code"]}
-                )
-            lines.append(f"{source.get('path', '?')}: {reason}")
-    return lines
+    for source in _failed_sources(answer):
+        code = source.get("reason") or source.get("code") or ""
+        lines.append(
+            f"{source.get('error') or source.get('path', '?')}" + (f" [{code}]" if code else "")
+        )
+    return "\n".join(lines)
 
 
 def nothing_in(answer: Any) -> bool:
@@ -611,7 +627,7 @@ class ArchivePanel(QWidget):
             # no layer: an empty footprints layer would look like a finished archive
             lines = [tr("Nothing was added to {archive}.").format(archive=archive)]
             if failures:
-                lines.append(tr("These files could not be read as rasters:"))
+                lines.append(tr("These files could not be compressed:"))
                 lines.extend(failures)
             if skipped:
                 lines.append(tr("Skipped (not rasters):"))
@@ -620,6 +636,7 @@ class ArchivePanel(QWidget):
             feedback.warning(
                 self.iface,
                 tr("Nothing was added to the archive; see the Archive tab for the skipped files."),
+                failure_details(answer),
             )
             return
         lines = [tr("Finished: {archive}").format(archive=archive), *summary_lines(answer)]
@@ -632,6 +649,7 @@ class ArchivePanel(QWidget):
             feedback.warning(
                 self.iface,
                 tr("Archive written; %n files failed (see the Archive tab).", None, len(failures)),
+                failure_details(answer),
             )
         else:
             feedback.success(self.iface, tr("Archive written: {archive}").format(archive=archive))
