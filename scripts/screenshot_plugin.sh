@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Screenshot of QGIS with the SCI-CBIR panel after a real search, as a user sees it.
+# Screenshots of QGIS with the SCI-CBIR panel after a real search with relevance feedback, as a
+# user sees it.
 #
 #   bash scripts/screenshot_plugin.sh [OUT.png]      (default: build/screenshots/plugin-search.png)
+#
+# Writes two PNGs: OUT.png, the search's results on the canvas with results marked relevant and
+# not relevant in the panel's list, and OUT-refined.png, after pressing Refine: the refined
+# result layers on the canvas and the list in its new order, marks kept.
 #
 # Builds a small archive from the committed RGB samples (tests/data/rgb) with the engine
 # (the default RGB model when one is shipped, else a small random one), installs the packaged
 # plugin into a throw-away QGIS profile, starts QGIS under Xvfb, runs a region search through
-# the panel's own code and grabs the screen with ImageMagick's `import -window root`.
-# Needs: xvfb-run, qgis, ImageMagick (import), the engine venv (.venv) from scripts/setup.sh.
+# the panel's own code, marks results as a user would (results from the query's own scene
+# relevant, from the other scene not relevant), presses Refine, grabs the screen after each step
+# and stores the PNGs with 256 colours (ImageMagick) so that they stay small in the repository.
+# Needs: xvfb-run, qgis, ImageMagick (convert), the engine venv (.venv) from scripts/setup.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${SCICBIR_VENV:-$ROOT/.venv}/bin/python"
 OUT="$(realpath -m "${1:-$ROOT/build/screenshots/plugin-search.png}")"
+REFINED="${OUT%.png}-refined.png"
 WORK="$(mktemp -d /tmp/scicbir-shot.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$(dirname "$OUT")"
@@ -61,25 +69,71 @@ results_folder=$WORK/results
 INI
 
 cat > "$WORK/shot.py" <<PYEOF
+from pathlib import Path
+
 import qgis.utils
 from qgis.core import QgsApplication, QgsGeometry, QgsProject, QgsRasterLayer, QgsRectangle
-from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QApplication
+from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtWidgets import QApplication, QDockWidget
 from qgis.utils import iface
 
 DONE = "$WORK/done"
+SHOTS = {"marks": "$WORK/marks.png", "refined": "$WORK/refined.png"}
 query = QgsRasterLayer("$WORK/rasters/neon_OSBS_029.tif", "neon_OSBS_029 (query)")
 other = QgsRasterLayer("$WORK/rasters/rmnp-rgb.tif", "rmnp-rgb")
 QgsProject.instance().addMapLayer(other)
 QgsProject.instance().addMapLayer(query)
 iface.mainWindow().setGeometry(0, 0, 1600, 1000)
 iface.mainWindow().showMaximized()
+# The layer tree gets the left side, wide enough for the result group's name ("... (refined)").
+browser = iface.mainWindow().findChild(QDockWidget, "Browser")
+if browser is not None:
+    browser.hide()
+layers = iface.mainWindow().findChild(QDockWidget, "Layers")
+if layers is not None:
+    iface.mainWindow().resizeDocks([layers], [400], Qt.Horizontal)
 
-def finish():
+def panel():
+    return qgis.utils.plugins["scicbir_qgis"].dock.search_panel
+
+def show_canvas():
     canvas = iface.mapCanvas()
     canvas.setExtent(query.extent().buffered(query.extent().width() * 0.05))
     canvas.refresh()
-    QTimer.singleShot(4000, lambda: open(DONE, "w").write("ok"))
+
+def grab(name, then):
+    """The whole screen as the user sees it, after the canvas has rendered."""
+    QApplication.primaryScreen().grabWindow(0).save(SHOTS[name], "PNG")
+    then()
+
+def mark():
+    """Mark results as a user would after looking at them: ranks 1 and 3 relevant, rank 5 not
+    relevant (the archive and the model are fixed, so these are the same tiles every run: with
+    the shipped RGB model, shrub and shadow like the region, and a tile of stripes)."""
+    from scicbir_qgis.ui.search_panel import TILE_ROLE
+
+    search_panel = panel()
+    items = [search_panel.results_list.item(i) for i in range(search_panel.results_list.count())]
+    relevant = [items[k] for k in (0, 2) if k < len(items)]
+    irrelevant = items[4:5] or items[-1:]
+    for chosen, good in ((relevant, True), (irrelevant, False)):
+        search_panel.results_list.clearSelection()
+        for item in chosen:
+            item.setSelected(True)
+        search_panel.mark_selected(good)
+    search_panel.results_list.clearSelection()
+    print("marked", [i.data(TILE_ROLE) for i in relevant], [i.data(TILE_ROLE) for i in irrelevant])
+    show_canvas()
+    QTimer.singleShot(4000, lambda: grab("marks", refine))
+
+def refine():
+    task = panel().refine()
+    task.taskCompleted.connect(lambda: QTimer.singleShot(1500, finish))
+    task.taskTerminated.connect(lambda: QTimer.singleShot(1500, finish))
+
+def finish():
+    show_canvas()
+    QTimer.singleShot(4000, lambda: grab("refined", lambda: Path(DONE).write_text("ok")))
 
 def search():
     plugin = qgis.utils.plugins["scicbir_qgis"]
@@ -95,8 +149,8 @@ def search():
     iface.mapCanvas().setExtent(extent)
     panel.set_region(QgsGeometry.fromRect(region), query.crs())
     task = panel.search()
-    task.taskCompleted.connect(lambda: QTimer.singleShot(1500, finish))
-    task.taskTerminated.connect(lambda: QTimer.singleShot(1500, finish))
+    task.taskCompleted.connect(lambda: QTimer.singleShot(1500, mark))
+    task.taskTerminated.connect(lambda: QTimer.singleShot(1500, mark))
 
 QTimer.singleShot(3000, search)
 PYEOF
@@ -106,9 +160,14 @@ env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
   qgis --profiles-path "$1/profiles" --nologo --noversioncheck --code "$1/shot.py" >"$1/qgis.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do [[ -f "$1/done" ]] && break; sleep 1; done
-  import -window root "$2" || true
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [[ -f "$1/done" ]]
-' _ "$WORK" "$OUT" || { echo "QGIS did not finish; log:" >&2; tail -40 "$WORK/qgis.log" >&2; exit 1; }
+' _ "$WORK" || { echo "QGIS did not finish; log:" >&2; tail -40 "$WORK/qgis.log" >&2; exit 1; }
+grep -m1 "^marked" "$WORK/qgis.log" || true
+# 256 colours without dithering: under half the bytes of a true-colour PNG (dithered imagery
+# hardly compresses), and the UI and the tiles still read well
+convert "$WORK/marks.png" -dither None -colors 256 "PNG8:$OUT"
+convert "$WORK/refined.png" -dither None -colors 256 "PNG8:$REFINED"
 echo "$OUT"
+echo "$REFINED"
