@@ -55,6 +55,7 @@ def _attention_network(N: int, latent_size: int, hidden: int) -> tuple[nn.Module
     import_compressai()
     from compressai.layers import AttentionBlock
 
+    attention = AttentionBlock(N)  # made first: the initial weights follow the seed as before
     side1 = (latent_size + 2 - 5) // 2 + 1
     pad2 = 0 if side1 >= 3 else 1
     network = nn.Sequential(
@@ -64,7 +65,7 @@ def _attention_network(N: int, latent_size: int, hidden: int) -> tuple[nn.Module
         nn.ReLU(inplace=True),
         nn.AdaptiveAvgPool2d(1),
     )
-    return AttentionBlock(N), network
+    return attention, network
 
 
 def _conv_network(N: int, hidden: int, dropout: float = 0.3) -> nn.Module:

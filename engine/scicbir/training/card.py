@@ -68,7 +68,11 @@ def _stage3_line(cfg) -> str:
     return (
         f"- stage 3: {s3.epochs} epochs, {where}, LR hashing {s3.lr_hashing:g}{decay}, "
         f"{cfg.model.hash_head} hash network, {losses} combined by {s3.hashing_combiner}, "
-        f"{s3.num_samples_per_class} samples per class"
+        + (
+            f"{s3.num_samples_per_class} samples per class"
+            if s3.num_samples_per_class
+            else "shuffled batches"
+        )
     )
 
 
