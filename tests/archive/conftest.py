@@ -58,3 +58,25 @@ def rgb_archive(sample_folder, tiny_rgb_model, tmp_path_factory):
     folder = tmp_path_factory.mktemp("archives") / "rgb"
     summary = compress_folder(sample_folder, folder, str(tiny_rgb_model.path))
     return folder, summary
+
+
+@pytest.fixture(scope="session")
+def old_format_archive(sample_folder, tiny_rgb_model, tmp_path_factory):
+    """``sample_folder`` compressed as versions before archive format 2 wrote it: packs without
+    metadata records (so a lost catalog cannot be rebuilt from them)."""
+    from scicbir.archive import compress
+    from scicbir.archive.catalog import Catalog
+
+    folder = tmp_path_factory.mktemp("archives") / "old-format"
+    compress.WRITE_METADATA_RECORDS = False
+    try:
+        summary = compress.compress_folder(sample_folder, folder, str(tiny_rgb_model.path))
+    finally:
+        compress.WRITE_METADATA_RECORDS = True
+    catalog = Catalog(folder / "catalog.gpkg")
+    try:
+        with catalog.transaction():
+            catalog.set_meta({"format_version": "1"})
+    finally:
+        catalog.close()
+    return folder, summary

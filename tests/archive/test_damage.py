@@ -158,11 +158,12 @@ def test_a_truncated_catalog_gives_clear_messages_and_is_recovered(
 
 
 def test_a_lost_catalog_is_recovered_without_losing_pack_bytes(
-    rgb_archive, sample_folder, tiny_rgb_model, tmp_path, capsys
+    old_format_archive, sample_folder, tiny_rgb_model, tmp_path, capsys
 ):
+    """An archive written before format 2: its packs cannot stand in for the catalog."""
     import json
 
-    copy = _copy(rgb_archive, tmp_path)
+    copy = _copy(old_format_archive, tmp_path)
     packs = _packs(copy)
     (copy / "catalog.gpkg").unlink()
     code, out, _ = _cli(["archive", "verify", str(copy), "--json"], capsys)

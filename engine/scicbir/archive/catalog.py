@@ -33,7 +33,7 @@ import numpy as np
 from scicbir.archive import gpkg
 from scicbir.errors import ArchiveDamagedError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: packs also hold metadata records (docs/archive-format.md)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from scicbir.archive import gpkg
+from scicbir.archive import gpkg, metadata
 from scicbir.archive.encoder import BatchEncoder
 from scicbir.archive.normalise import choose_normalisation, model_normalisation
 from scicbir.archive.packs import PackError, pack_mask
@@ -277,6 +277,10 @@ def compress_folder(
 
 GDAL_CACHE_MB = 256
 
+#: Append metadata records (``scicbir.archive.metadata``) with every committed source. Only
+#: tests turn it off, to make archives as older versions wrote them.
+WRITE_METADATA_RECORDS = True
+
 
 def auto_workers(total_tiles: int) -> int:
     """Encoding processes when not chosen: two on a machine with two or more cores.
@@ -449,6 +453,7 @@ def _compress_source(
             "model_id": archive.model.model_id,
         }
         stored = stream_bytes = 0
+        tile_records: list[tuple[str, int, int]] = []  # this source's metadata tiles records
         # One transaction for the whole source, fed batch by batch: memory stays bounded by a
         # batch however many tiles the raster has, and the source appears whole or not at all.
         with catalog.source_transaction(source_row) as tx:
@@ -491,12 +496,16 @@ def _compress_source(
                 else:
                     for row, ring in zip(rows, pixel_footprints(windows), strict=True):
                         row["pixel_ring"] = ring
-                tx.add(rows)
+                ids = tx.add(rows)
+                if WRITE_METADATA_RECORDS:
+                    tile_records.append(writer.append(metadata.tiles_record(rows, ids)))
                 stored += len(rows)
-            writer.sync()  # bitstreams durable before the rows pointing at them commit
             tx.finish(
                 {"tiles": stored, "empty_tiles": len(grid) - stored, "stream_bytes": stream_bytes}
             )
+            if WRITE_METADATA_RECORDS:  # the packs alone can rebuild this source's rows
+                metadata.write_source_record(catalog, writer, tx.source_id, tile_records)
+            writer.sync()  # records durable before the rows pointing at them commit
     status = "replaced" if previous is not None else "added"
     if not stored:
         notes.append(

@@ -1,24 +1,27 @@
-"""``recover_archive``: a new catalog from what is still intact, keeping every pack byte.
+"""``recover_archive``: a new catalog from what is intact, keeping every pack byte.
 
-What a pack record holds: a 12-byte header (magic, length, CRC-32) and a payload that is either
-a tile's bitstream (its lead byte, two bytes of the model's checksum, its size when it is an
-edge tile) or a nodata mask. Nothing else: the source raster, the tile's position, the
-georeference, the normalisation, the hash code and logits, PSNR and footprint live only in the
-catalog. So the packs alone cannot rebuild catalog rows; recovery keeps what can be proven:
+Since archive format 2 the packs describe themselves: with every committed source, compress
+appends metadata records (``scicbir.archive.metadata``) holding the source's catalog rows. So
+recovery has two witnesses, and keeps what either can prove:
 
 1. the rows still readable in the damaged catalog (read row by row, skipping broken pages),
    whose tiles' records pass their CRC, keep their tile ids, codes and everything else;
-2. sources that lost tiles (rows unreadable, records damaged) are kept with the tiles that
-   survive and marked changed (size -1, empty sha256), so the next ``compress`` of the same
-   folder re-encodes them whole; tiles whose source row is lost cannot be decoded to a
-   georeferenced raster and are left out (their bytes stay in the packs);
-3. every pack byte is kept: the new catalog records the packs' lengths
+2. a source the catalog lost (no row left, or tiles lost: the catalog is missing, truncated,
+   unreadable) is rebuilt from its latest metadata record when that record, every tiles
+   record it lists and every stream and mask record of its tiles pass their CRC: the same
+   ids, codes, logits, offsets and footprints as before, so searches rank and decodes read
+   exactly as they did; the archive facts (model, bands, tile size) come from there too;
+3. what neither can rebuild (records written before format 2, or whose metadata is damaged):
+   sources that lost tiles are kept with the tiles that survive and marked changed (size -1,
+   empty sha256), so the next ``compress`` of the same folder re-encodes them whole; tiles whose
+   source row is lost are left out (their bytes stay in the packs);
+4. every pack byte is kept: the new catalog records the packs' lengths
    (``archive_meta.preserved_pack_ends``), below which no writer truncates; records no row
    refers to are reported (count, bytes) and stay as dead bytes.
 
 The damaged catalog is never deleted: it is renamed ``catalog.gpkg.damaged-<UTC time>`` (with its
 ``-wal``/``-shm`` files), and the new catalog is written under a temporary name and renamed into
-place, under the writer lock.
+place, under the writer lock; then the index is rebuilt from it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from scicbir.archive.catalog import TILE_COLUMNS, Catalog
-from scicbir.archive.index import INDEX_FILE
+from scicbir.archive.index import INDEX_FILE, rebuild_index
+from scicbir.archive.metadata import PackSources, image_tile_row, read_pack_sources
 from scicbir.archive.packs import PackError, PackReader, scan_records
 from scicbir.archive.store import CATALOG, PACKS, _take_lock, fsync_dir
 from scicbir.archive.verify import verify_archive
@@ -100,10 +104,25 @@ def _rebuild(folder: Path) -> dict[str, Any]:
     incomplete = [
         s["path"] for sid, s in sources.items() if per_source.get(sid, 0) != int(s["tiles"])
     ]
+    from_packs = read_pack_sources(folder / PACKS)
+    taken = _merge_pack_sources(from_packs, sources, kept, incomplete)
+    not_rebuilt = {
+        path: why
+        for path, why in sorted(from_packs.not_rebuilt.items())
+        if path not in {s["path"] for s in sources.values()}
+    }
     pack_sizes = {p.name: p.stat().st_size for p in sorted((folder / PACKS).glob("pack-*.bin"))}
     referenced = _referenced(kept)
+    for pack, offsets in from_packs.metadata_offsets.items():  # not tiles: never "lost tiles"
+        referenced.setdefault(pack, set()).update(offsets)
     unreferenced = _unreferenced_records(folder, referenced)
     meta = {r["key"]: r["value"] for r in salvaged["archive_meta"]}
+    meta = {**from_packs.archive_meta, **meta}  # the model, bands... also when the catalog is lost
+    metadata_ends = json.loads(meta.get("metadata_ends") or "{}")
+    for pack, end in from_packs.ends.items():
+        metadata_ends[pack] = max(int(metadata_ends.get(pack, 0)), end)
+    for table, seq in from_packs.sequence.items():
+        sequence[table] = max(int(sequence.get(table, 0)), seq)
 
     tmp = folder / f".{CATALOG}.tmp-{os.getpid()}"
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -121,8 +140,11 @@ def _rebuild(folder: Path) -> dict[str, Any]:
             )
             catalog.set_meta(
                 {
-                    "generation": str(int(meta.get("generation", "0") or 0)),
+                    "generation": str(
+                        max(int(meta.get("generation", "0") or 0), from_packs.generation)
+                    ),
                     "preserved_pack_ends": json.dumps(pack_sizes),
+                    "metadata_ends": json.dumps(metadata_ends, sort_keys=True),
                     "recovered": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 }
             )
@@ -141,7 +163,7 @@ def _rebuild(folder: Path) -> dict[str, Any]:
                 f"INSERT INTO tiles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [[row.get(c) for c in columns] for row in kept],
             )
-            ids = {int(r["fid"]) for r in kept}
+            ids = {int(r["fid"]) for r in kept if "pixel_ring" not in r}
             image_rows = [r for r in salvaged["image_tiles"] if int(r["fid"]) in ids]
             for row in image_rows:
                 values = {k: v for k, v in row.items() if k != "_rowid_"}
@@ -150,6 +172,10 @@ def _rebuild(folder: Path) -> dict[str, Any]:
                     f"VALUES ({', '.join('?' * len(values))})",
                     list(values.values()),
                 )
+            conn.executemany(  # image tiles of sources rebuilt from their metadata records
+                "INSERT INTO image_tiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [image for image in map(image_tile_row, kept) if image is not None],
+            )
             for table, seq in sequence.items():  # ids are never reused, also after recovery
                 conn.execute(
                     "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, table)
@@ -180,16 +206,77 @@ def _rebuild(folder: Path) -> dict[str, Any]:
         "tiles_with_damaged_records": damaged,
         "tiles_without_source_row": orphaned,
         "sources_to_compress_again": sorted(incomplete),
+        "sources_rebuilt_from_packs": sorted(taken),
+        "sources_not_rebuilt": not_rebuilt,
+        "metadata_records": {
+            "intact": from_packs.records,
+            "damaged": from_packs.damaged,
+            "cut_records": from_packs.cut,
+        },
         "model_recorded": "model_id" in meta,
+        "index": _rebuild_index(folder) if kept else "not needed (no tiles)",
         "unreferenced_records": unreferenced,
         "not_recoverable": (
-            "pack records hold only bitstreams and nodata masks: the source, position, "
-            "georeference, normalisation and hash code of a tile are in the catalog only, so "
-            "records no surviving row refers to cannot become tiles again; they stay in the "
-            "packs. Compress their source rasters again (the sources listed, and any not in "
-            "the recovered catalog)"
+            "pack records without a metadata record (written by a version before archive "
+            "format 2, or whose metadata record is damaged) hold only bitstreams and nodata "
+            "masks: the source, position, georeference, normalisation and hash code of such a "
+            "tile are in the catalog only, so records no surviving row refers to cannot become "
+            "tiles again; they stay in the packs. Compress their source rasters again (the "
+            "sources listed, and any not in the recovered catalog)"
         ),
     }
+
+
+def _merge_pack_sources(
+    packs: PackSources,
+    sources: dict[int, dict[str, Any]],
+    kept: list[dict[str, Any]],
+    incomplete: list[str],
+) -> list[str]:
+    """Put sources rebuilt from the packs' metadata records where the catalog lost them.
+
+    A source the salvaged catalog holds whole stays as it is; one it lost (no row) or holds
+    only in part is taken from its latest metadata record, with the ids it had, unless those
+    ids are held by other surviving rows. Changes ``sources``, ``kept`` and ``incomplete`` in
+    place; returns the paths taken from the packs.
+    """
+    by_path = {s["path"]: sid for sid, s in sources.items()}
+    kept_ids = {int(r["fid"]) for r in kept}
+    taken = []
+    for path, (source, rows) in sorted(packs.sources.items()):
+        old = by_path.get(path)
+        if old is not None and path not in incomplete:
+            continue
+        old_ids = {int(r["fid"]) for r in kept if int(r["source_id"]) == old}
+        sid = int(source["id"])
+        if (sid in sources and sid != old) or any(
+            int(r["fid"]) in kept_ids - old_ids for r in rows
+        ):
+            continue  # its ids belong to other surviving rows: the catalog's rows win
+        if old is not None:
+            del sources[old]
+            kept[:] = [r for r in kept if int(r["source_id"]) != old]
+            kept_ids -= old_ids
+            incomplete.remove(path)
+        sources[sid] = dict(source)
+        by_path[path] = sid
+        kept.extend(rows)
+        kept_ids.update(int(r["fid"]) for r in rows)
+        taken.append(path)
+    return taken
+
+
+def _rebuild_index(folder: Path) -> str:
+    """Write the index of the new catalog (derived data: a failure only costs a warning)."""
+    try:
+        catalog = Catalog(folder / CATALOG)
+        try:
+            rebuild_index(catalog, folder)
+        finally:
+            catalog.close()
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        return f"not rebuilt ({exc}); run 'scicbir index rebuild {folder}'"
+    return "rebuilt"
 
 
 def _salvage(path: Path) -> dict[str, Any]:

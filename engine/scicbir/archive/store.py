@@ -180,7 +180,12 @@ class Archive:
         ``ArchiveDamagedError`` when a pack is missing or shorter than the catalog says:
         appending there would bury the damage under new records.
         """
-        preserved = json.loads(self.catalog.meta().get("preserved_pack_ends") or "{}")
+        meta = self.catalog.meta()
+        preserved = json.loads(meta.get("preserved_pack_ends") or "{}")
+        # Metadata records follow a source's last tile record: committed, though no tile row
+        # points at them.
+        for name, end in json.loads(meta.get("metadata_ends") or "{}").items():
+            preserved[name] = max(int(preserved.get(name, 0)), int(end))
         try:
             return PackWriter(self.folder / PACKS, self.catalog.pack_ends(), preserved)
         except PackError as exc:

@@ -7,6 +7,8 @@ can be run on a damaged archive, a read-only share, or while a compress runs. Ch
   tables;
 - every pack: present, at least as long as the catalog's references (``check_pack_lengths``),
   and every record a tile row points at (stream and nodata mask): header magic, length, CRC-32;
+- the packs' metadata records (``scicbir.archive.metadata``): every one's CRC, and which
+  catalog sources have none (written before archive format 2) or damaged ones;
 - the index: present, current (generation), its sha256 against the one the catalog recorded,
   and its ids and codes against the catalog's.
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from scicbir.archive.catalog import _connect_read_only, header_problem
 from scicbir.archive.index import INDEX_FILE, INDEX_META
+from scicbir.archive.metadata import read_pack_sources
 from scicbir.archive.packs import PackError, PackReader, check_pack_lengths
 from scicbir.archive.store import CATALOG, PACKS
 from scicbir.errors import ArchiveDamagedError, InputError
@@ -68,8 +71,15 @@ def verify_archive(folder: str | Path, progress: Progress | None = None) -> dict
         ends[pack] = max(
             ends.get(pack, 0), offset + length, (mask_offset or 0) + (mask_length or 0)
         )
+    sources: list[tuple[int, str]] = []
+    if conn is not None and report["catalog"]["ok"]:
+        meta = dict(conn.execute("SELECT key, value FROM archive_meta").fetchall())
+        for pack, end in json.loads(meta.get("metadata_ends") or "{}").items():
+            ends[pack] = max(ends.get(pack, 0), int(end))
+        sources = [(int(r[0]), r[1]) for r in conn.execute("SELECT id, path FROM sources")]
     _check_packs(folder, ends, report, conn is not None)
     _check_records(folder, rows, report, progress)
+    _check_metadata(folder, sources if conn is not None else None, report)
     if conn is not None:
         _check_index(folder, conn, rows, report)
         conn.close()
@@ -162,6 +172,77 @@ def _check_records(
         report["problems"].append(
             f"{where}: {count} tile record(s) damaged or missing (their bitstreams cannot be "
             "decoded; compress their sources again)"
+        )
+
+
+def _check_metadata(
+    folder: Path, sources: list[tuple[int, str]] | None, report: dict[str, Any]
+) -> None:
+    """The packs' metadata records: their CRCs, and which catalog sources they can rebuild.
+
+    A metadata record that fails its CRC is damage (the catalog's copy of those rows may still
+    be fine, but the packs can no longer stand in for it). A source without any record was
+    written by a version before archive format 2: not damage, but a lost catalog could not be
+    rebuilt for it, which the report says. ``sources`` is None when the catalog is unreadable:
+    the report then says what ``recover`` can rebuild from the packs.
+    """
+    packs = read_pack_sources(folder / PACKS)
+    entry: dict[str, Any] = {
+        "records": packs.records,
+        "damaged": packs.damaged[:LIST_LIMIT],
+        "rebuildable_sources": len(packs.sources),
+    }
+    report["metadata"] = entry
+    for problem in packs.damaged:
+        report["problems"].append(
+            f"{problem}: a damaged metadata record (the rows it held are still in the catalog "
+            "if it is intact; if the catalog is lost they cannot be rebuilt from the packs); "
+            "back up catalog.gpkg"
+        )
+    for where in packs.cut:
+        report["notes"].append(
+            f"{where}: the last record runs past the end of the pack (a write cut short); "
+            "ignored, and dropped by the next compress"
+        )
+    if sources is None:
+        if packs.sources:
+            report["notes"].append(
+                f"the packs' metadata records can rebuild {len(packs.sources)} source(s): run "
+                f"'scicbir archive recover {folder}'"
+            )
+        return
+    without: list[str] = []
+    broken: list[str] = []
+    for source_id, path in sources:
+        found = packs.sources.get(path)
+        if found is not None and int(found[0]["id"]) == source_id:
+            continue
+        if path in packs.not_rebuilt:
+            broken.append(path)
+            report["problems"].append(
+                f"{path}: its metadata records in {folder / PACKS} cannot rebuild it "
+                f"({packs.not_rebuilt[path]}); the catalog still holds it: back up catalog.gpkg, "
+                "or compress it into a new archive"
+            )
+        else:
+            without.append(path)
+    entry.update(
+        sources_without_record=without[:LIST_LIMIT],
+        sources_without_record_count=len(without),
+        sources_with_damaged_record=broken[:LIST_LIMIT],
+    )
+    if without and packs.damaged:  # their records may be among the damaged ones
+        shown = ", ".join(without[:5]) + (" ..." if len(without) > 5 else "")
+        report["problems"].append(
+            f"{len(without)} source(s) have no intact metadata record in {folder / PACKS} "
+            f"({shown}) and {len(packs.damaged)} metadata record(s) are damaged: if "
+            f"{folder / CATALOG} is lost they cannot be rebuilt from the packs; back it up"
+        )
+    elif without:
+        report["notes"].append(
+            f"{len(without)} source(s) have no metadata record in the packs (written before "
+            f"archive format 2): if {folder / CATALOG} is lost they cannot be rebuilt from the "
+            "packs; keep a backup of it"
         )
 
 

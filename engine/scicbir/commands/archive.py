@@ -2,7 +2,8 @@
 
 ``info``: what it holds and how small it is. ``verify``: catalog integrity, every pack's length
 and record checksums, the index against the catalog (exit 0 healthy, 1 damaged); read-only.
-``recover``: a new catalog from what is intact, every pack byte kept (docs/archive-format.md).
+``recover``: a new catalog from what is intact (the damaged catalog's readable rows, the packs'
+metadata records), every pack byte kept (docs/archive-format.md).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "recover",
         help="rebuild a lost or damaged catalog from what is intact, keeping every pack byte",
         description="Keeps every row of the damaged catalog that can still be read and whose "
-        "records pass their CRC; sources that lost tiles are marked so that the next compress "
-        "re-encodes them; the damaged catalog is kept as catalog.gpkg.damaged-TIME. Pack records "
-        "hold only bitstreams: tiles no surviving row describes cannot be rebuilt from them.",
+        "records pass their CRC, and rebuilds the sources it lost (or a lost catalog as a "
+        "whole) from the metadata records the packs hold since archive format 2: same tile "
+        "ids, codes and offsets. Sources that still lack tiles are marked so that the next "
+        "compress re-encodes them; the damaged catalog is kept as catalog.gpkg.damaged-TIME; "
+        "the index is rebuilt. Records written before format 2 hold only bitstreams: tiles no "
+        "surviving row describes cannot be rebuilt from them.",
     )
     recover.add_argument("archive", metavar="DIR", help="archive folder")
     recover.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -78,11 +82,20 @@ def run_recover(args: argparse.Namespace) -> int:
     if report["damaged_catalog_kept_as"]:
         print(f"  damaged catalog kept as {report['damaged_catalog_kept_as']}")
     print(f"  sources: {report['sources']}, tiles: {report['tiles']}")
+    rebuilt = report["sources_rebuilt_from_packs"]
+    if rebuilt:
+        print(f"  rebuilt from the packs' metadata records: {len(rebuilt)} source(s)")
+    for path, why in report["sources_not_rebuilt"].items():
+        print(f"  not rebuilt: {path}: {why}; compress it again")
+    for problem in report["metadata_records"]["damaged"]:
+        print(f"  damaged metadata record: {problem}")
     lost = report["tiles_with_damaged_records"] + report["tiles_without_source_row"]
     if lost:
         print(f"  tiles left out: {lost} (damaged records or lost source rows)")
     for path in report["sources_to_compress_again"]:
         print(f"  compress again: {path}")
+    if report["index"].startswith("not rebuilt"):
+        print(f"  index: {report['index']}")
     records = report["unreferenced_records"]
     if records["records"]:
         print(
