@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from scicbir.archive import Archive
 from scicbir.archive.compress import compress_folder
@@ -202,3 +203,29 @@ def test_an_old_format_archive_reads_and_recover_says_what_cannot_be_rebuilt(
     assert code == 0
     assert "sources: 0, tiles: 0" in out and "cannot become tiles again" in out
     assert "written by a version before archive format 2" in out
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_an_image_without_georeference_is_rebuilt_with_its_pixel_footprints(
+    data_dir, tiny_rgb_model, tmp_path, capsys
+):
+    import rasterio
+
+    src = tmp_path / "scenes"
+    src.mkdir()
+    with rasterio.open(data_dir / "rgb" / "neon_OSBS_029.tif") as ds:
+        pixels = ds.read()[:, :150, :150]
+    with rasterio.open(
+        src / "scene.png", "w", driver="PNG", width=150, height=150, count=3, dtype="uint8"
+    ) as dst:
+        dst.write(pixels)
+    folder = tmp_path / "archive"
+    assert compress_folder(src, folder, str(tiny_rgb_model.path)).ok
+    before = _state(folder)
+    assert len(before["image_tiles"]) == len(before["tiles"]) == 9
+    _lose_catalog(folder)
+    code, _ = _cli(["archive", "recover", str(folder)], capsys)
+    after = _state(folder)
+    assert code == 0 and after["image_tiles"] == before["image_tiles"]
+    _assert_same_tiles(before, after, {t.id for t in before["tiles"]})
+    assert after["rankings"] == before["rankings"]
