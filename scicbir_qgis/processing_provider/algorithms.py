@@ -16,6 +16,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterExtent,
@@ -25,6 +26,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
+    QgsRasterLayer,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -35,6 +37,82 @@ from ..core.queries import QueryError, compress_params, search_params
 from ..core.settings import PluginSettings
 from ..engine_client import EngineError
 from ..paths import icon_path
+
+
+class _ResultStyler(QgsProcessingLayerPostProcessorInterface):
+    """Styles a layer that Processing loads when the search algorithm has ended, as the panel
+    styles its results: footprints with the rank style, decoded tiles in true colour with the
+    stretch of their source raster (computed once for all tiles of that source). Processing
+    runs algorithms in a worker thread and loads their layers on the main thread afterwards;
+    this is QGIS's hook for styling them there."""
+
+    def __init__(
+        self,
+        style: str | None = None,
+        ranges: list[tuple[float, float]] | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.style, self.ranges, self.properties = style, ranges, dict(properties or {})
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802 (QGIS API)
+        from ..core.rendering import apply_rendering
+        from ..core.results import style_path
+
+        for key, value in self.properties.items():
+            layer.setCustomProperty(key, value)
+        if self.style:
+            layer.loadNamedStyle(style_path(self.style))
+            layer.triggerRepaint()
+        elif isinstance(layer, QgsRasterLayer):
+            apply_rendering(layer, self.ranges)
+
+
+#: Post-processors must outlive the algorithm run that registers them (QGIS keeps plain
+#: pointers); the last run's are kept here.
+_STYLERS: list[_ResultStyler] = []
+
+
+def load_search_results(answer: Any, output: str, context: QgsProcessingContext) -> int:
+    """Have Processing load the footprints (styled by rank) and every decoded tile (true colour,
+    one stretch per source) when the algorithm ends; returns the number of tiles to load."""
+    from ..core import rendering
+    from ..core.results import RANK_STYLE, RESULT_PROPERTY, parse_results
+
+    _STYLERS.clear()
+    if context.willLoadLayerOnCompletion(output):
+        styler = _ResultStyler(RANK_STYLE, properties={RESULT_PROPERTY: True})
+        _STYLERS.append(styler)
+        context.layerToLoadOnCompletionDetails(output).setPostProcessor(styler)
+    tiles = [t for t in parse_results(answer) if t.path and Path(t.path).is_file()]
+    by_source: dict[str, list] = {}
+    for tile in tiles:
+        by_source.setdefault(tile.source or tile.path, []).append(tile)
+    loaded = 0
+    for members in by_source.values():
+        layers = [QgsRasterLayer(t.path, t.layer_name, "gdal") for t in members]
+        valid = [(t, lyr) for t, lyr in zip(members, layers, strict=True) if lyr.isValid()]
+        if not valid:
+            continue
+        ranges = rendering.pooled_ranges([layer for _, layer in valid])
+        for tile, _ in valid:
+            properties = {
+                RESULT_PROPERTY: True,
+                "scicbir/rank": tile.rank,
+                "scicbir/tile_id": str(tile.tile_id),
+                "scicbir/distance": tile.distance,
+            }
+            if tile.source:
+                properties[rendering.SOURCE_PROPERTY] = tile.source
+            styler = _ResultStyler(ranges=ranges, properties=properties)
+            _STYLERS.append(styler)
+            details = QgsProcessingContext.LayerDetails(
+                tile.layer_name, context.project(), tile.layer_name
+            )
+            details.setPostProcessor(styler)
+            context.addLayerToLoadOnCompletion(tile.path, details)
+            loaded += 1
+    return loaded
 
 
 class _EngineAlgorithm(QgsProcessingAlgorithm):
@@ -224,7 +302,11 @@ class SearchRegionAlgorithm(_EngineAlgorithm):
             params["decode"] = decoded
             return session().call("search", params, feedback.isCanceled)
 
+        # a search answers once (no progress events): the bar moves at each step it passes
+        feedback.setProgress(5)
+        feedback.setProgressText(tr("Searching the archive..."))
         answer = self._engine(feedback, run)
+        feedback.setProgress(80)
         from ..core.results import parse_results
 
         tiles = parse_results(answer)
@@ -232,6 +314,8 @@ class SearchRegionAlgorithm(_EngineAlgorithm):
             feedback.pushInfo(
                 f"#{tile.rank} tile {tile.tile_id} distance {tile.distance:g} {tile.source}"
             )
+        load_search_results(answer, output, context)
+        feedback.setProgress(100)
         return {self.OUTPUT: output, self.DECODED: decoded}
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer, QgsVectorLayer
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
 
 pytestmark = pytest.mark.qgis
 
@@ -19,6 +26,15 @@ def provider(qgis_processing, plugin_settings, engine_session):
     registry.addProvider(provider)
     yield provider
     registry.removeProvider(provider)
+
+
+class _Progress(QgsProcessingFeedback):
+    """Feedback that records the progress values an algorithm reports."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[float] = []
+        self.progressChanged.connect(self.values.append)
 
 
 def test_provider_lists_the_three_algorithms(provider):
@@ -63,7 +79,11 @@ def test_compress_search_and_decode_through_processing_run(
         f"{extent.xMinimum()},{extent.xMinimum() + extent.width() / 2},{extent.yMinimum()},"
         f"{extent.yMaximum()} [{query.crs().authid()}]"
     )
-    found = processing.run(
+    feedback = _Progress()
+    project = QgsProject.instance()
+    before = set(project.mapLayers())
+    # as from the Processing toolbox: the outputs are loaded into the project when it ends
+    found = processing.runAndLoadResults(
         "scicbir:searchregion",
         {
             "ARCHIVE": str(archive),
@@ -73,11 +93,24 @@ def test_compress_search_and_decode_through_processing_run(
             "OUTPUT": str(tmp_path / "found.gpkg"),
             "DECODED": str(tmp_path / "decoded"),
         },
+        feedback=feedback,
     )
-    footprints = QgsVectorLayer(found["OUTPUT"], "found", "ogr")
+    footprints = QgsVectorLayer(str(tmp_path / "found.gpkg"), "found", "ogr")
     assert footprints.isValid() and footprints.featureCount() == 3
     assert sorted(f["rank"] for f in footprints.getFeatures()) == [1, 2, 3]
     assert len(list((tmp_path / "decoded").glob("*.tif"))) == 3
+    assert feedback.values and feedback.values[-1] == 100  # the bar does not stay at 0 %
+    # the decoded tiles are added too, in true colour, and the footprints styled by rank
+    added = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
+    tiles = [layer for layer in added if isinstance(layer, QgsRasterLayer)]
+    vectors = [layer for layer in added if isinstance(layer, QgsVectorLayer)]
+    assert len(tiles) == 3 and len(vectors) == 1
+    for layer in tiles:
+        assert layer.renderer().type() == "multibandcolor"
+        assert layer.customProperty("scicbir/result") and layer.customProperty("scicbir/rank")
+    assert vectors[0].renderer().type() == "graduatedSymbol"
+    assert found["OUTPUT"]
+    project.removeMapLayers([layer.id() for layer in added])
 
     decoded = processing.run(
         "scicbir:decodetiles",
