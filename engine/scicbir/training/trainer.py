@@ -603,9 +603,10 @@ class Trainer:
                 self._save_weights("stage3_best.pt", self.best[key])
             s3 = self.cfg.stage3
             if s3.lr_decay_last and epoch + 1 >= round(self._epochs(3) * (1.0 - s3.lr_decay_last)):
+                self.lr = s3.lr_hashing * 0.1  # the epoch log's lr column
                 for group in self.opt.param_groups:
                     if group.get("name") == "hashing":
-                        group["lr"] = s3.lr_hashing * 0.1
+                        group["lr"] = self.lr
         return extra
 
     # ------------------------------------------------------------------ stage 2 by lambdas
