@@ -70,6 +70,15 @@ def plot_run(run: Path, out_dir: Path) -> list[str]:
     if not epochs:
         return [f"(no metrics found in `{run}`)"]
     name = run.name
+    lines: list[str] = []
+    if any(int(r.get("stage", 0)) in (1, 2) for r in epochs):
+        lines += _plot_codec(name, epochs, steps, out_dir)
+    lines += _plot_hashing(name, epochs, out_dir)
+    return lines
+
+
+def _plot_codec(name: str, epochs, steps, out_dir: Path) -> list[str]:
+    """Stages 1-2 (a run that retrains only the hashing part has none to show)."""
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.6))
     for stage in (1, 2, 3):
         x, y = series(epochs, "val_psnr", stage)
@@ -110,8 +119,13 @@ def plot_run(run: Path, out_dir: Path) -> list[str]:
     first = out_dir / f"{name}-compression.png"
     fig.savefig(first, dpi=90)
     plt.close(fig)
-    lines = [f"![{name} compression stages](reproduction/{first.name})"]
+    return [f"![{name} compression stages](reproduction/{first.name})"]
 
+
+def _plot_hashing(name: str, epochs, out_dir: Path) -> list[str]:
+    """Stage 3: retrieval on validation, and the codec's figures when it trained jointly (with
+    the codec fixed on cached latents there are none: mAP@k is shown instead)."""
+    lines: list[str] = []
     stage3 = [r for r in epochs if int(r.get("stage", 0)) == 3]
     precision_keys = sorted({k for r in stage3 for k in r if k.startswith("val_precision")})
     recall_keys = sorted({k for r in stage3 for k in r if k.startswith("val_recall")})
@@ -127,6 +141,18 @@ def plot_run(run: Path, out_dir: Path) -> list[str]:
             )
         axes[0].set(title="stage 3: retrieval on validation", xlabel="epoch")
         axes[0].legend(fontsize=8)
+        if not any("val_psnr" in r for r in stage3):
+            for key in sorted({k for r in stage3 for k in r if k.startswith("val_mAP")}):
+                axes[1].plot(
+                    [r["epoch"] for r in stage3 if key in r],
+                    [r[key] for r in stage3 if key in r],
+                    "o-",
+                    ms=3,
+                    label=key,
+                )
+            axes[1].set(title="stage 3: mAP on validation (codec fixed)", xlabel="epoch")
+            axes[1].legend(fontsize=8)
+            return _save_hashing(fig, name, out_dir, lines)
         axes[1].plot(
             [r["epoch"] for r in stage3],
             [r.get("val_psnr", float("nan")) for r in stage3],
@@ -144,12 +170,16 @@ def plot_run(run: Path, out_dir: Path) -> list[str]:
             label="bpp",
         )
         axes[1].set(title="stage 3: compression stays put", xlabel="epoch")
-        fig.tight_layout()
-        second = out_dir / f"{name}-hashing.png"
-        fig.savefig(second, dpi=90)
-        plt.close(fig)
-        lines.append(f"![{name} stage 3](reproduction/{second.name})")
+        return _save_hashing(fig, name, out_dir, lines)
     return lines
+
+
+def _save_hashing(fig, name: str, out_dir: Path, lines: list[str]) -> list[str]:
+    fig.tight_layout()
+    second = out_dir / f"{name}-hashing.png"
+    fig.savefig(second, dpi=90)
+    plt.close(fig)
+    return [*lines, f"![{name} stage 3](reproduction/{second.name})"]
 
 
 def run_table(run: Path) -> list[str]:
