@@ -139,6 +139,11 @@
       <translation>Ordner für dekodierte Kacheln</translation>
     </message>
     <message>
+      <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="262" />
+      <source>Searching the archive...</source>
+      <translation>Archiv wird durchsucht …</translation>
+    </message>
+    <message>
       <location filename="../work/main/scicbir_qgis/processing_provider/algorithms.py" line="214" />
       <source>Result footprints must be a GeoPackage (.gpkg).</source>
       <translation>Die Umrisse der Treffer müssen ein GeoPackage (.gpkg) sein.</translation>
