@@ -22,3 +22,15 @@ def test_plugin_imports_nothing_but_qgis_and_the_standard_library(repo_root):
                 if name.split(".")[0] not in allowed:
                     offending.append(f"{path.relative_to(repo_root)}: {name}")
     assert offending == [], "the plugin must talk to the engine, not import its libraries"
+
+
+def test_the_plugins_raster_rules_are_the_engines():
+    """The Archive tab checks a folder's rasters before sending it to the engine (which runs in
+    its own process, so the plugin cannot import it): both must see the same files as rasters
+    and the same Sentinel-2 band files, or the warning would name files the engine takes."""
+    from scicbir.rasters import discover
+    from scicbir_qgis.core import sources
+
+    assert set(sources.RASTER_EXTENSIONS) == set(discover.RASTER_EXTENSIONS)
+    assert sources._BAND_FILE.pattern == discover._BAND_FILE.pattern
+    assert sources._BAND_FILE.flags == discover._BAND_FILE.flags
