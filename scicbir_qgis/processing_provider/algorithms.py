@@ -66,10 +66,12 @@ class _ResultStyler(QgsProcessingLayerPostProcessorInterface):
             layer.triggerRepaint()
         elif isinstance(layer, QgsRasterLayer):
             apply_rendering(layer, self.ranges)
+        if self in _STYLERS:  # used once: QGIS calls it for its layer only
+            _STYLERS.remove(self)
 
 
 #: Post-processors must outlive the algorithm run that registers them (QGIS keeps plain
-#: pointers); the last run's are kept here.
+#: pointers): each is kept here until it has styled its layer, whatever other runs do.
 _STYLERS: list[_ResultStyler] = []
 
 
@@ -79,7 +81,6 @@ def load_search_results(answer: Any, output: str, context: QgsProcessingContext)
     from ..core import rendering
     from ..core.results import RANK_STYLE, RESULT_PROPERTY, parse_results
 
-    _STYLERS.clear()
     if context.willLoadLayerOnCompletion(output):
         styler = _ResultStyler(RANK_STYLE, properties={RESULT_PROPERTY: True})
         _STYLERS.append(styler)

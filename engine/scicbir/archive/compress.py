@@ -257,7 +257,15 @@ def compress_folder(
             summary.tiles += result.tiles if result.status in ("added", "replaced") else 0
             done += n_windows
         progress(total, total, "index")
-        archive.rebuild_index()
+        try:
+            archive.rebuild_index()
+        except (OSError, sqlite3.Error) as exc:
+            # every source is committed; the index is derived data that searches rebuild in
+            # memory when it is missing or stale, so a full disk here costs no tile
+            summary.warnings.append(
+                f"{archive_dir}: the search index could not be saved ({exc}); searches rebuild "
+                "it in memory until 'scicbir index rebuild' succeeds (free some space first)"
+            )
     finally:
         gdal_env.__exit__(None, None, None)
         if encoder is not None:
@@ -303,8 +311,11 @@ def _resolve_package(
     from scicbir.models import resolve_model
 
     if model is None and (archive_dir / "catalog.gpkg").is_file():
-        with Archive.open(archive_dir) as archive:
-            package = archive.package
+        # read-only: only a look at the recorded model (the writer opens the archive later)
+        with Archive.open(archive_dir, read_only=True) as archive:
+            # a catalog rebuilt without a recorded model falls through to the choice by bands
+            package = archive.package if archive.model is not None else None
+        if package is not None:
             if quality is None:
                 return package
             from scicbir.models import ModelPackage

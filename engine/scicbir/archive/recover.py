@@ -192,11 +192,16 @@ def _rebuild(folder: Path) -> dict[str, Any]:
     if path.exists():
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         moved = folder / f"{CATALOG}.damaged-{stamp}"
-        for suffix in ("-wal", "-shm"):
+        # the damaged catalog is kept under a second name first, so that the folder holds a
+        # catalog at every moment (a kill here leaves the old one in place, not none)
+        try:
+            os.link(path, moved)
+        except OSError:  # no hard links on this file system
+            shutil.copy2(path, moved)
+        for suffix in ("-wal", "-shm"):  # they belong to the old catalog, never to the new one
             side = Path(f"{path}{suffix}")
             if side.exists():
                 os.replace(side, Path(f"{moved}{suffix}"))
-        os.replace(path, moved)
     os.replace(tmp, path)
     fsync_dir(folder)
     return {
