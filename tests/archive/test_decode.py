@@ -143,3 +143,34 @@ def test_float_source_without_nodata_decodes_its_nodata_pixels_as_nan(
     assert np.isnan(back[:, :64, :64]).all()  # the unstored window: nodata, not 0
     np.testing.assert_array_equal(back[:, 64:, 64:], decoded)
     assert np.isfinite(back[:, 64:, :64]).all()
+
+
+def test_a_tile_and_its_mask_stay_in_one_pack_when_a_new_pack_starts(
+    data_dir, tiny_rgb_model, tmp_path, monkeypatch
+):
+    """The catalog row names one pack for a tile's stream and mask: a new pack may start before
+    a tile, never between its stream and its mask (here a new pack after every tile)."""
+    from scicbir.archive import packs
+    from scicbir.archive.compress import CompressOptions, compress_folder
+    from scicbir.archive.verify import verify_archive
+    from tests.archive.conftest import crop
+
+    src = tmp_path / "src"
+    src.mkdir()
+    cropped = crop(data_dir / "landsat" / "landsat8_224078_crop.tif", tmp_path / "c.tif", 128, 128)
+    with rasterio.open(cropped) as ds:
+        pixels, profile = ds.read().astype("float32"), ds.profile
+    pixels[:, ::64, ::64] = np.nan  # one nodata pixel per tile: every tile has a mask
+    profile.update(dtype="float32")
+    with rasterio.open(src / "masked.tif", "w", **profile) as out:
+        out.write(pixels)
+    monkeypatch.setattr(packs, "PACK_LIMIT", 1)
+    folder = tmp_path / "archive"
+    summary = compress_folder(src, folder, str(tiny_rgb_model.path), options=CompressOptions())
+    assert summary.ok and summary.tiles == 4
+    assert len(list((folder / "packs").glob("pack-*.bin"))) >= 4
+    with Archive.open(folder) as archive:
+        for tile in archive.tiles():
+            decoded = archive.decode_tile(tile)
+            assert np.isnan(decoded[:, 0, 0]).all() and np.isfinite(decoded[:, 1:, 1:]).all()
+    assert verify_archive(folder)["ok"]

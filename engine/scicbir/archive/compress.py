@@ -476,7 +476,8 @@ def _compress_source(
                     pack, offset, length = writer.append(res.stream)
                     mask_offset = mask_length = None
                     if tile.nodata_mask is not None:
-                        _, mask_offset, mask_length = writer.append(pack_mask(tile.nodata_mask))
+                        mask = pack_mask(tile.nodata_mask)
+                        _, mask_offset, mask_length = writer.append(mask, same_pack=True)
                     stream_bytes += length
                     w = tile.window
                     rows.append(

@@ -73,9 +73,12 @@ class PackWriter:
         self._file.seek(0, os.SEEK_END)
         self._dirty = False
 
-    def append(self, payload: bytes) -> tuple[str, int, int]:
-        """Append one record; returns (pack name, payload offset, payload length)."""
-        if self._file.tell() > PACK_LIMIT:
+    def append(self, payload: bytes, same_pack: bool = False) -> tuple[str, int, int]:
+        """Append one record; returns (pack name, payload offset, payload length).
+
+        ``same_pack``: never start a new pack for this record (a tile's mask goes where its
+        stream went, since the catalog row names one pack for both)."""
+        if self._file.tell() > PACK_LIMIT and not same_pack:
             self.sync()
             self._file.close()
             self._open(self.number + 1)
