@@ -249,3 +249,15 @@ def test_a_kill_while_creating_the_catalog_leaves_no_half_made_catalog(tiny_rgb_
     with Archive.create(folder, tiny_rgb_model) as archive:
         assert archive.model is not None
     assert not list(folder.glob(".*.tmp-*"))
+
+
+def test_index_rebuild_waits_for_no_writer(rgb_archive, tmp_path):
+    """The index's checksum is kept in the catalog: a rebuild while a compress holds the
+    archive would let the two write index and checksum from different states."""
+    folder = _copy(rgb_archive, tmp_path / "copy")
+    with Archive.open(folder) as writer:
+        writer.lock()  # what a running compress holds
+        with Archive.open(folder) as other, pytest.raises(InputError, match="another scicbir"):
+            other.rebuild_index()
+    with Archive.open(folder) as archive:
+        assert archive.rebuild_index().ntotal == len(archive.tiles())

@@ -303,6 +303,9 @@ class Archive:
             return index_from_catalog(self.catalog)
 
     def rebuild_index(self):
+        """Rebuild and save the index under the writer lock: its checksum goes into the
+        catalog, so a compress must not write both at the same time."""
+        self.lock()
         return rebuild_index(self.catalog, self.folder)
 
     def close(self) -> None:
