@@ -81,7 +81,8 @@ def verify_archive(folder: str | Path, progress: Progress | None = None) -> dict
     _check_records(folder, rows, report, progress)
     _check_metadata(folder, sources if conn is not None else None, report)
     if conn is not None:
-        _check_index(folder, conn, rows, report)
+        if report["catalog"]["ok"]:  # an index is only checked against a catalog that reads
+            _check_index(folder, conn, rows, report)
         conn.close()
     report["ok"] = not problems
     return report
@@ -100,11 +101,14 @@ def _check_catalog(folder: Path, report: dict[str, Any]) -> sqlite3.Connection |
     if problem:
         problems.append(f"{path}: {problem}")
         return None
+    conn = None
     try:
         conn = _connect_read_only(path)
         result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     except (sqlite3.Error, ArchiveDamagedError) as exc:
         problems.append(f"{path}: SQLite cannot read it ({exc})")
+        if conn is not None:
+            conn.close()
         return None
     if result != ["ok"]:
         problems.append(f"{path}: integrity check failed: {'; '.join(result[:5])}")
