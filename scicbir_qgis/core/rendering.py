@@ -90,27 +90,6 @@ def pick_bands(names: list[str]) -> tuple[int, ...]:
     return (1,)
 
 
-def shared_ranges(
-    layers: list[QgsRasterLayer], bands: tuple[int, ...]
-) -> list[tuple[float, float]]:
-    """Per displayed band, the 2-98 % range spanning every layer (one stretch for all)."""
-    ranges = []
-    for position, _ in enumerate(bands):
-        lows, highs = [], []
-        for layer in layers:
-            chosen = pick_bands(band_names(layer))
-            if position >= len(chosen):
-                continue
-            low, high = layer.dataProvider().cumulativeCut(
-                chosen[position], CUT_LOW, CUT_HIGH, layer.extent(), 0
-            )
-            if high > low:
-                lows.append(low)
-                highs.append(high)
-        ranges.append((min(lows), max(highs)) if lows else (0.0, 1.0))
-    return ranges
-
-
 def band_values(layer: QgsRasterLayer, band: int, limit: int = MAX_SAMPLE) -> list[float]:
     """The valid values of one band (no-data and NaN left out), at most about ``limit``."""
     provider = layer.dataProvider()
@@ -177,7 +156,7 @@ def apply_rendering(layer: QgsRasterLayer, ranges: list[tuple[float, float]] | N
     """Give ``layer`` a true-colour (or grey) renderer stretched to ``ranges``."""
     bands = pick_bands(band_names(layer))
     if ranges is None or len(ranges) != len(bands):
-        ranges = shared_ranges([layer], bands)
+        ranges = pooled_ranges([layer])
     provider = layer.dataProvider()
     if len(bands) == 3:
         renderer = QgsMultiBandColorRenderer(provider, *bands)
@@ -191,17 +170,23 @@ def apply_rendering(layer: QgsRasterLayer, ranges: list[tuple[float, float]] | N
     layer.triggerRepaint()
 
 
+def ranges_by_source(
+    layers: list[QgsRasterLayer], key: Callable[[QgsRasterLayer], str] = stretch_key
+) -> dict[str, list[tuple[float, float]]]:
+    """One 2-98 % stretch per group of ``layers`` that share a ``key`` (their source raster)."""
+    groups: dict[str, list[QgsRasterLayer]] = {}
+    for layer in layers:
+        groups.setdefault(key(layer), []).append(layer)
+    return {name: pooled_ranges(members) for name, members in groups.items()}
+
+
 def style_result_tiles(
     layers: list[QgsRasterLayer], key: Callable[[QgsRasterLayer], str] = stretch_key
 ) -> None:
     """True colour for all decoded result tiles, one stretch per source (``key``)."""
-    groups: dict[str, list[QgsRasterLayer]] = {}
+    ranges = ranges_by_source(layers, key)
     for layer in layers:
-        groups.setdefault(key(layer), []).append(layer)
-    for members in groups.values():
-        ranges = pooled_ranges(members)
-        for layer in members:
-            apply_rendering(layer, ranges)
+        apply_rendering(layer, ranges[key(layer)])
 
 
 def style_query_layer(layer: QgsRasterLayer) -> None:

@@ -86,33 +86,34 @@ def load_search_results(answer: Any, output: str, context: QgsProcessingContext)
         _STYLERS.append(styler)
         context.layerToLoadOnCompletionDetails(output).setPostProcessor(styler)
     tiles = [t for t in parse_results(answer) if t.path and Path(t.path).is_file()]
-    by_source: dict[str, list] = {}
+    layers = {}
     for tile in tiles:
-        by_source.setdefault(tile.source or tile.path, []).append(tile)
+        layer = QgsRasterLayer(tile.path, tile.layer_name, "gdal")
+        if layer.isValid():
+            layer.setCustomProperty(rendering.SOURCE_PROPERTY, tile.source or tile.path)
+            layers[tile.path] = layer
+    ranges = rendering.ranges_by_source(list(layers.values()))
     loaded = 0
-    for members in by_source.values():
-        layers = [QgsRasterLayer(t.path, t.layer_name, "gdal") for t in members]
-        valid = [(t, lyr) for t, lyr in zip(members, layers, strict=True) if lyr.isValid()]
-        if not valid:
+    for tile in tiles:
+        layer = layers.get(tile.path)
+        if layer is None:
             continue
-        ranges = rendering.pooled_ranges([layer for _, layer in valid])
-        for tile, _ in valid:
-            properties = {
-                RESULT_PROPERTY: True,
-                "scicbir/rank": tile.rank,
-                "scicbir/tile_id": str(tile.tile_id),
-                "scicbir/distance": tile.distance,
-            }
-            if tile.source:
-                properties[rendering.SOURCE_PROPERTY] = tile.source
-            styler = _ResultStyler(ranges=ranges, properties=properties)
-            _STYLERS.append(styler)
-            details = QgsProcessingContext.LayerDetails(
-                tile.layer_name, context.project(), tile.layer_name
-            )
-            details.setPostProcessor(styler)
-            context.addLayerToLoadOnCompletion(tile.path, details)
-            loaded += 1
+        properties = {
+            RESULT_PROPERTY: True,
+            "scicbir/rank": tile.rank,
+            "scicbir/tile_id": str(tile.tile_id),
+            "scicbir/distance": tile.distance,
+        }
+        if tile.source:
+            properties[rendering.SOURCE_PROPERTY] = tile.source
+        styler = _ResultStyler(ranges=ranges[rendering.stretch_key(layer)], properties=properties)
+        _STYLERS.append(styler)
+        details = QgsProcessingContext.LayerDetails(
+            tile.layer_name, context.project(), tile.layer_name
+        )
+        details.setPostProcessor(styler)
+        context.addLayerToLoadOnCompletion(tile.path, details)
+        loaded += 1
     return loaded
 
 
