@@ -212,3 +212,25 @@ def test_training_forward_pads_any_tile_side_and_crops_the_reconstruction():
     out = forward(SciCbirNet(cfg).train(), torch.rand(2, 12, 120, 120))
     assert out["x_hat"].shape == (2, 12, 120, 120)  # padded to 128 inside, cropped back
     assert out["b"].shape == (2, 16) and set(out["b"].unique().tolist()) <= {-1.0, 1.0}
+
+
+def test_a_clipped_rate_distortion_step_moves_the_weights_by_a_bounded_amount():
+    """``stage1.clip_grad_norm`` bounds each step: with SGD the weights move by exactly
+    lr * clipped gradient, so the step's norm is at most lr * clip_grad_norm."""
+    from scicbir.training.steps import stage1_step
+
+    torch.set_num_threads(1)
+    x = _real_batch()
+    moves = {}
+    for clip in (0.0, 1e-3):
+        torch.manual_seed(0)
+        net = _net()
+        params = net.compression_parameters()
+        before = torch.cat([p.detach().flatten().clone() for p in params])
+        opt = torch.optim.SGD(params, lr=1.0)
+        figures = stage1_step(net, opt, x, "mse_rate", 8.0, clip_grad_norm=clip)
+        assert math.isfinite(figures["loss_rd"])
+        after = torch.cat([p.detach().flatten() for p in params])
+        moves[clip] = float(torch.linalg.vector_norm(after - before))
+    assert moves[1e-3] <= 1e-3 * 1.0001
+    assert moves[0.0] > 100 * moves[1e-3]  # unclipped, the same step is far larger

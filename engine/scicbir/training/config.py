@@ -69,7 +69,8 @@ class Stage1Config:
     ``loss``: ``"ssim"`` (the paper: 1 - SSIM, no rate term) or ``"mse_rate"``
     (``lmbda * 255**2 * MSE + bpp``, compressai's convention for data in [0, 1]), which trains the
     codec at one target rate from the first step. ``lr_decay_last``: the last fraction of the
-    stage's epochs runs at a tenth of the LR.
+    stage's epochs runs at a tenth of the LR. ``clip_grad_norm`` (0 = off) bounds the gradient
+    norm of each ``mse_rate`` step, here and in stage 2's fine-tunes to other lambdas.
     """
 
     epochs: int = 120
@@ -79,6 +80,7 @@ class Stage1Config:
     loss: str = "ssim"
     lmbda: float = 0.013
     lr_decay_last: float = 0.0
+    clip_grad_norm: float = 0.0
 
 
 @dataclass
@@ -177,6 +179,8 @@ class TrainConfig:
             raise InputError(f"{where}: stages must list some of 1, 2, 3")
         if self.evaluation.protocol not in ("split", "archive-tiles"):
             raise InputError(f"{where}: evaluation.protocol must be 'split' or 'archive-tiles'")
+        if self.stage1.clip_grad_norm < 0:
+            raise InputError(f"{where}: stage1.clip_grad_norm must be 0 (off) or positive")
         if self.stage1.loss not in ("ssim", "mse_rate"):
             raise InputError(f"{where}: stage1.loss must be 'ssim' or 'mse_rate'")
         if self.stage2.lambdas and (

@@ -85,15 +85,21 @@ def stage1_step(
     x: Tensor,
     loss: str = "ssim",
     lmbda: float = 0.0,
+    clip_grad_norm: float = 0.0,
 ) -> dict[str, Any]:
     """Stage 1: ``"ssim"`` descends 1 - SSIM alone (the paper); ``"mse_rate"`` descends the
     rate-distortion loss at ``lmbda`` (``rd_loss``), which is also how stage 2's fine-tunes to
-    other rate points run."""
+    other rate points run. ``clip_grad_norm`` > 0 bounds the gradient's norm before the step
+    (compressai's training example clips at 1.0): at the large lambdas of 12-band data one
+    outlier batch otherwise throws a converged codec back by several dB."""
     out = forward(net, x, hash=False)
     if loss == "mse_rate":
         total, mse, bpp = rd_loss(x, out, lmbda)
         opt.zero_grad(set_to_none=True)
         total.backward()
+        if clip_grad_norm > 0:
+            params = [p for g in opt.param_groups for p in g["params"]]
+            torch.nn.utils.clip_grad_norm_(params, clip_grad_norm)
         opt.step()
         return {
             "loss_rd": float(total.detach()),

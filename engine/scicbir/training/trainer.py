@@ -538,10 +538,10 @@ class Trainer:
         )
         s1 = self.cfg.stage1
         if stage == 1:
-            figures = stage1_step(self.net, self.opt, x, s1.loss, s1.lmbda)
+            figures = stage1_step(self.net, self.opt, x, s1.loss, s1.lmbda, s1.clip_grad_norm)
         elif stage == 2 and self.cfg.stage2.lambdas:
             lmbda = self.cfg.stage2.lambdas[self._rate_point(epoch)]
-            figures = stage1_step(self.net, self.opt, x, "mse_rate", lmbda)
+            figures = stage1_step(self.net, self.opt, x, "mse_rate", lmbda, s1.clip_grad_norm)
             figures["lmbda"] = lmbda
         elif stage == 2:
             figures = stage2_step(self.net, self.opt, x, self.comp_params)
