@@ -230,7 +230,9 @@ class TileCodec:
         codes = pack_codes(u_np)
         tiles = []
         for b in range(arr.shape[0]):
-            stream = bitstream.pack(self.package.checksum, payloads[b], h, w, self.config.tile_size)
+            stream = bitstream.pack(
+                self.package.stream_checksum, payloads[b], h, w, self.config.tile_size
+            )
             tiles.append(
                 EncodedTile(stream, codes[b].tobytes(), u_np[b], self.config.hash_bits, h, w)
             )
@@ -244,7 +246,7 @@ class TileCodec:
         cfg = self.config
         for i, s in enumerate(streams):
             what = "bitstream" if len(streams) == 1 else f"bitstream {i}"
-            stream = bitstream.unpack(s, self.package.checksum, cfg.tile_size, what)
+            stream = bitstream.unpack(s, self.package.stream_checksum, cfg.tile_size, what)
             parsed.append(stream)
             header = stream.header
             if header is None:  # version 2: the shapes are the model's

@@ -28,6 +28,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train with a shipped model's recipe (rgb-8bit: engine/configs/default-rgb.yaml, "
         "sentinel2-12band: default-sentinel2.yaml) on --dataset, writing to --output",
     )
+    source.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="with --self-supervised: retrain the hashing part of archive DIR's model on the "
+        "archive's own tiles, without labels, and switch the archive to the new codes (the codec "
+        "and the bitstreams stay; the new model goes to --output or the user's models folder)",
+    )
+    parser.add_argument(
+        "--self-supervised",
+        action="store_true",
+        help="train without labels (needs --archive)",
+    )
+    parser.add_argument("--steps", type=int, help="with --archive: training steps (default 3000)")
+    parser.add_argument(
+        "--max-tiles",
+        type=int,
+        help="with --archive: train on at most this many tiles, drawn at random (default 20000)",
+    )
     parser.add_argument("--dataset", metavar="DIR", help="dataset folder (replaces the data)")
     parser.add_argument(
         "--kind",
@@ -56,12 +74,76 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _sigint_cancels():
+    """A cancel token that Ctrl-C sets (stop at the next step; a second Ctrl-C interrupts)."""
     import signal
+
+    from scicbir.progress import CancelToken
+
+    cancel = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame):
+        cancel.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return cancel
+
+
+def run_adapt(args: argparse.Namespace) -> int:
+    """``--archive DIR --self-supervised``: ``scicbir.training.adapt.adapt_archive``."""
+    from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.errors import InputError
+    from scicbir.training.adapt import AdaptRequest, adapt_archive
+
+    if not args.self_supervised:
+        raise InputError(
+            "--archive trains without labels: add --self-supervised (with labels, train on a "
+            "dataset: --recipe NAME --dataset DIR or --config FILE)"
+        )
+    params = {
+        "archive": args.archive,
+        "output": args.output,
+        "name": args.name,
+        "device": args.device,
+        "steps": args.steps,
+        "max_tiles": args.max_tiles,
+    }
+    request = AdaptRequest.from_params({k: v for k, v in params.items() if v is not None})
+    cancel = _sigint_cancels()
+    with ProgressBar("step", disable=args.quiet) as bar:
+        result = adapt_archive(request, progress=bar, cancel=cancel)
+    summary = result.as_dict()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    last = result.curve[-1] if result.curve else {}
+    print(f"model package: {result.model_path}")
+    print(
+        f"archive {result.archive}: {result.tiles_rehashed} tiles re-hashed with "
+        f"'{result.model}' (was '{result.previous_model}')"
+    )
+    if last:
+        print(
+            f"trained on {result.tiles_trained} tiles, {result.steps} steps: code balance "
+            f"{last['code_balance']:.3f}, versions of a tile agree on "
+            f"{100 * last['view_agreement']:.1f} % of the bits"
+        )
+    print("seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in result.seconds.items()))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.archive:
+        return run_adapt(args)
+    if args.self_supervised:
+        from scicbir.errors import InputError
+
+        raise InputError("--self-supervised needs --archive DIR (the archive to adapt)")
 
     from scicbir.archive.progress_bar import ProgressBar
     from scicbir.errors import InputError
-    from scicbir.progress import CancelToken
     from scicbir.training.recipes import training_config
     from scicbir.training.trainer import train
     from scicbir.training.value_scale import resolve_value_scale
@@ -91,15 +173,8 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         scale=scale,
     )
-    cancel = CancelToken()
     # Ctrl-C: stop at the next step, save, exit 130 (a second Ctrl-C interrupts at once)
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame):
-        cancel.cancel()
-        signal.signal(signal.SIGINT, previous)
-
-    signal.signal(signal.SIGINT, on_sigint)
+    cancel = _sigint_cancels()
     found = resolve_value_scale(cfg)
     if found is not None and not args.json:
         print(

@@ -20,7 +20,10 @@ folder, but that point's weights and checksum, so archives and streams record ex
 weights wrote them. All points share the hashing part.
 
 The checksum (sha256 of the weights file) identifies the exact weights: archives and bitstreams
-record it and refuse to be decoded by another model.
+record it and refuse to be decoded by another model. A package derived from another by retraining
+only its hashing part (``with_hash_head``: adapting the hash codes to an archive) keeps the
+codec, so it keeps the streams too: ``package.json`` then records ``stream_sha256``, the checksum
+its streams carry (its parent's), beside its own ``weights_sha256``.
 """
 
 from __future__ import annotations
@@ -72,6 +75,12 @@ class ModelPackage:
         return self.config.name
 
     @property
+    def stream_checksum(self) -> str:
+        """The checksum this package's bitstreams carry: its weights' own, or for a package
+        whose hashing part was retrained on a fixed codec, the codec's original package's."""
+        return str(self.manifest.get("stream_sha256") or self.checksum)
+
+    @property
     def weights_path(self) -> Path:
         return self.path / self.manifest.get("weights", WEIGHTS)
 
@@ -121,6 +130,7 @@ class ModelPackage:
         manifest.update(
             weights=point["file"],
             weights_sha256=checksum,
+            stream_sha256=point.get("stream_sha256", checksum),
             onnx=point.get("onnx", {}),
             quality=quality,
         )
@@ -308,6 +318,86 @@ class ModelPackage:
             manifest["rate_points"] = _save_rate_points(net, path, rate_points, manifest)
         write_manifest(path, manifest)
         return ModelPackage.load(path)
+
+
+def with_hash_head(
+    base: ModelPackage,
+    head: dict[str, Any],
+    path: str | Path,
+    name: str,
+    card: str,
+    extra: dict[str, Any] | None = None,
+) -> ModelPackage:
+    """A new package at ``path``: ``base``'s codec and rate points with the hashing part ``head``
+    (``hash_head.*`` tensors), named ``name``.
+
+    The codec's tensors are copied bit for bit, so every stream ``base`` wrote decodes with the
+    new package (``stream_sha256``); the rate points' files hold the codec only and are copied
+    as they are. ONNX exports are made afresh for the default point (the analysis export holds
+    the hash head); rate points keep only their synthesis exports. The folder is written under a
+    temporary name and renamed, so a crash leaves no half package.
+    """
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    path = Path(path)
+    if path.exists():
+        raise InputError(f"{path} already exists; choose another folder for the new model")
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        state = load_file(str(base.path / WEIGHTS))
+        missing = sorted(k for k in state if k.startswith("hash_head.") and k not in head)
+        if missing:
+            raise ValueError(f"the new hashing part lacks {missing[:4]}")
+        state.update({k: v.detach().cpu().contiguous().clone() for k, v in head.items()})
+        save_file(state, str(tmp / WEIGHTS), metadata={"format": "pt"})
+        config = ModelConfig(
+            **{
+                **{f: getattr(base.config, f) for f in base.config.__dataclass_fields__},
+                "name": name,
+                "extra": {**base.config.extra, **(extra or {})},
+            }
+        )
+        config.save(tmp / CONFIG)
+        (tmp / CARD).write_text(card, "utf-8")
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "weights": WEIGHTS,
+            "weights_sha256": sha256_file(tmp / WEIGHTS),
+            "stream_sha256": base.stream_checksum,
+            "onnx": {},
+        }
+        points = []
+        for point in base.rate_points:
+            entry = {k: v for k, v in point.items() if k != "onnx"}
+            if point.get("default"):
+                entry["weights_sha256"] = manifest["weights_sha256"]
+                entry["stream_sha256"] = base.stream_checksum
+            else:
+                (tmp / point["file"]).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(base.path / point["file"], tmp / point["file"])
+                entry["stream_sha256"] = point.get("stream_sha256", point["weights_sha256"])
+                synthesis = point.get("onnx", {}).get("synthesis")
+                if synthesis and (base.path / synthesis["file"]).is_file():
+                    shutil.copy2(base.path / synthesis["file"], tmp / synthesis["file"])
+                    entry["onnx"] = {"synthesis": synthesis}
+            points.append(entry)
+        if points:
+            manifest["rate_points"] = points
+        write_manifest(tmp, manifest)
+        package = ModelPackage.load(tmp)
+        if base.onnx_path("analysis") is not None:
+            from scicbir.models.onnx_export import export_analysis
+
+            export_analysis(package)
+        tmp.replace(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ModelPackage.load(path)
 
 
 def _save_rate_points(

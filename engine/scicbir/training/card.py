@@ -182,3 +182,44 @@ def append_evaluation(card: str, evaluation: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def self_supervised_card(
+    base, archive: Path, tiles: int, variants: int, settings, trained, balance: float
+) -> str:
+    """The card of a package whose hashing part was adapted to an archive without labels."""
+    import platform
+
+    last = trained.curve[-1] if trained.curve else {}
+    lines = [
+        f"# {base.model_id}, hash codes adapted to archive {Path(archive).name}",
+        "",
+        f"Codec and rate points: `{base.model_id}` (sha256 {base.checksum[:12]}...), unchanged "
+        "bit for bit: the archive's bitstreams decode with this package as with that one.",
+        "",
+        "Hashing part: trained afresh without labels on the archive's own tiles "
+        "(scicbir.training.self_supervised: NT-Xent on the codes between two augmented "
+        "versions of a tile, CIBHash-style straight-through sign, bit balance and quantisation).",
+        "",
+        f"- archive: `{Path(archive).resolve()}`",
+        f"- tiles: {tiles} whole tiles, {variants} versions each (version 0 as decoded; "
+        "crops of 50-100 % resized back, flips, 90-degree rotations, +-5 % gain per band)",
+        f"- steps: {trained.steps}, batch {settings.batch_size}, Adam {settings.lr:g} "
+        f"(a tenth for the last 20 %), temperature {settings.temperature:g}, balance weight "
+        f"{settings.balance_weight:g}, quantisation weight {settings.quantisation_weight:g}",
+        f"- wall time: {trained.seconds:.0f} s on {platform.processor() or platform.machine()}",
+        f"- code balance of the archive's tiles at the end: {balance:.3f} "
+        "(0 = every bit splits the tiles in half)",
+    ]
+    if last:
+        lines.append(
+            f"- last logged step: contrastive loss {last['loss_contrastive']:.4g}, "
+            f"two versions of a tile agree on {100 * last['view_agreement']:.1f} % of the bits"
+        )
+    lines += [
+        "",
+        "The class layer of the original model is kept but unused; codes carry no class meaning "
+        "beyond what the archive's own tiles taught them.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -110,6 +110,32 @@ def central_similarity_losses(
     return centre, quant
 
 
+def contrastive_hash_losses(
+    u1: Tensor, u2: Tensor, temperature: float = 0.3
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Label-free hashing losses for two augmented views of the same tiles (row i of ``u1``
+    and ``u2``): (contrastive, balance, quantisation).
+
+    Contrastive: NT-Xent (SimCLR, Chen et al. 2020) over the 2B codes, computed on the binary
+    codes themselves with a straight-through gradient through tanh, as CIBHash (Qiu et al.,
+    AAAI 2021) does: each tile's two views are pulled to the same code and pushed away from
+    every other tile's, so Hamming distance is what is trained. Balance: the mean of each bit
+    over the batch squared (every bit splits the archive). Quantisation: tanh(u) pulled to
+    +-1, so the codes do not flip under small changes of the input.
+    """
+    z = torch.tanh(torch.cat([u1, u2]))
+    b = z + (torch.sign(z) - z).detach()
+    b = torch.nn.functional.normalize(b, dim=1)
+    sim = b @ b.t() / temperature
+    n = u1.shape[0]
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=sim.device), -1e9)
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(sim.device)
+    contrastive = torch.nn.functional.cross_entropy(sim, target)
+    balance = (z.mean(dim=0) ** 2).mean()
+    quantisation = ((z.abs() - 1.0) ** 2).mean()
+    return contrastive, balance, quantisation
+
+
 def psnr(x: Tensor, x_hat: Tensor, peak: float = 1.0) -> Tensor:
     """PSNR per sample in dB (eq. 4.3) with ``peak`` the nominal maximum of normalised data."""
     mse = ((x - x_hat) ** 2).flatten(1).mean(dim=1).clamp_min(1e-12)

@@ -47,6 +47,7 @@ def method_table() -> dict[str, Method]:
         Method("search.refine", "query", search.refine, search.MODULE),
         Method("train", "job", training.train, training.MODULE),
         Method("train.inspect", "query", training.inspect, training.MODULE),
+        Method("train.archive", "job", training.train_archive, "scicbir.training.adapt"),
         Method("eval", "job", training.evaluate, training.MODULE),
     ]
     return {m.name: m for m in methods}

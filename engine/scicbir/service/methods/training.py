@@ -132,3 +132,24 @@ def evaluate(service: Service, params: dict[str, Any]) -> JobPlan:
         return run_eval(model, data, progress=progress, cancel=cancel, **options)
 
     return JobPlan(run, None, {"model": model, "data": str(data)})
+
+
+def train_archive(service: Service, params: dict[str, Any]) -> JobPlan:
+    """``train.archive``: adapt an archive's hash codes without labels (``AdaptRequest`` fields:
+    archive, output, name, device, steps, max_tiles, ...); the answer is ``AdaptResult`` with
+    ``model`` set to the new package's folder, as ``train`` answers."""
+    request_type = require("scicbir.training.adapt", "AdaptRequest", "train.archive")
+    adapt = require("scicbir.training.adapt", "adapt_archive", "train.archive")
+    request = request_type.from_params(params)
+
+    def run(progress, cancel) -> dict[str, Any]:
+        answer = adapt(request, progress=progress, cancel=cancel).as_dict()
+        answer["model_name"] = answer["model"]
+        answer["model"] = answer["model_path"]
+        return answer
+
+    return JobPlan(
+        run,
+        "archive:" + os.path.realpath(request.archive),
+        {"archive": request.archive, "output": request.output},
+    )

@@ -1,0 +1,129 @@
+"""Give an archive new hash codes from another model with the same codec, crash-safely.
+
+After the hashing part of a model is retrained (for the archive's own imagery, without labels:
+``scicbir.training.adapt``), the archive's bitstreams stay valid (the codec did not change) but
+its codes must be recomputed. Every tile is decoded and hashed by the new model, and then ONE
+catalog transaction replaces every code, the logits, the tiles' and sources' model and the
+archive's model record, and bumps the catalog generation. Until that commit the archive holds
+its old codes and model and stays searchable; a kill at any moment before it changes nothing,
+and a kill after it leaves an index file of the old generation, which readers detect and
+rebuild in memory (``scicbir.archive.index``) until the next writer saves a fresh one.
+
+Models with the same codec: ``package.stream_checksum`` equal to the archive model's. Going
+back to the original model is the same operation in the other direction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scicbir.errors import InputError
+from scicbir.progress import CancelToken, Progress, no_progress
+
+
+@dataclass
+class RehashSummary:
+    archive: str
+    model: str
+    model_path: str
+    previous_model: str
+    tiles: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rehash_archive(
+    folder: str | Path,
+    package: Any,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> RehashSummary:
+    """Recompute every tile's code of the archive at ``folder`` with ``package`` (same codec)
+    and switch the archive to it; see the module docstring for what a crash leaves."""
+    from scicbir.archive.identity import ModelIdentity
+    from scicbir.archive.index import rebuild_index
+    from scicbir.archive.store import Archive
+    from scicbir.codec import TileCodec
+    from scicbir.codec.codec import pack_codes
+
+    progress = progress or no_progress
+    t0 = time.perf_counter()
+    with Archive.open(folder) as archive:
+        archive.lock()
+        current = archive.package
+        if package.stream_checksum != current.stream_checksum:
+            raise InputError(
+                f"model '{package.model_id}' ({package.path}) has another codec than archive "
+                f"{archive.folder}'s model '{current.model_id}': its tiles would not decode. "
+                "Re-hash only with a model whose hashing part was retrained on this codec",
+                archive=str(archive.folder),
+                reason="codec_differs",
+            )
+        target = package.at_quality(archive.model.quality if archive.model else None)
+        codec = TileCodec(target)
+        tiles = archive.catalog.tiles()
+        updates: list[tuple[bytes, str, bytes, int, str, int]] = []
+        batch = max(1, codec.batch_size)
+        for start in range(0, len(tiles), batch):
+            if cancel is not None:
+                cancel.raise_if_cancelled("re-hashing the archive")
+            part = tiles[start : start + batch]
+            pixels = codec.decode_many([archive.read_stream(t) for t in part])
+            logits = _hash_by_shape(codec, pixels)
+            codes = pack_codes(logits)
+            for tile, code, u in zip(part, codes, logits, strict=True):
+                updates.append(
+                    (
+                        code.tobytes(),
+                        code.tobytes().hex(),
+                        np.asarray(u, dtype="<f4").tobytes(),
+                        int(logits.shape[1]),
+                        target.model_id,
+                        tile.id,
+                    )
+                )
+            progress(start + len(part), len(tiles), "re-hashing the archive's tiles")
+        if cancel is not None:
+            cancel.raise_if_cancelled("re-hashing the archive")
+        previous = archive.model.model_id if archive.model else ""
+        catalog = archive.catalog
+        with catalog.transaction():
+            catalog.conn.executemany(
+                "UPDATE tiles SET hash=?, hash_hex=?, hash_logits=?, hash_bits=?, model_id=? "
+                "WHERE fid=?",
+                updates,
+            )
+            catalog.conn.execute("UPDATE sources SET model_id=?", (target.model_id,))
+            identity = ModelIdentity.of_package(target)
+            catalog.set_meta({**identity.to_meta(), "model_path": str(Path(target.path).resolve())})
+            catalog._bump()
+        archive.model = identity
+        rebuild_index(catalog, archive.folder)
+        return RehashSummary(
+            archive=str(archive.folder),
+            model=target.model_id,
+            model_path=str(Path(target.path).resolve()),
+            previous_model=previous,
+            tiles=len(updates),
+            seconds=round(time.perf_counter() - t0, 3),
+        )
+
+
+def _hash_by_shape(codec: Any, pixels: list[np.ndarray]) -> np.ndarray:
+    """Logits of decoded tiles of mixed sizes (edge tiles are smaller), in their order."""
+    out: list[np.ndarray | None] = [None] * len(pixels)
+    shapes: dict[tuple[int, ...], list[int]] = {}
+    for i, p in enumerate(pixels):
+        shapes.setdefault(p.shape, []).append(i)
+    for index in shapes.values():
+        result = codec.hash(np.stack([pixels[i] for i in index]))
+        for i, u in zip(index, result.logits, strict=True):
+            out[i] = u
+    return np.stack(out).astype(np.float32)
