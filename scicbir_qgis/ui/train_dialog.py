@@ -15,6 +15,11 @@ the epochs, batch size and steps per epoch. The value scale comes from the data:
 reads a sample of the dataset's files and the detected scale is shown (and may be changed); the
 request always carries it, or ``auto`` while the detection has not answered, so the engine reads
 it itself. A warning says when the dataset is too small for the chosen steps.
+
+"Train on this archive (no labels)" is the other way in: the engine's ``train.archive`` job
+retrains only the hashing part on the archive's own tiles (a contrastive objective, no labels),
+writes a new model package with the same codec and switches the archive to its codes; the
+archive's bitstreams stay as they are and the previous model stays available.
 """
 
 from __future__ import annotations
@@ -55,12 +60,16 @@ DATASET_KINDS = (
 )
 DEVICES = ("auto", "cpu", "cuda")
 CONFIG_FILE = "config-file"
-# names of the engine's recipes (scicbir.training.recipes), then a YAML file of one's own
+ARCHIVE_NO_LABELS = "archive-no-labels"
+# names of the engine's recipes (scicbir.training.recipes), then a YAML file of one's own, then
+# the label-free adaptation of an archive's codes
 RECIPES = (
     ("rgb-8bit", QT_TRANSLATE_NOOP("@default", "RGB 8-bit")),
     ("sentinel2-12band", QT_TRANSLATE_NOOP("@default", "Sentinel-2 12-band")),
     (CONFIG_FILE, QT_TRANSLATE_NOOP("@default", "From a config file...")),
+    (ARCHIVE_NO_LABELS, QT_TRANSLATE_NOOP("@default", "Train on this archive (no labels)")),
 )
+SELF_SUPERVISED_STEPS = 3000  # the engine's default (scicbir.training.self_supervised)
 SCALE_KINDS = {
     "8-bit": QT_TRANSLATE_NOOP("@default", "8-bit values"),
     "reflectance": QT_TRANSLATE_NOOP(
@@ -152,6 +161,23 @@ class TrainDialog(QDialog):
             )
         )
         form.addRow(tr("Config file"), self.config_edit)
+        self.archive_edit = QgsFileWidget(self)
+        self.archive_edit.setObjectName("trainArchive")
+        self.archive_edit.setStorageMode(QgsFileWidget.GetDirectory)
+        self.archive_edit.setFilePath(PluginSettings.load().archive or "")
+        self.archive_edit.setToolTip(
+            tr(
+                "The archive whose hash codes are retrained on its own tiles, without labels. "
+                "Its bitstreams stay as they are; it is switched to the new model's codes when "
+                "the training has finished, and the previous model stays available."
+            )
+        )
+        form.addRow(tr("Archive folder"), self.archive_edit)
+        self.ssl_steps_spin = QSpinBox(self)
+        self.ssl_steps_spin.setRange(1, 1000000)
+        self.ssl_steps_spin.setValue(SELF_SUPERVISED_STEPS)
+        form.addRow(tr("Training steps"), self.ssl_steps_spin)
+        self.form = form
         self.dataset_edit = QgsFileWidget(self)
         self.dataset_edit.setStorageMode(QgsFileWidget.GetDirectory)
         form.addRow(tr("Dataset folder"), self.dataset_edit)
@@ -190,6 +216,7 @@ class TrainDialog(QDialog):
             stages.addWidget(check)
             self.stage_checks.append(check)
         form.addRow(tr("Stages"), stages)
+        self.stages_row = stages
         epochs = QHBoxLayout()
         self.epoch_spins = []
         for _stage in (1, 2, 3):
@@ -199,6 +226,7 @@ class TrainDialog(QDialog):
             epochs.addWidget(spin)
             self.epoch_spins.append(spin)
         form.addRow(tr("Epochs of stages 1, 2, 3"), epochs)
+        self.epochs_row = epochs
         self.batch_spin = QSpinBox(self)
         self.batch_spin.setRange(2, 4096)
         self.batch_spin.setValue(16)
@@ -278,6 +306,34 @@ class TrainDialog(QDialog):
         self._update_warning()
         self._recipe_changed()
 
+    def no_labels(self) -> bool:
+        """True when the archive's own tiles are trained on, without labels."""
+        return self.recipe_combo.currentData() == ARCHIVE_NO_LABELS
+
+    def _show_mode(self) -> None:
+        """Show the rows of the chosen way of training, hide the others."""
+        archive_rows = ((self.archive_edit, [self.archive_edit]),
+                        (self.ssl_steps_spin, [self.ssl_steps_spin]))  # fmt: skip
+        dataset_rows = [
+            (w, [w])
+            for w in (
+                self.config_edit, self.dataset_edit, self.kind_combo, self.dataset_label,
+                self.scale_spin, self.offset_spin, self.scale_label, self.batch_spin,
+                self.steps_spin, self.resume_check,
+            )
+        ]  # fmt: skip
+        dataset_rows += [(self.stages_row, self.stage_checks), (self.epochs_row, self.epoch_spins)]
+        for rows, visible in (
+            (archive_rows, self.no_labels()),
+            (dataset_rows, not self.no_labels()),
+        ):
+            for field, widgets in rows:
+                for widget in widgets:
+                    widget.setVisible(visible)
+                label = self.form.labelForField(field)
+                if label is not None:
+                    label.setVisible(visible)
+
     def _recipe_key(self) -> str | None:
         recipe = self.recipe_combo.currentData()
         if recipe == CONFIG_FILE:
@@ -288,6 +344,13 @@ class TrainDialog(QDialog):
         return (self.dataset_edit.filePath().strip(), self.kind_combo.currentData())
 
     def params(self) -> dict[str, Any]:
+        if self.no_labels():
+            return {
+                "archive": self.archive_edit.filePath().strip(),
+                "steps": self.ssl_steps_spin.value(),
+                "device": self.device_combo.currentText(),
+                "output": self.output_edit.filePath().strip(),
+            }
         params: dict[str, Any] = {}
         if self.recipe_combo.currentData() == CONFIG_FILE:
             if self.config_edit.filePath().strip():
@@ -316,20 +379,15 @@ class TrainDialog(QDialog):
 
     def start(self) -> EngineTask | None:
         params = self.params()
+        if self.no_labels():
+            return self._start_no_labels(params)
         data = params.get("dataset") or params.get("config")
         if not data or not params["output"] or not params["stages"]:
             self.status_label.setText(
                 tr("Choose the dataset folder, the output folder and at least one stage.")
             )
             return None
-        self.curves.clear()
-        self.progress.setValue(0)  # not the last run's 100 %
-        self._step = 0
-        self.new_model = ""
-        self.use_button.setEnabled(False)
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status_label.setText(tr("Starting the engine and loading the dataset..."))
+        self._begin(tr("Starting the engine and loading the dataset..."))
         task = EngineTask(
             tr("SCI-CBIR: training"),
             lambda context: self.engine.run_job(
@@ -343,9 +401,38 @@ class TrainDialog(QDialog):
         self.task = submit(task)
         return self.task
 
+    def _start_no_labels(self, params: dict[str, Any]) -> EngineTask | None:
+        if not params["archive"] or not params["output"]:
+            self.status_label.setText(tr("Choose the archive folder and the output folder."))
+            return None
+        self._begin(tr("Decoding the archive's tiles..."))
+        task = EngineTask(
+            tr("SCI-CBIR: training on the archive (no labels)"),
+            lambda context: self.engine.run_job(
+                "train.archive", params, context.progress, context.is_cancelled
+            ),
+            self._done,
+            self._failed,
+            self._cancelled,
+        )
+        task.progressEvent.connect(self._on_progress)
+        self.task = submit(task)
+        return self.task
+
+    def _begin(self, status: str) -> None:
+        self.curves.clear()
+        self.progress.setValue(0)  # not the last run's 100 %
+        self._step = 0
+        self.new_model = ""
+        self.use_button.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status_label.setText(status)
+
     # ------------------------------------------------------------ recipe and dataset
     def _recipe_changed(self, *_args) -> None:
         self.config_edit.setEnabled(self.recipe_combo.currentData() == CONFIG_FILE)
+        self._show_mode()
         self._edited = False
         self._inspect_timer.start()
 
@@ -366,6 +453,8 @@ class TrainDialog(QDialog):
     def refresh(self) -> EngineTask | None:
         """Ask the engine for the recipe's parameters and the dataset's size and value scale."""
         self._inspect_timer.stop()
+        if self.no_labels():
+            return None  # nothing to read ahead: the archive knows its model
         recipe, (dataset, kind) = self._recipe_key(), self._dataset_key()
         params: dict[str, Any] = {}
         if recipe is not None:
@@ -497,6 +586,22 @@ class TrainDialog(QDialog):
         self.progress.setValue(100)
         self.new_model = model_path_of(answer)
         self.use_button.setEnabled(bool(self.new_model))
+        if isinstance(answer, dict) and answer.get("archive"):
+            self.status_label.setText(
+                tr(
+                    "Finished: archive {archive} now uses the codes of {model} ({tiles} tiles "
+                    "re-hashed; the previous model {previous} is kept)."
+                ).format(
+                    archive=answer["archive"],
+                    model=answer.get("model_name") or Path(self.new_model).name,
+                    tiles=answer.get("tiles_rehashed"),
+                    previous=answer.get("previous_model"),
+                )
+            )
+            feedback.success(
+                self.iface, tr("Archive adapted: {model}").format(model=self.new_model)
+            )
+            return
         self.status_label.setText(tr("Finished: {model}").format(model=self.new_model or "?"))
         feedback.success(self.iface, tr("Training finished: {model}").format(model=self.new_model))
 
@@ -507,6 +612,9 @@ class TrainDialog(QDialog):
 
     def _cancelled(self) -> None:
         self._finish()
+        if self.no_labels():
+            self.status_label.setText(tr("Cancelled; the archive keeps its codes and model."))
+            return
         self.resume_check.setChecked(True)
         self.status_label.setText(
             tr("Cancelled; the last checkpoint is kept. Start again with 'Resume' to continue.")

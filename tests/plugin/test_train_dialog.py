@@ -186,3 +186,42 @@ def test_training_cancelled_in_the_engine_offers_resume(dialog, tmp_path, data_d
     assert "Cancelled" in dialog.status_label.text(), dialog.status_label.text()
     assert dialog.resume_check.isChecked()
     assert dialog.start_button.isEnabled() and not dialog.cancel_button.isEnabled()
+
+
+def test_training_on_an_archive_without_labels_switches_its_codes(
+    dialog, tmp_path, small_rgb_folder, tiny_rgb_model
+):
+    """The dialog's "Train on this archive (no labels)" runs the engine's train.archive job on a
+    real archive: curves arrive, the archive uses the new model's codes, its streams stay."""
+    from scicbir.archive.compress import compress_folder
+    from scicbir.archive.store import Archive
+    from scicbir_qgis.ui.train_dialog import ARCHIVE_NO_LABELS
+
+    archive = tmp_path / "archive"
+    compress_folder(small_rgb_folder, archive, str(tiny_rgb_model.path))
+    with Archive.open(archive, read_only=True) as opened:
+        ids, codes_before, _ = opened.catalog.codes()
+        before = opened.model.model_id
+    dialog.recipe_combo.setCurrentIndex(dialog.recipe_combo.findData(ARCHIVE_NO_LABELS))
+    assert dialog.archive_edit.isVisible() or not dialog.isVisible()
+    assert not dialog.dataset_edit.isVisibleTo(dialog) and dialog.archive_edit.isVisibleTo(dialog)
+    dialog.archive_edit.setFilePath(str(archive))
+    dialog.ssl_steps_spin.setValue(60)
+    dialog.output_edit.setFilePath(str(tmp_path / "adapted"))
+    assert dialog.params() == {
+        "archive": str(archive),
+        "steps": 60,
+        "device": "auto",
+        "output": str(tmp_path / "adapted"),
+    }
+    wait_for_task(dialog.start(), timeout=300)
+    text = dialog.status_label.text()
+    assert "now uses the codes of" in text, text
+    assert dialog.new_model == str((tmp_path / "adapted").resolve())
+    assert dialog.use_button.isEnabled()
+    assert dialog._step > 0  # progress events came; the curves got the logged figures
+    assert "view_agreement" in dialog.curves.series and "code_balance" in dialog.curves.series
+    with Archive.open(archive, read_only=True) as opened:
+        ids_after, codes_after, _ = opened.catalog.codes()
+        assert opened.model.model_id != before
+    assert list(ids_after) == list(ids) and (codes_after != codes_before).any()

@@ -250,7 +250,14 @@ def train_head(
                         writer.writeheader()
                     writer.writerow(row)
                     handle.flush()
-            progress(step, settings.steps, "training the hashing part (no labels)", stage=3)
+            figures = {}
+            if curve and curve[-1]["step"] == step:  # the curves of the dialog and the log
+                figures = {
+                    k: curve[-1][k] for k in ("loss_contrastive", "code_balance", "view_agreement")
+                }
+            progress(
+                step, settings.steps, "training the hashing part (no labels)", stage=3, **figures
+            )
     finally:
         if handle is not None:
             handle.close()
