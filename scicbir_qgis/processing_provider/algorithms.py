@@ -210,7 +210,7 @@ class CompressFolderAlgorithm(_EngineAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Files that failed")))
 
     def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback) -> dict:
-        from ..ui.archive_panel import catalog_path, failures_of
+        from ..core.compress_summary import catalog_path, failures_of
 
         source = self.parameterAsFile(parameters, self.INPUT, context)
         archive = self.parameterAsString(parameters, self.ARCHIVE, context)

@@ -39,16 +39,15 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import results as result_layers
+from ..core.compress_summary import catalog_path, failure_details, failures_of, nothing_in
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
-from ..core.messages import file_failure_message
 from ..core.queries import QueryError, compress_params
 from ..core.settings import PluginSettings
 from ..core.sources import FolderScan, RasterFile, band_mismatches, scan_folder
 from ..tasks.engine_task import EngineTask, submit
 from . import feedback
 
-CATALOG = "catalog.gpkg"
 TILES_LAYER = "tiles"
 PACKAGE_MANIFEST = "package.json"
 PACKAGE_CONFIG = "config.json"
@@ -95,57 +94,6 @@ def file_list(files: list[RasterFile] | list[str], with_bands: bool = True) -> s
     if len(files) > MAX_NAMED:
         lines.append(tr("... and %n more", None, len(files) - MAX_NAMED))
     return "\n".join(lines)
-
-
-def catalog_path(archive: str, answer: Any = None) -> str | None:
-    """The archive's catalog GeoPackage (``catalog.gpkg`` in the archive folder)."""
-    if isinstance(answer, dict) and answer.get("catalog"):
-        if Path(str(answer["catalog"])).is_file():
-            return str(answer["catalog"])
-    if archive and (Path(archive) / CATALOG).is_file():
-        return str(Path(archive) / CATALOG)
-    return None
-
-
-def _failed_sources(answer: Any) -> list[dict]:
-    if not isinstance(answer, dict):
-        return []
-    return [
-        s
-        for s in answer.get("sources") or []
-        if isinstance(s, dict) and s.get("status") == "failed"
-    ]
-
-
-def failures_of(answer: Any) -> list[str]:
-    """Readable "file: reason" lines for the sources that failed in a ``compress`` summary,
-    worded (and translated) from each file's reason code when the engine gives one."""
-    return [
-        f"{source.get('path', '?')}: {file_failure_message(source)}"
-        for source in _failed_sources(answer)
-    ]
-
-
-def failure_details(answer: Any) -> str:
-    """The engine's own text of each failed file, for the details behind the warning: the
-    summary words the failures, the engine's text says exactly what GDAL or the disk said."""
-    lines = []
-    for source in _failed_sources(answer):
-        code = source.get("reason") or source.get("code") or ""
-        lines.append(
-            f"{source.get('error') or source.get('path', '?')}" + (f" [{code}]" if code else "")
-        )
-    return "\n".join(lines)
-
-
-def nothing_in(answer: Any) -> bool:
-    """True when a ``compress`` summary added nothing and the archive held nothing before."""
-    if not isinstance(answer, dict):
-        return False
-    counts = [answer.get(key) for key in ("added", "replaced", "unchanged")]
-    if not all(isinstance(c, (int, float)) for c in counts):
-        return False
-    return sum(counts) == 0 and not answer.get("tiles")
 
 
 def summary_lines(answer: Any) -> list[str]:

@@ -79,7 +79,7 @@ def test_failed_files_are_worded_in_german(
 
 
 def test_engine_text_goes_to_the_details(qgis_iface, qgis_new_project):
-    from scicbir_qgis.ui.archive_panel import failure_details, failures_of
+    from scicbir_qgis.core.compress_summary import failure_details, failures_of
 
     summary = _summary()
     details = failure_details(summary)

@@ -34,3 +34,23 @@ def test_the_plugins_raster_rules_are_the_engines():
     assert set(sources.RASTER_EXTENSIONS) == set(discover.RASTER_EXTENSIONS)
     assert sources._BAND_FILE.pattern == discover._BAND_FILE.pattern
     assert sources._BAND_FILE.flags == discover._BAND_FILE.flags
+
+
+def test_layers_below_the_widgets_never_import_them(repo_root):
+    """core/, tasks/ and processing_provider/ work without the dock's widgets (Processing runs
+    headless in qgis_process): none of them imports from ui/."""
+    offending = []
+    for part in ("core", "tasks", "processing_provider"):
+        for path in sorted((repo_root / "scicbir_qgis" / part).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ui":
+                    offending.append(f"{path.relative_to(repo_root)}: {node.module}")
+    assert offending == []
+
+
+def test_the_plugins_catalog_name_is_the_engines():
+    from scicbir.archive.store import CATALOG
+    from scicbir_qgis.core import compress_summary
+
+    assert compress_summary.CATALOG == CATALOG

@@ -206,17 +206,34 @@ class Catalog:
                 "UPDATE sources SET size=?, mtime=? WHERE path=?", (size, mtime, path)
             )
 
-    def replace_source(self, source: dict[str, Any], tiles: Sequence[dict[str, Any]]) -> list[int]:
-        """Atomically replace everything about ``source['path']`` with ``source`` and ``tiles``.
-
-        One transaction: afterwards the catalog holds either the old or the new tiles of the
-        source, never a mix, and never half a source. Returns the new tile ids in order.
-        """
-        with SourceTransaction(self, source) as tx:
-            return tx.add(tiles)
-
     def source_transaction(self, source: dict[str, Any]) -> SourceTransaction:
         return SourceTransaction(self, source)
+
+    def replace_codes(
+        self,
+        codes: Sequence[tuple[int, bytes, np.ndarray]],
+        model_id: str,
+        meta: dict[str, object],
+    ) -> None:
+        """Give tiles new hash codes from another model, all in one transaction.
+
+        ``codes``: (tile id, packed code, float32 logits) for every tile; ``meta``: the new
+        model's archive facts. Tiles, sources and the archive record all name ``model_id``
+        afterwards, and the generation moves on so that the saved index counts as stale.
+        """
+        rows = [
+            (code, code.hex(), np.asarray(u, dtype="<f4").tobytes(), int(np.size(u)), model_id, i)
+            for i, code, u in codes
+        ]
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE tiles SET hash=?, hash_hex=?, hash_logits=?, hash_bits=?, model_id=? "
+                "WHERE fid=?",
+                rows,
+            )
+            self.conn.execute("UPDATE sources SET model_id=?", (model_id,))
+            self.set_meta(meta)
+            self._bump()
 
     def remove_source(self, path: str) -> None:
         with self.transaction():

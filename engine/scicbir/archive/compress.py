@@ -30,7 +30,7 @@ from scicbir.archive import gpkg, metadata
 from scicbir.archive.encoder import BatchEncoder
 from scicbir.archive.normalise import choose_normalisation, model_normalisation
 from scicbir.archive.packs import PackError, pack_mask
-from scicbir.archive.store import Archive
+from scicbir.archive.store import CATALOG, Archive
 from scicbir.errors import ArchiveDamagedError, CancelledError, InputError, UserFacingError
 from scicbir.progress import CancelToken, Progress, no_progress
 from scicbir.rasters import RasterSource, TileGrid, find_sources, map_bands, read_tiles
@@ -125,6 +125,8 @@ class CompressSummary:
             tiles_per_s=self.tiles / self.seconds if self.seconds else 0.0,
             mean_bpp=self.mean_bpp,
             clipped_values=sum(s.clipped_values for s in self.sources),
+            # the catalog GeoPackage a GIS loads as the archive's footprint layer
+            catalog=str(Path(self.archive) / CATALOG),
         )
         return data
 

@@ -69,7 +69,7 @@ def rehash_archive(
         target = package.at_quality(archive.model.quality if archive.model else None)
         codec = TileCodec(target)
         tiles = archive.catalog.tiles()
-        updates: list[tuple[bytes, str, bytes, int, str, int]] = []
+        codes: list[tuple[int, bytes, np.ndarray]] = []
         batch = max(1, codec.batch_size)
         for start in range(0, len(tiles), batch):
             if cancel is not None:
@@ -77,41 +77,28 @@ def rehash_archive(
             part = tiles[start : start + batch]
             pixels = codec.decode_many([archive.read_stream(t) for t in part])
             logits = _hash_by_shape(codec, pixels)
-            codes = pack_codes(logits)
-            for tile, code, u in zip(part, codes, logits, strict=True):
-                updates.append(
-                    (
-                        code.tobytes(),
-                        code.tobytes().hex(),
-                        np.asarray(u, dtype="<f4").tobytes(),
-                        int(logits.shape[1]),
-                        target.model_id,
-                        tile.id,
-                    )
-                )
+            packed = pack_codes(logits)
+            codes += [
+                (tile.id, code.tobytes(), u)
+                for tile, code, u in zip(part, packed, logits, strict=True)
+            ]
             progress(start + len(part), len(tiles), "re-hashing the archive's tiles")
         if cancel is not None:
             cancel.raise_if_cancelled("re-hashing the archive")
         previous = archive.model.model_id if archive.model else ""
-        catalog = archive.catalog
-        with catalog.transaction():
-            catalog.conn.executemany(
-                "UPDATE tiles SET hash=?, hash_hex=?, hash_logits=?, hash_bits=?, model_id=? "
-                "WHERE fid=?",
-                updates,
-            )
-            catalog.conn.execute("UPDATE sources SET model_id=?", (target.model_id,))
-            identity = ModelIdentity.of_package(target)
-            catalog.set_meta({**identity.to_meta(), "model_path": str(Path(target.path).resolve())})
-            catalog._bump()
+        identity = ModelIdentity.of_package(target)
+        model_path = str(Path(target.path).resolve())
+        archive.catalog.replace_codes(
+            codes, target.model_id, {**identity.to_meta(), "model_path": model_path}
+        )
         archive.model = identity
-        rebuild_index(catalog, archive.folder)
+        rebuild_index(archive.catalog, archive.folder)
         return RehashSummary(
             archive=str(archive.folder),
             model=target.model_id,
-            model_path=str(Path(target.path).resolve()),
+            model_path=model_path,
             previous_model=previous,
-            tiles=len(updates),
+            tiles=len(codes),
             seconds=round(time.perf_counter() - t0, 3),
         )
 

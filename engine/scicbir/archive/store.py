@@ -485,13 +485,6 @@ def _package_path(package) -> str:
     return ""
 
 
-def source_row_json(values: dict[str, Any]) -> dict[str, Any]:
-    """Encode list/dict fields of a ``sources`` row as JSON text."""
-    return {
-        k: json.dumps(v) if isinstance(v, list | tuple | dict) else v for k, v in values.items()
-    }
-
-
 def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
