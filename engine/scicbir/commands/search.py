@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="region as WKT, GeoJSON, or a .wkt/.geojson/.json file holding one",
     )
     parser.add_argument("--crs", help="CRS of the region (EPSG:4326, a PROJ string or WKT)")
-    parser.add_argument("-k", type=int, default=20, help="number of results (default 20)")
+    parser.add_argument("-k", type=int, help="number of results (default 20)")
     parser.add_argument("--out", metavar="RESULTS.gpkg", help="write result footprints here")
     parser.add_argument("--decode", metavar="DIR", help="decode each result tile to a GeoTIFF here")
     parser.add_argument(
@@ -106,20 +106,18 @@ def _ids(value: str | None, option: str) -> list[int]:
     return ids
 
 
-def run(args: argparse.Namespace) -> int:
-    from scicbir.errors import InputError
-    from scicbir.search.api import search
+def request_of(args: argparse.Namespace):
+    """The ``SearchRequest`` of the command line (its defaults are the request's)."""
+    from scicbir.search.request import SearchRequest
 
-    if args.tile is not None and (args.bbox or args.geometry):
-        raise InputError("--tile takes no region; drop --bbox/--geometry")
-    result = search(
-        args.archive,
+    return SearchRequest(
+        archive=args.archive,
         raster=args.raster,
         bbox=args.bbox,
         geometry=_geometry(args.geometry),
         crs=args.crs,
         tile=args.tile,
-        k=args.k,
+        **({"k": args.k} if args.k is not None else {}),  # else the request's default
         exclude_self=not args.include_self,
         out=args.out,
         decode=args.decode,
@@ -130,6 +128,12 @@ def run(args: argparse.Namespace) -> int:
         irrelevant=_ids(args.irrelevant, "--irrelevant"),
         feedback_method=args.feedback_method,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from scicbir.search.api import run_search
+
+    result = run_search(request_of(args))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
