@@ -38,10 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=0,
         help="encoding processes (default: 2 on a multi-core machine for jobs of 64+ tiles, else 1)",
     )
-    parser.add_argument("--batch-size", type=int, default=8, help="tiles per encoding batch")
+    parser.add_argument("--batch-size", type=int, help="tiles per encoding batch (default 8)")
     parser.add_argument(
         "--no-psnr", action="store_true", help="skip decoding each tile to measure its PSNR"
     )
@@ -51,23 +50,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scicbir.archive.compress import CompressOptions, compress_folder
     from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.archive.requests import CompressRequest, run_compress
     from scicbir.errors import UserFacingError
 
-    options = CompressOptions(
-        bands=[b.strip() for b in args.bands.split(",")] if args.bands else None,
-        band_names=args.band_names,
-        workers=args.workers,
-        batch_size=args.batch_size,
+    given = {
+        "bands": [b.strip() for b in args.bands.split(",")] if args.bands else None,
+        "band_names": args.band_names,
+        "workers": args.workers,
+        "batch_size": args.batch_size,
+        "quality": args.quality,
+    }
+    request = CompressRequest(
+        input=str(args.src),
+        archive=str(args.archive),
+        model=args.model,
         psnr=not args.no_psnr,
-        quality=args.quality,
+        **{k: v for k, v in given.items() if v is not None},  # else the request's defaults
     )
     try:
         with ProgressBar("compress", disable=args.quiet) as bar:
-            summary = compress_folder(
-                args.src, args.archive, args.model, options=options, progress=bar
-            )
+            summary = run_compress(request, progress=bar)
     except UserFacingError as exc:
         # A stop of the whole batch (e.g. disk full) still reports what was done before it.
         done = getattr(exc, "summary", None)

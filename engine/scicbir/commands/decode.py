@@ -25,21 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scicbir.archive.decode import DamagedTilesWarning, decode_source, decode_tile_to_file
+    from scicbir.archive.decode import DamagedTilesWarning
     from scicbir.archive.progress_bar import ProgressBar
-    from scicbir.archive.store import Archive
+    from scicbir.archive.requests import DecodeRequest, run_decode
 
-    damaged: list[int] = []
-    with Archive.open(args.archive, read_only=True) as archive:
-        if args.tile is not None:
-            path = decode_tile_to_file(archive, args.tile, args.output)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DamagedTilesWarning)  # reported below
-                with ProgressBar("decode", disable=args.quiet) as bar:
-                    path = decode_source(
-                        archive, args.source, args.output, progress=bar, damaged=damaged
-                    )
+    if args.tile is not None:
+        request = DecodeRequest(archive=args.archive, tiles=(args.tile,), out=str(args.output))
+    else:
+        request = DecodeRequest(archive=args.archive, source=args.source, out=str(args.output))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DamagedTilesWarning)  # reported below
+        with ProgressBar("decode", disable=args.quiet or args.tile is not None) as bar:
+            result = run_decode(request, progress=bar)
+    path = result.path or result.files[0]["path"]
+    damaged = result.damaged_tiles
     print(path)
     if damaged:
         print(
