@@ -54,11 +54,11 @@ class ResultTile:
 
     @classmethod
     def from_engine(cls, item: dict[str, Any], rank: int) -> ResultTile:
-        path = item.get("path") or item.get("decoded") or item.get("geotiff") or ""
+        path = item.get("path") or ""  # set when the engine decoded the tile
         return cls(
             rank=int(item.get("rank", rank)),
-            tile_id=item.get("tile_id", item.get("id", rank)),
-            distance=float(item.get("distance", item.get("hamming", 0))),
+            tile_id=item.get("tile_id", rank),
+            distance=float(item.get("distance", 0)),
             source=str(item.get("source", "")),
             path=str(path),
             similarity=item.get("similarity"),

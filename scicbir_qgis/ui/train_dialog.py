@@ -120,10 +120,9 @@ def default_output_folder(recipe: str | None = None) -> str:
 
 
 def model_path_of(answer: Any) -> str:
-    if isinstance(answer, dict):
-        for key in ("model", "model_path", "path", "output"):
-            if answer.get(key):
-                return str(answer[key])
+    """The new model package folder of a ``train`` or ``train.archive`` answer (``model``)."""
+    if isinstance(answer, dict) and answer.get("model"):
+        return str(answer["model"])
     return ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -49,3 +50,31 @@ def test_normalisation_round_trip_to_source_dtype():
     back = norm.to_dtype(norm.inverse(norm.forward(x)), np.uint16)
     assert back.dtype == np.uint16 and np.array_equal(back, x)
     assert norm.to_dtype(np.array([-5.0, 1e9]), np.uint16).tolist() == [0, 65535]
+
+
+def test_one_normalisation_serialises_clips_and_maps_back():
+    """The catalog's record of a source's range reads back as the same normalisation, archive
+    inputs are bounded, and decoding maps back to the source's dtype."""
+    from scicbir.codec.normalisation import CLIP_HIGH
+
+    norm = Normalisation([10.0, 0.0], [100.0, 255.0], "source_range")
+    assert Normalisation.from_dict(json.loads(json.dumps(norm.as_dict()))) == norm
+    x = np.array([[[[10.0, 110.0]], [[0.0, 1e30]]]])
+    clipped, count = norm.forward_counted(x)
+    assert count == 1 and clipped.max() == CLIP_HIGH
+    assert np.array_equal(norm.forward(x, clip=True), clipped)
+    back = norm.to_dtype(norm.inverse(norm.forward(x[:, :, :, :1])), np.uint8)
+    assert back[0, :, 0, 0].tolist() == [10, 0]
+
+
+def test_one_psnr_leaves_nodata_out_and_caps_lossless_tiles():
+    from scicbir.codec.metrics import psnr
+
+    x = np.zeros((2, 4, 4))
+    y = x.copy()
+    y[:, 0, 0] = 1.0  # only the nodata pixel differs
+    mask = np.zeros((4, 4), bool)
+    mask[0, 0] = True
+    assert psnr(x, y, mask=mask) == math.inf
+    assert psnr(x, y, mask=mask, cap=100.0) == 100.0
+    assert psnr(x, y) == pytest.approx(10 * math.log10(16))

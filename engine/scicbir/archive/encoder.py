@@ -17,7 +17,6 @@ also ignore Ctrl-C: the parent stops cleanly and shuts the pool down itself.
 from __future__ import annotations
 
 import ctypes
-import math
 import os
 import signal
 import sys
@@ -41,13 +40,12 @@ class EncodedResult:
 def psnr(
     reference: np.ndarray, decoded: np.ndarray, mask: np.ndarray | None, valid: tuple[int, int]
 ) -> float:
-    """PSNR (dB) over the valid, non-nodata pixels, peak = 1 (the nominal normalised range)."""
+    """PSNR (dB) over the valid, non-nodata pixels, peak = 1 (the nominal normalised range),
+    at most 100 dB (``scicbir.codec.metrics.psnr``)."""
+    from scicbir.codec.metrics import psnr as metric
+
     h, w = valid
-    diff = reference[:, :h, :w].astype(np.float64) - decoded[:, :h, :w].astype(np.float64)
-    if mask is not None:
-        diff = diff[:, ~mask]
-    mse = float(np.mean(diff * diff)) if diff.size else 0.0
-    return 100.0 if mse <= 1e-10 else min(100.0, 10.0 * math.log10(1.0 / mse))
+    return metric(reference[:, :h, :w], decoded[:, :h, :w], mask=mask, cap=100.0)
 
 
 def encode_batch(

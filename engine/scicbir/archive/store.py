@@ -42,6 +42,7 @@ from scicbir.archive.index import (
     rebuild_index,
 )
 from scicbir.archive.packs import PackError, PackReader, PackWriter, unpack_mask
+from scicbir.codec.normalisation import Normalisation
 from scicbir.errors import ArchiveDamagedError, InputError
 
 CATALOG = "catalog.gpkg"
@@ -437,15 +438,11 @@ def to_source_units(
     tile: TileRecord, normalised: np.ndarray, mask: np.ndarray | None
 ) -> np.ndarray:
     """Normalised codec output (model band order, padded) -> the tile's pixels as stored at source."""
-    norm = tile.normalisation
-    offset = np.asarray(norm["offset"], np.float64)[:, None, None]
-    scale = np.asarray(norm["scale"], np.float64)[:, None, None]
-    values = (
-        normalised[:, : tile.valid_height, : tile.valid_width].astype(np.float64) * scale + offset
-    )
+    norm = Normalisation.from_dict(tile.normalisation)
+    values = norm.inverse(normalised[:, : tile.valid_height, : tile.valid_width])
     order = sorted(range(len(tile.source_bands)), key=lambda i: tile.source_bands[i])
     values = values[order]
-    out = to_dtype(values, np.dtype(tile.dtype))
+    out = Normalisation.to_dtype(values, np.dtype(tile.dtype))
     fill = decoded_nodata(tile.dtype, tile.nodata)
     if mask is not None and fill is not None:
         out[:, mask] = np.asarray(fill).astype(out.dtype)
@@ -467,14 +464,6 @@ def decoded_nodata(dtype: str | np.dtype, nodata: float | None) -> float | None:
     if np.issubdtype(np.dtype(dtype), np.floating):
         return float("nan")
     return None
-
-
-def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Clip to the dtype's range and round for integer types."""
-    if np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        return np.clip(np.rint(values), info.min, info.max).astype(dtype)
-    return values.astype(dtype)
 
 
 def _package_path(package) -> str:

@@ -22,12 +22,23 @@ def bpp(num_bytes: int, height: int, width: int) -> float:
     return 8.0 * num_bytes / (height * width)
 
 
-def psnr(x: np.ndarray, x_hat: np.ndarray, data_range: float = 1.0) -> float:
-    """PSNR in dB (inf for identical tiles)."""
-    mse = float(np.mean((np.asarray(x, np.float64) - np.asarray(x_hat, np.float64)) ** 2))
-    if mse == 0:
-        return math.inf
-    return 10.0 * math.log10(data_range**2 / mse)
+def psnr(
+    x: np.ndarray,
+    x_hat: np.ndarray,
+    data_range: float = 1.0,
+    mask: np.ndarray | None = None,
+    cap: float | None = None,
+) -> float:
+    """PSNR in dB: inf for identical tiles, or at most ``cap`` (the catalog stores 100 dB for a
+    lossless tile, JSON has no infinity). ``mask`` (h, w; True = nodata): those pixels are left
+    out, as their values are fills, not data. The one PSNR of the engine (compress, eval,
+    benchmarks)."""
+    diff = np.asarray(x, np.float64) - np.asarray(x_hat, np.float64)
+    if mask is not None:
+        diff = diff[..., ~np.asarray(mask, bool)]
+    mse = float(np.mean(diff * diff)) if diff.size else 0.0
+    value = math.inf if mse == 0 else 10.0 * math.log10(data_range**2 / mse)
+    return min(cap, value) if cap is not None else value
 
 
 def ssim(x: np.ndarray, x_hat: np.ndarray, data_range: float = 1.0) -> float:

@@ -222,17 +222,14 @@ class Searcher:
     def _normalisation(self, source: Any, bands: list[int], archived: dict[str, Any] | None):
         import json
 
-        from scicbir.archive.normalise import (
-            SourceNormalisation,
-            choose_normalisation,
-            model_normalisation,
-        )
+        from scicbir.archive.normalise import choose_normalisation, model_normalisation
+        from scicbir.codec.normalisation import Normalisation
 
         if archived is not None and json.loads(archived["source_bands"]) == bands:
-            return SourceNormalisation(
+            return Normalisation(
+                json.loads(archived["norm_offset"]),
+                json.loads(archived["norm_scale"]),
                 archived["norm_kind"],
-                tuple(json.loads(archived["norm_offset"])),
-                tuple(json.loads(archived["norm_scale"])),
             )
         model = model_normalisation(self.hasher, len(bands))
         return choose_normalisation(model, source.overview(bands), source.nodata)
@@ -462,7 +459,7 @@ class Searcher:
         def flush() -> None:
             nonlocal hash_s
             t1 = time.perf_counter()
-            c, u = self.hasher.hash(prep.norm.forward(np.stack([t.data for t in batch])))
+            c, u = self.hasher.hash(prep.norm.forward(np.stack([t.data for t in batch]), clip=True))
             hash_s += time.perf_counter() - t1
             codes.append(c)
             logits.append(u)
