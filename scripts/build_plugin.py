@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "scicbir_qgis"
 RESOURCE_PARTS = ("icons", "styles", "help")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ts", "*.pro")
+PROTOCOL_SOURCE = Path("engine") / "scicbir" / "protocol_v1.py"
 
 
 def stage(build_dir: Path = ROOT / "build" / "plugin") -> Path:
@@ -34,6 +35,8 @@ def stage(build_dir: Path = ROOT / "build" / "plugin") -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(ROOT / NAME, target, ignore=SKIP)
+    # the protocol module is the engine's, byte for byte (tests/plugin/test_protocol.py)
+    shutil.copy2(ROOT / PROTOCOL_SOURCE, target / "engine_client" / PROTOCOL_SOURCE.name)
     for part in RESOURCE_PARTS:
         source = ROOT / "resources" / part
         if source.is_dir():

@@ -7,7 +7,7 @@ drives through the JSON-lines service (``scicbir serve``).
 """
 
 __version__ = "0.1.0"
-PROTOCOL_VERSION = 1
+from scicbir.protocol_v1 import PROTOCOL_VERSION as PROTOCOL_VERSION  # noqa: E402  (shared)
 
 # Reading a user's rasters must never write beside them: GDAL's PAM would drop ``*.aux.xml``
 # side-car files (statistics, histograms) next to the sources.

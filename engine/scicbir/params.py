@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scicbir.service.protocol import INVALID_PARAMS
+from scicbir.protocol_v1 import INVALID_PARAMS
 
 
 class ParamsError(Exception):

@@ -29,6 +29,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from ..engine_client.protocol_v1 import Hit
 from ..paths import resources_dir
 from . import rendering
 from .i18n import tr
@@ -54,14 +55,15 @@ class ResultTile:
 
     @classmethod
     def from_engine(cls, item: dict[str, Any], rank: int) -> ResultTile:
-        path = item.get("path") or ""  # set when the engine decoded the tile
+        """One hit of the engine's answer, read by the shared protocol module (``Hit``)."""
+        hit = Hit.from_json(item)
         return cls(
-            rank=int(item.get("rank", rank)),
-            tile_id=item.get("tile_id", rank),
-            distance=float(item.get("distance", 0)),
-            source=str(item.get("source", "")),
-            path=str(path),
-            similarity=item.get("similarity"),
+            rank=hit.rank,
+            tile_id=hit.tile_id,
+            distance=hit.distance,
+            source=hit.source,
+            path=hit.path,  # set when the engine decoded the tile
+            similarity=hit.similarity,
             extra=item,
         )
 

@@ -30,8 +30,8 @@ from .errors import EngineDiedError, EngineError, EngineStartError, EngineTimeou
 
 log = logging.getLogger("scicbir_qgis.engine_client")
 
-#: The protocol version this client speaks; ``hello`` must report the same.
-PROTOCOL_VERSION = 1
+#: The protocol version this client speaks (``protocol_v1``); ``hello`` must report the same.
+from .protocol_v1 import PROTOCOL_VERSION  # noqa: E402
 
 Notification = Callable[[str, dict], None]
 ProgressCallback = Callable[[dict], None]

@@ -47,6 +47,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.engine import EngineSession, session
 from ..core.i18n import tr
 from ..core.settings import PluginSettings
+from ..engine_client.protocol_v1 import AnswerError, TrainAnswer
 from ..tasks.engine_task import EngineTask, submit
 from . import feedback
 from .curves import CurvesWidget
@@ -120,10 +121,11 @@ def default_output_folder(recipe: str | None = None) -> str:
 
 
 def model_path_of(answer: Any) -> str:
-    """The new model package folder of a ``train`` or ``train.archive`` answer (``model``)."""
-    if isinstance(answer, dict) and answer.get("model"):
-        return str(answer["model"])
-    return ""
+    """The new model package folder of a ``train`` or ``train.archive`` answer."""
+    try:
+        return TrainAnswer.from_json(answer).model
+    except AnswerError:
+        return ""
 
 
 class TrainDialog(QDialog):
@@ -585,21 +587,20 @@ class TrainDialog(QDialog):
         self.progress.setValue(100)
         self.new_model = model_path_of(answer)
         self.use_button.setEnabled(bool(self.new_model))
-        if isinstance(answer, dict) and answer.get("archive"):
+        done = TrainAnswer.from_json(answer) if self.new_model else None
+        if done is not None and done.archive:
             self.status_label.setText(
                 tr(
                     "Finished: archive {archive} now uses the codes of {model} ({tiles} tiles "
                     "re-hashed; the previous model {previous} is kept)."
                 ).format(
-                    archive=answer["archive"],
-                    model=answer.get("model_name") or Path(self.new_model).name,
-                    tiles=answer.get("tiles_rehashed"),
-                    previous=answer.get("previous_model"),
+                    archive=done.archive,
+                    model=done.model_name or Path(done.model).name,
+                    tiles=done.tiles_rehashed,
+                    previous=done.previous_model,
                 )
             )
-            feedback.success(
-                self.iface, tr("Archive adapted: {model}").format(model=self.new_model)
-            )
+            feedback.success(self.iface, tr("Archive adapted: {model}").format(model=done.model))
             return
         self.status_label.setText(tr("Finished: {model}").format(model=self.new_model or "?"))
         feedback.success(self.iface, tr("Training finished: {model}").format(model=self.new_model))

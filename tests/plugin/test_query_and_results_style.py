@@ -87,9 +87,15 @@ def test_8_bit_and_16_bit_results_get_their_own_stretch(qgis_new_project, tmp_pa
     landsat = write_tile(tmp_path / "l.tif", rng.integers(7000, 12000, (3, 64, 64)), np.uint16)
     answer = {
         "results": [
-            {"rank": 1, "distance": 0, "source": "/data/aerial.tif", "path": rgb_a},
-            {"rank": 2, "distance": 1, "source": "/data/landsat8.tif", "path": landsat},
-            {"rank": 3, "distance": 2, "source": "/data/aerial.tif", "path": rgb_b},
+            {"rank": 1, "tile_id": 1, "distance": 0, "source": "/data/aerial.tif", "path": rgb_a},
+            {
+                "rank": 2,
+                "tile_id": 2,
+                "distance": 1,
+                "source": "/data/landsat8.tif",
+                "path": landsat,
+            },
+            {"rank": 3, "tile_id": 3, "distance": 2, "source": "/data/aerial.tif", "path": rgb_b},
         ]
     }
     added = results.add_results(QgsProject.instance(), results.parse_results(answer))
@@ -123,7 +129,11 @@ def test_result_tiles_are_not_offered_as_query_rasters(
     project.addMapLayer(query)
     tile = tmp_path / "tile.tif"
     shutil.copy(data_dir / "eurosat" / "River_1237.tif", tile)
-    answer = {"results": [{"rank": 1, "distance": 0, "source": "/a/River.tif", "path": str(tile)}]}
+    answer = {
+        "results": [
+            {"rank": 1, "tile_id": 1, "distance": 0, "source": "/a/River.tif", "path": str(tile)}
+        ]
+    }
     results.add_results(project, results.parse_results(answer))
     panel = SearchPanel(qgis_iface, None, SearchEngine())
 
@@ -159,7 +169,11 @@ def test_kept_result_groups_have_their_own_names_and_the_older_is_switched_off(
     project = QgsProject.instance()
     tile = tmp_path / "tile.tif"
     shutil.copy(data_dir / "eurosat" / "River_1237.tif", tile)
-    answer = {"results": [{"rank": 1, "distance": 0, "source": "/a/River.tif", "path": str(tile)}]}
+    answer = {
+        "results": [
+            {"rank": 1, "tile_id": 1, "distance": 0, "source": "/a/River.tif", "path": str(tile)}
+        ]
+    }
     first = results.add_results(project, results.parse_results(answer), query="neon")
     second = results.add_results(
         project, results.parse_results(answer), replace=False, query="neon"

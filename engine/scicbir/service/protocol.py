@@ -13,12 +13,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-# Error codes (strings, so that log lines read by people stay readable).
-PARSE_ERROR = "parse_error"
-INVALID_REQUEST = "invalid_request"
-METHOD_NOT_FOUND = "method_not_found"
-INVALID_PARAMS = "invalid_params"
-INTERNAL_ERROR = "internal_error"
+from scicbir import protocol_v1
+
+# Error codes (strings, so that log lines read by people stay readable): the shared module's.
+PARSE_ERROR = protocol_v1.PARSE_ERROR
+INVALID_REQUEST = protocol_v1.INVALID_REQUEST
+METHOD_NOT_FOUND = protocol_v1.METHOD_NOT_FOUND
+INVALID_PARAMS = protocol_v1.INVALID_PARAMS
+INTERNAL_ERROR = protocol_v1.INTERNAL_ERROR
 
 
 @dataclass
