@@ -349,6 +349,175 @@ def _resolve_package(
         ) from exc
 
 
+@dataclass
+class PreparedSource:
+    """A source ready to be tiled and encoded: the open raster, its band mapping and
+    normalisation, and the catalog facts its rows carry (step 1 of ``_compress_source``)."""
+
+    path: str
+    source: RasterSource
+    size: int
+    mtime: float
+    checksum: str
+    previous: dict[str, Any] | None
+    bands: list[int]
+    band_mapping: str
+    norm: Any
+    grid: TileGrid
+    notes: list[str]
+
+    def source_row(self, model) -> dict[str, Any]:
+        """The ``sources`` row (tile counts filled in when the source's tiles are written)."""
+        source, norm = self.source, self.norm
+        return {
+            "path": self.path,
+            "files": json.dumps([str(f) for f in source.files]),
+            "size": self.size,
+            "mtime": self.mtime,
+            "sha256": self.checksum,
+            "width": source.width,
+            "height": source.height,
+            "band_count": source.count,
+            "dtype": source.dtype.name,
+            "nodata": source.nodata,
+            "crs_wkt": source.crs_wkt,
+            "epsg": source.epsg,
+            "transform": json.dumps(list(source.transform)[:6]),
+            "georeferenced": int(source.georeferenced),
+            "source_bands": json.dumps(self.bands),
+            "band_names": json.dumps(list(source.band_names)),
+            "band_mapping": self.band_mapping,
+            "norm_kind": norm.kind,
+            "norm_offset": json.dumps(norm.offset.tolist()),
+            "norm_scale": json.dumps(norm.scale.tolist()),
+            "tiles": 0,
+            "empty_tiles": 0,
+            "raw_bytes": source.band_raw_bytes(self.bands),
+            "stream_bytes": 0,
+            "model_id": model.model_id,
+        }
+
+    def tile_common(self, model) -> dict[str, Any]:
+        """The fields every ``tiles`` row of this source shares."""
+        source = self.source
+        crs_text = (
+            (f"EPSG:{source.epsg}" if source.epsg else source.crs_wkt)
+            if source.georeferenced
+            else None
+        )
+        return {
+            "source_path": self.path,
+            "source_sha256": self.checksum,
+            "width": model.tile_size,
+            "height": model.tile_size,
+            "georeferenced": int(source.georeferenced),
+            "crs": crs_text,
+            "bands": json.dumps(list(model.bands)),
+            "source_bands": json.dumps(self.bands),
+            "dtype": source.dtype.name,
+            "nodata": source.nodata,
+            "normalisation": json.dumps(self.norm.as_dict()),
+            "hash_bits": model.hash_bits,
+            "model_id": model.model_id,
+        }
+
+
+def prepare_source(
+    archive: Archive,
+    package,
+    spec: SourceSpec,
+    options: CompressOptions,
+    source: RasterSource,
+    notes: list[str],
+) -> PreparedSource | SourceResult:
+    """Step 1: the unchanged check (size and mtime, then checksum), the band mapping and the
+    normalisation. A ``SourceResult`` when the source is already in the archive as it is."""
+    path = str(spec.path)
+    catalog = archive.catalog
+    size, mtime = source.stat()
+    previous = catalog.source(path)
+    checksum = None
+    if previous is not None:
+        if previous["size"] == size and previous["mtime"] == mtime:
+            return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
+        checksum = source.checksum()
+        if previous["sha256"] == checksum:
+            catalog.touch_source(path, size, mtime)
+            return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
+    checksum = checksum or source.checksum()
+    if source.georeferenced:
+        check_wgs84_transformable(path, source.transform, source.crs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mapping = map_bands(
+            path,
+            source.band_names,
+            archive.model.bands,
+            explicit=options.bands,
+            band_names=options.band_names,
+            colour_interp=source.colour_interp,
+        )
+    notes += [str(w.message) for w in caught]
+    bands = list(mapping.indexes)
+    norm = choose_normalisation(
+        model_normalisation(package, len(bands)), source.overview(bands), source.nodata
+    )
+    if norm.kind == "source_range":
+        notes.append(
+            f"{path}: value range does not fit the model's normalisation; "
+            "using the source's own 0.1-99.9 percentile range per band"
+        )
+    grid = TileGrid(source.width, source.height, archive.model.tile_size)
+    return PreparedSource(
+        path, source, size, mtime, checksum, previous, bands, mapping.how, norm, grid, notes
+    )
+
+
+def tile_rows(prepared: PreparedSource, common: dict[str, Any], writer, tiles, results, tile_size):
+    """Step 3: each encoded tile's stream (and nodata mask, in the same pack) appended to the
+    packs, and its catalog row with its footprint; returns (rows, stream bytes written)."""
+    rows = []
+    written = 0
+    for tile, res in zip(tiles, results, strict=True):
+        pack, offset, length = writer.append(res.stream)
+        mask_offset = mask_length = None
+        if tile.nodata_mask is not None:
+            mask = pack_mask(tile.nodata_mask)
+            _, mask_offset, mask_length = writer.append(mask, same_pack=True)
+        written += length
+        w = tile.window
+        rows.append(
+            dict(
+                common,
+                col=w.col,
+                row=w.row,
+                valid_width=w.valid_width,
+                valid_height=w.valid_height,
+                hash_hex=res.code.hex(),
+                hash_logits=res.logits,
+                hash=res.code,
+                pack=pack,
+                offset=offset,
+                length=length,
+                mask_offset=mask_offset,
+                mask_length=mask_length,
+                bits=8 * length,
+                bpp=8 * length / float(tile_size * tile_size),
+                psnr=res.psnr,
+            )
+        )
+    source = prepared.source
+    windows = [t.window for t in tiles]
+    if source.georeferenced:
+        rings = footprints_wgs84(source.transform, source.crs, windows)
+        for row, ring in zip(rows, rings, strict=True):
+            row["geom"] = gpkg.polygon_blob(ring, 4326)
+    else:
+        for row, ring in zip(rows, pixel_footprints(windows), strict=True):
+            row["pixel_ring"] = ring
+    return rows, written
+
+
 def _compress_source(
     archive: Archive,
     writer,
@@ -359,157 +528,42 @@ def _compress_source(
     tick,
     cancel: CancelToken | None,
 ) -> SourceResult:
-    path = str(spec.path)
-    catalog = archive.catalog
+    """One source through the ingest pipeline: prepare (``prepare_source``), encode batches
+    (``encoder``), write streams and rows (``tile_rows``), commit in one catalog transaction."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         source = RasterSource(spec.path, spec.files, spec.band_names or None)
     notes = [str(w.message) for w in caught]
     with source:
-        size, mtime = source.stat()
-        previous = catalog.source(path)
-        checksum = None
-        if previous is not None:
-            if previous["size"] == size and previous["mtime"] == mtime:
-                return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
-            checksum = source.checksum()
-            if previous["sha256"] == checksum:
-                catalog.touch_source(path, size, mtime)
-                return SourceResult(path, "unchanged", previous["tiles"], previous["empty_tiles"])
-        checksum = checksum or source.checksum()
-
-        if source.georeferenced:
-            check_wgs84_transformable(path, source.transform, source.crs)
-        model_bands = archive.model.bands
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            mapping = map_bands(
-                path,
-                source.band_names,
-                model_bands,
-                explicit=options.bands,
-                band_names=options.band_names,
-                colour_interp=source.colour_interp,
-            )
-        notes += [str(w.message) for w in caught]
-        bands = list(mapping.indexes)
-        norm = choose_normalisation(
-            model_normalisation(package, len(bands)), source.overview(bands), source.nodata
-        )
-        if norm.kind == "source_range":
-            notes.append(
-                f"{path}: value range does not fit the model's normalisation; "
-                "using the source's own 0.1-99.9 percentile range per band"
-            )
-        norm_json = json.dumps(norm.as_dict())
-        tile_size = archive.model.tile_size
-        grid = TileGrid(source.width, source.height, tile_size)
-        crs_text = (
-            (f"EPSG:{source.epsg}" if source.epsg else source.crs_wkt)
-            if source.georeferenced
-            else None
-        )
-        common = {
-            "source_path": path,
-            "source_sha256": checksum,
-            "width": tile_size,
-            "height": tile_size,
-            "georeferenced": int(source.georeferenced),
-            "crs": crs_text,
-            "bands": json.dumps(list(model_bands)),
-            "source_bands": json.dumps(bands),
-            "dtype": source.dtype.name,
-            "nodata": source.nodata,
-            "normalisation": norm_json,
-            "hash_bits": archive.model.hash_bits,
-            "model_id": archive.model.model_id,
-        }
-
+        prepared = prepare_source(archive, package, spec, options, source, notes)
+        if isinstance(prepared, SourceResult):
+            return prepared
+        path, grid, model = prepared.path, prepared.grid, archive.model
+        tile_size = model.tile_size
+        common = prepared.tile_common(model)
         clipped = [0]  # values clipped to the model's input range, over the whole source
 
-        def batches():
+        def batches():  # step 2: tiles read window by window, normalised, in batches
             batch = []
-            for k, tile in enumerate(read_tiles(source, tile_size, bands)):
+            for k, tile in enumerate(read_tiles(source, tile_size, prepared.bands)):
                 batch.append(tile)
                 if len(batch) == options.batch_size:
-                    yield _batch_args(batch, norm, clipped)
+                    yield _batch_args(batch, prepared.norm, clipped)
                     batch = []
                     tick(k)
             if batch:
-                yield _batch_args(batch, norm, clipped)
+                yield _batch_args(batch, prepared.norm, clipped)
 
-        source_row = {
-            "path": path,
-            "files": json.dumps([str(f) for f in source.files]),
-            "size": size,
-            "mtime": mtime,
-            "sha256": checksum,
-            "width": source.width,
-            "height": source.height,
-            "band_count": source.count,
-            "dtype": source.dtype.name,
-            "nodata": source.nodata,
-            "crs_wkt": source.crs_wkt,
-            "epsg": source.epsg,
-            "transform": json.dumps(list(source.transform)[:6]),
-            "georeferenced": int(source.georeferenced),
-            "source_bands": json.dumps(bands),
-            "band_names": json.dumps(list(source.band_names)),
-            "band_mapping": mapping.how,
-            "norm_kind": norm.kind,
-            "norm_offset": json.dumps(norm.offset.tolist()),
-            "norm_scale": json.dumps(norm.scale.tolist()),
-            "tiles": 0,
-            "empty_tiles": 0,
-            "raw_bytes": source.band_raw_bytes(bands),
-            "stream_bytes": 0,
-            "model_id": archive.model.model_id,
-        }
         stored = stream_bytes = 0
         tile_records: list[tuple[str, int, int]] = []  # this source's metadata tiles records
         # One transaction for the whole source, fed batch by batch: memory stays bounded by a
         # batch however many tiles the raster has, and the source appears whole or not at all.
-        with catalog.source_transaction(source_row) as tx:
+        with archive.catalog.source_transaction(prepared.source_row(model)) as tx:
             for tiles, results in encoder.map(batches()):
                 if cancel is not None:
                     cancel.raise_if_cancelled("compress")
-                rows = []
-                for tile, res in zip(tiles, results, strict=True):
-                    pack, offset, length = writer.append(res.stream)
-                    mask_offset = mask_length = None
-                    if tile.nodata_mask is not None:
-                        mask = pack_mask(tile.nodata_mask)
-                        _, mask_offset, mask_length = writer.append(mask, same_pack=True)
-                    stream_bytes += length
-                    w = tile.window
-                    rows.append(
-                        dict(
-                            common,
-                            col=w.col,
-                            row=w.row,
-                            valid_width=w.valid_width,
-                            valid_height=w.valid_height,
-                            hash_hex=res.code.hex(),
-                            hash_logits=res.logits,
-                            hash=res.code,
-                            pack=pack,
-                            offset=offset,
-                            length=length,
-                            mask_offset=mask_offset,
-                            mask_length=mask_length,
-                            bits=8 * length,
-                            bpp=8 * length / float(tile_size * tile_size),
-                            psnr=res.psnr,
-                        )
-                    )
-                windows = [t.window for t in tiles]
-                if source.georeferenced:
-                    rings = footprints_wgs84(source.transform, source.crs, windows)
-                    for row, ring in zip(rows, rings, strict=True):
-                        row["geom"] = gpkg.polygon_blob(ring, 4326)
-                else:
-                    for row, ring in zip(rows, pixel_footprints(windows), strict=True):
-                        row["pixel_ring"] = ring
+                rows, written = tile_rows(prepared, common, writer, tiles, results, tile_size)
+                stream_bytes += written
                 ids = tx.add(rows)
                 if WRITE_METADATA_RECORDS:
                     tile_records.append(writer.append(metadata.tiles_record(rows, ids)))
@@ -518,9 +572,9 @@ def _compress_source(
                 {"tiles": stored, "empty_tiles": len(grid) - stored, "stream_bytes": stream_bytes}
             )
             if WRITE_METADATA_RECORDS:  # the packs alone can rebuild this source's rows
-                metadata.write_source_record(catalog, writer, tx.source_id, tile_records)
+                metadata.write_source_record(archive.catalog, writer, tx.source_id, tile_records)
             writer.sync()  # records durable before the rows pointing at them commit
-    status = "replaced" if previous is not None else "added"
+    status = "replaced" if prepared.previous is not None else "added"
     if not stored:
         notes.append(
             f"{path}: holds only nodata (every pixel is the nodata value, NaN, inf or a fill "
