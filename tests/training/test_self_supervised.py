@@ -82,6 +82,7 @@ def _state(folder: Path):
             "model": archive.model.model_id,
             "checksum": archive.model.checksum,
             "pixels": pixels,
+            "path": str(archive.package.path),
         }
 
 
@@ -141,7 +142,16 @@ def test_adapt_from_the_command_line(small_archive, tmp_path, engine_python, eng
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout)
+    before = _state(small_archive)
+    summary["previous_model_path"] = str(Path(before["path"]))
     assert summary["steps"] == 10 and summary["model_path"] == str((tmp_path / "model").resolve())
+    back = subprocess.run(
+        [engine_python, "-m", "scicbir", "archive", "rehash", str(archive), "--model",
+         summary["previous_model_path"], "--json"],
+        capture_output=True, text=True, timeout=300, env=engine_env,
+    )  # fmt: skip
+    assert back.returncode == 0, back.stderr[-2000:]
+    assert json.loads(back.stdout)["model"] == summary["previous_model"]
     refused = subprocess.run(
         [engine_python, "-m", "scicbir", "train", "--archive", str(archive)],
         capture_output=True, text=True, timeout=120, env=engine_env,

@@ -43,6 +43,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     recover.add_argument("archive", metavar="DIR", help="archive folder")
     recover.add_argument("--json", action="store_true", help="print the report as JSON")
     recover.set_defaults(func=run_recover)
+    rehash = actions.add_parser(
+        "rehash",
+        help="give the archive the codes of another model with the same codec",
+        description="Decodes every tile and hashes it with MODEL, then replaces every code and "
+        "the archive's model in one transaction (a kill before it changes nothing). MODEL must "
+        "share the archive model's codec: a package made by 'scicbir train --archive DIR "
+        "--self-supervised' from it, or the original model to go back to its codes.",
+    )
+    rehash.add_argument("archive", metavar="DIR", help="archive folder")
+    rehash.add_argument("--model", required=True, help="model package folder or name")
+    rehash.add_argument("--json", action="store_true", help="print the summary as JSON")
+    rehash.set_defaults(func=run_rehash)
+
+
+def run_rehash(args: argparse.Namespace) -> int:
+    from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.archive.rehash import rehash_archive
+    from scicbir.models import resolve_model
+
+    package = resolve_model(args.model)
+    with ProgressBar("tile", disable=args.json) as bar:
+        summary = rehash_archive(args.archive, package, progress=bar)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        print(
+            f"{summary.archive}: {summary.tiles} tiles re-hashed with '{summary.model}' "
+            f"(was '{summary.previous_model}') in {summary.seconds:.1f} s"
+        )
+    return 0
 
 
 def run_verify(args: argparse.Namespace) -> int:
