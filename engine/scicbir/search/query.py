@@ -239,6 +239,7 @@ class Searcher:
     def search_region(
         self,
         raster: str | Path,
+        *,
         geometry: str | dict[str, Any] | None = None,
         bbox: Sequence[float] | None = None,
         crs: str | None = None,
@@ -291,6 +292,7 @@ class Searcher:
     def search_raster(
         self,
         raster: str | Path,
+        *,
         k: int = DEFAULT_K,
         exclude_self: bool = True,
         bands: Sequence[int | str] | None = None,
