@@ -167,30 +167,16 @@ class EngineSession:
     ) -> Any:
         """A query (``search``, ``decode``, ``models``...): waits for the reply in this thread.
 
-        The engine cannot stop a query half-way, so cancel stops waiting for it and raises
-        ``JobCancelledError`` at once; the late reply is dropped.
+        Cancel asks the engine to stop the query (a search stops at its next batch of query
+        tiles) and raises ``JobCancelledError`` at once; a late reply is dropped.
         """
         client = self.client()
-        if is_cancelled is None:
-            return client.call(method, params, timeout=timeout)
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def worker() -> None:
-            try:
-                box["result"] = client.call(method, params, timeout=timeout)
-            except BaseException as exc:  # handed over to the waiting thread
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=worker, name=f"scicbir-{method}", daemon=True).start()
-        while not done.wait(POLL_S):
-            if is_cancelled():
-                raise JobCancelledError(method)
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        try:
+            return client.call(method, params, timeout=timeout, is_cancelled=is_cancelled)
+        except EngineError as exc:
+            if exc.cancelled and is_cancelled is not None and is_cancelled():
+                raise JobCancelledError(method) from None
+            raise
 
     def run_job(
         self,

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ log = logging.getLogger("scicbir_qgis.engine_client")
 from .protocol_v1 import PROTOCOL_VERSION  # noqa: E402
 
 Notification = Callable[[str, dict], None]
+#: Seconds between two looks at a query's cancel flag while waiting for its reply.
+CANCEL_POLL_S = 0.1
 ProgressCallback = Callable[[dict], None]
 DoneCallback = Callable[[dict], None]
 
@@ -255,16 +258,23 @@ class EngineClient:
     # ------------------------------------------------------------------ requests
 
     def call(
-        self, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
     ) -> Any:
         """Send one request and return its result.
 
         Starts (or restarts) the engine when it is not running. Raises ``EngineError`` for an
         error reply (with the engine's code/message/data), ``EngineTimeoutError`` after
         ``timeout`` seconds (default ``default_timeout``; ``0`` or a negative value waits
-        forever), ``EngineDiedError`` when the engine dies before answering.
+        forever), ``EngineDiedError`` when the engine dies before answering. With
+        ``is_cancelled``: once it returns True the engine is asked to stop the query
+        (``cancel`` with its request id) and ``EngineError`` with code ``cancelled`` is raised at
+        once; the late reply is dropped.
         """
-        return self._request(method, dict(params or {}), timeout)
+        return self._request(method, dict(params or {}), timeout, is_cancelled=is_cancelled)
 
     def start_job(
         self,
@@ -331,6 +341,7 @@ class EngineClient:
         timeout: float | None,
         start: bool = True,
         job_callbacks: tuple | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
     ) -> Any:
         if start:
             self.start()
@@ -364,13 +375,35 @@ class EngineClient:
                 self.stderr_tail,
             ) from None
         wait = self.default_timeout if timeout is None else timeout
-        if not pending.event.wait(wait if wait and wait > 0 else None):
+        if not self._wait(pending, wait, is_cancelled):
             with self._state_lock:
                 self._pending.pop(request_id, None)
+            if is_cancelled is not None and is_cancelled():
+                try:  # the engine stops the query at its next safe point
+                    self._request("cancel", {"request": request_id}, 5, start=False)
+                except EngineError:
+                    pass
+                raise EngineError("cancelled", f"'{method}' cancelled", None, method)
             raise EngineTimeoutError(method, wait)
         if pending.error is not None:
             raise pending.error
         return pending.result
+
+    @staticmethod
+    def _wait(pending: _Pending, wait: float | None, is_cancelled) -> bool:
+        """Wait for the reply: True when it came, False on timeout or cancel."""
+        limit = wait if wait and wait > 0 else None
+        if is_cancelled is None:
+            return pending.event.wait(limit)
+        deadline = None if limit is None else time.monotonic() + limit
+        if is_cancelled():
+            return False
+        while not pending.event.wait(CANCEL_POLL_S):
+            if is_cancelled():
+                return False
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+        return True
 
     def _read_stdout(self, proc: subprocess.Popen) -> None:
         assert proc.stdout is not None

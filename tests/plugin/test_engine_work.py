@@ -7,6 +7,8 @@ samples by the Archive tab's own code path.
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 
 import pytest
 from qgis.core import (
@@ -260,3 +262,26 @@ def test_relevance_feedback_from_the_panel_reranks_the_results(
     assert ranks == list(range(1, 7))
     assert "Refined from 2 marked results" in panel.status_label.text()
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_a_cancelled_query_stops_waiting_and_the_engine_goes_on(
+    engine_session, small_rgb_folder, tiny_rgb_model, tmp_path, data_dir
+):
+    """Cancel of a search from the plugin: the engine is told (``cancel`` with the request id),
+    the call raises at once without a waiting thread of its own, and the engine answers the
+    next request as usual."""
+    from scicbir.archive.compress import compress_folder
+    from scicbir_qgis.core.engine import JobCancelledError
+
+    archive = tmp_path / "archive"
+    compress_folder(small_rgb_folder, archive, str(tiny_rgb_model.path))
+    query = {"archive": str(archive), "raster": str(data_dir / "rgb" / "neon_OSBS_029.tif")}
+    engine_session.call("hello")  # the engine and its reader threads run before counting
+    threads = threading.active_count()
+    started = time.monotonic()
+    with pytest.raises(JobCancelledError):
+        engine_session.call("search", query, is_cancelled=lambda: True)
+    assert time.monotonic() - started < 5
+    assert threading.active_count() <= threads
+    answer = engine_session.call("search", {**query, "k": 3})
+    assert len(answer["results"]) == 3

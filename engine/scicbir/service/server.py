@@ -15,12 +15,14 @@ import logging
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
 from scicbir.errors import UserFacingError
+from scicbir.progress import CancelToken
 from scicbir.service import protocol
 from scicbir.service.cache import ArchiveObjects, LoadedObjects
 from scicbir.service.jobs import JobPlan, JobRegistry, current_job_id
@@ -52,6 +54,25 @@ class Service:
         self.loaded = LoadedObjects()
         self.objects = ArchiveObjects(self.loaded)
         self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="scicbir-query")
+        # cancel tokens of the queries being answered, by request id (``cancel`` with
+        # ``request``); the handler running in a query thread finds its own in ``_current``
+        self._query_tokens: dict[Any, CancelToken] = {}
+        self._tokens_lock = threading.Lock()
+        self._current = threading.local()
+
+    def query_cancel_token(self) -> CancelToken | None:
+        """The cancel token of the query this thread answers (None outside a query)."""
+        return getattr(self._current, "token", None)
+
+    def cancel_query(self, request_id: Any) -> bool:
+        """Ask the query ``request_id`` to stop at its next safe point; False when it is not
+        (or no longer) being answered."""
+        with self._tokens_lock:
+            token = self._query_tokens.get(request_id)
+        if token is None:
+            return False
+        token.cancel()
+        return True
 
     def handle_line(self, line: str) -> None:
         """Answer one input line (a request); never raises."""
@@ -83,9 +104,23 @@ class Service:
             )
             return
         if method.kind == "query":
-            self._queries.submit(self._answer, method, request)
+            token = CancelToken()
+            with self._tokens_lock:
+                self._query_tokens[request.id] = token
+            self._queries.submit(self._answer_query, method, request, token)
         else:
             self._answer(method, request)
+
+    def _answer_query(
+        self, method: Method, request: protocol.Request, token: CancelToken
+    ) -> None:
+        self._current.token = token
+        try:
+            self._answer(method, request)
+        finally:
+            self._current.token = None
+            with self._tokens_lock:
+                self._query_tokens.pop(request.id, None)
 
     def _answer(self, method: Method, request: protocol.Request) -> None:
         try:

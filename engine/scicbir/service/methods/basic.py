@@ -81,8 +81,14 @@ def jobs(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def cancel(service: Service, params: dict[str, Any]) -> dict[str, Any]:
-    """Ask a job to stop at its next safe point; ``job.finished`` follows with state cancelled."""
-    p = Params("cancel", params, ("job",))
+    """Ask a job (``job``) or a query being answered (``request``: its request id) to stop at
+    its next safe point; a job then ends with ``job.finished`` state cancelled, a query with an
+    error reply ``cancelled``."""
+    p = Params("cancel", params, ("job", "request"))
+    if "request" in params and "job" not in params:
+        request_id = p.any("request")
+        stopping = service.cancel_query(request_id)
+        return {"request": request_id, "cancel_requested": stopping}
     job_id = p.str("job", required=True)
     job = service.jobs.cancel(job_id)
     if job is None:

@@ -36,6 +36,7 @@ def _search(service: Service, params: dict[str, Any], name: str) -> dict[str, An
     result = run_search(
         request,
         searcher=service.objects.searcher(request.archive),
+        cancel=service.query_cancel_token(),
         on_archive=service.objects.bind,
     )
     answer = result.to_dict()
