@@ -34,7 +34,7 @@ def _log(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from scicbir.archive.compress import compress_folder
+    from scicbir.archive.compress import CompressOptions, compress_folder
     from scicbir.training.adapt import AdaptRequest, adapt_archive
     from scicbir.training.evaluate import evaluate
 
@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> dict:
     _log(f"{len(chosen)} training images (labels not used) in {sources}")
     t0 = time.perf_counter()
     archive = work / "archive"
-    compress_folder(sources, archive, args.model)
+    compress_folder(
+        sources, archive, args.model, options=CompressOptions(band_names=args.band_names)
+    )
     compress_s = time.perf_counter() - t0
     _log(f"compressed in {compress_s:.0f} s")
     request = AdaptRequest.from_params(
@@ -94,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=2000, help="training images to archive")
     parser.add_argument("--test-images", type=int, default=None, help="cap of test images")
     parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument(
+        "--band-names", help="band preset of the images (eurosat-13 for EuroSAT MS's 13 bands)"
+    )
     parser.add_argument("--max-tiles", type=int, default=20000)
     parser.add_argument("--work", help="working folder (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the summary here")

@@ -199,3 +199,27 @@ def test_engine_log_records_become_log_notifications_tagged_with_the_job():
         "job": job.id,
     }
     assert logs[1]["job"] is None
+
+
+def test_a_method_whose_module_is_missing_answers_not_available():
+    """A build without one of the engine's sub-packages still serves the others; asking for a
+    method of the missing one gets ``not_available`` naming the module, not a crash."""
+    import io
+    import json as json_module
+
+    from scicbir.service.methods import Method
+    from scicbir.service.protocol import MessageWriter
+    from scicbir.service.server import Service
+
+    out = io.StringIO()
+    service = Service(MessageWriter(out))
+    service.methods["gone"] = Method("gone", "query", lambda s, p: {}, "scicbir.not_in_this_build")
+    try:
+        service.handle_line('{"id": 1, "method": "gone", "params": {}}')
+        service.handle_line('{"id": 2, "method": "hello", "params": {}}')
+    finally:
+        service.close()
+    replies = {m["id"]: m for m in map(json_module.loads, out.getvalue().splitlines())}
+    assert replies[1]["error"]["code"] == "not_available"
+    assert replies[1]["error"]["data"]["module"] == "scicbir.not_in_this_build"
+    assert replies[2]["result"]["protocol"] == 1

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from scicbir.errors import UserFacingError
 from scicbir.progress import CancelToken
 from scicbir.service import protocol
+from scicbir.service.availability import NotAvailableError, present
 from scicbir.service.cache import ArchiveObjects, LoadedObjects
 from scicbir.service.jobs import JobPlan, JobRegistry, current_job_id
 from scicbir.service.methods import Method, method_table
@@ -103,6 +104,15 @@ class Service:
                 {"method": request.method},
             )
             return
+        if method.module is not None and not present(method.module):
+            error = NotAvailableError(
+                f"'{method.name}' is not available in this engine build (module {method.module} "
+                "is missing); update the engine (git pull, then scripts/setup.sh)",
+                method=method.name,
+                module=method.module,
+            )
+            self.writer.error(request.id, error.code, str(error), error.data)
+            return
         if method.kind == "query":
             token = CancelToken()
             with self._tokens_lock:
@@ -111,9 +121,7 @@ class Service:
         else:
             self._answer(method, request)
 
-    def _answer_query(
-        self, method: Method, request: protocol.Request, token: CancelToken
-    ) -> None:
+    def _answer_query(self, method: Method, request: protocol.Request, token: CancelToken) -> None:
         self._current.token = token
         try:
             self._answer(method, request)

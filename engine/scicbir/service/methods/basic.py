@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from scicbir import PROTOCOL_VERSION, __version__
 from scicbir.errors import InputError
-from scicbir.service.availability import present, require
+from scicbir.service.availability import present
 from scicbir.service.params import Params
 
 if TYPE_CHECKING:
@@ -43,7 +43,8 @@ def models(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     those in the client's ``dirs`` (e.g. the plugin's folder of trained models, which the
     engine cannot know: it is a setting of the client)."""
     p = Params("models", params, ("dirs",))
-    list_models = require("scicbir.models.registry", "list_models", "models")
+    from scicbir.models.registry import list_models
+
     extra = p.str_list("dirs") or []
     return {"models": [model_summary(package) for package in list_models(extra)]}
 

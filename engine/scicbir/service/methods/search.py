@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scicbir.service.availability import require
-
 if TYPE_CHECKING:
     from scicbir.service.server import Service
 
@@ -30,9 +28,10 @@ def refine(service: Service, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _search(service: Service, params: dict[str, Any], name: str) -> dict[str, Any]:
-    request_type = require("scicbir.search.request", "SearchRequest", name)
-    run_search = require("scicbir.search.api", "run_search", name)
-    request = request_type.from_params(params, name)
+    from scicbir.search.api import run_search
+    from scicbir.search.request import SearchRequest
+
+    request = SearchRequest.from_params(params, name)
     result = run_search(
         request,
         searcher=service.objects.searcher(request.archive),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from scicbir.service.availability import require
 from scicbir.service.jobs import JobPlan
 from scicbir.service.params import Params, ParamsError
 
@@ -46,7 +45,8 @@ def _training_config(p: Params, method: str, **overrides: Any):
             method, "give 'recipe' and 'dataset', 'config' (a training YAML file) or 'dataset'",
             "recipe",
         )  # fmt: skip
-    training_config = require("scicbir.training.recipes", "training_config", method)
+    from scicbir.training.recipes import training_config
+
     return training_config(
         recipe_name=recipe, config=config_path, dataset=dataset, kind=p.str("kind"), **overrides
     )
@@ -55,7 +55,8 @@ def _training_config(p: Params, method: str, **overrides: Any):
 def train(service: Service, params: dict[str, Any]) -> JobPlan:
     p = Params("train", params, TRAIN_PARAMS)
     resume = p.bool("resume", True)
-    run_training = require(MODULE, "train", "train")
+    from scicbir.training import train as run_training
+
     cfg = _training_config(
         p,
         "train",
@@ -95,9 +96,10 @@ def inspect(service: Service, params: dict[str, Any]) -> dict[str, Any]:
     p = Params("train.inspect", params, INSPECT_PARAMS)
     recipe_name = p.str("recipe")
     config_path = p.path("config")
-    recipes = require("scicbir.training.recipes", "RECIPES", "train.inspect")
+    from scicbir.training.recipes import RECIPES
+
     answer: dict[str, Any] = {
-        "recipes": [{"name": r.name, "label": r.label, "bands": r.bands} for r in recipes.values()]
+        "recipes": [{"name": r.name, "label": r.label, "bands": r.bands} for r in RECIPES.values()]
     }
     if recipe_name is not None or config_path is not None:
         from scicbir.training.config import load_config
@@ -126,7 +128,7 @@ def evaluate(service: Service, params: dict[str, Any]) -> JobPlan:
         options["max_samples"] = max_samples
     # The submodule, not the package attribute: importing ``scicbir.training.evaluate`` rebinds
     # the package's ``evaluate`` name to the module.
-    run_eval = require("scicbir.training.evaluate", "evaluate", "eval")
+    from scicbir.training.evaluate import evaluate as run_eval
 
     def run(progress, cancel) -> dict[str, Any]:
         return run_eval(model, data, progress=progress, cancel=cancel, **options)
@@ -138,9 +140,10 @@ def train_archive(service: Service, params: dict[str, Any]) -> JobPlan:
     """``train.archive``: adapt an archive's hash codes without labels (``AdaptRequest`` fields:
     archive, output, name, device, steps, max_tiles, ...); the answer is ``AdaptResult`` with
     ``model`` set to the new package's folder, as ``train`` answers."""
-    request_type = require("scicbir.training.adapt", "AdaptRequest", "train.archive")
-    adapt = require("scicbir.training.adapt", "adapt_archive", "train.archive")
-    request = request_type.from_params(params)
+    from scicbir.training.adapt import AdaptRequest
+    from scicbir.training.adapt import adapt_archive as adapt
+
+    request = AdaptRequest.from_params(params)
 
     def run(progress, cancel) -> dict[str, Any]:
         answer = adapt(request, progress=progress, cancel=cancel).as_dict()
