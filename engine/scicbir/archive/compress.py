@@ -28,12 +28,12 @@ import numpy as np
 
 from scicbir.archive import gpkg, metadata
 from scicbir.archive.encoder import BatchEncoder
-from scicbir.archive.normalise import choose_normalisation, model_normalisation
 from scicbir.archive.packs import PackError, pack_mask
+from scicbir.archive.prepare import map_to_model, normalisation_for, range_note
 from scicbir.archive.store import CATALOG, Archive
 from scicbir.errors import ArchiveDamagedError, CancelledError, InputError, UserFacingError
 from scicbir.progress import CancelToken, Progress, no_progress
-from scicbir.rasters import RasterSource, TileGrid, find_sources, map_bands, read_tiles
+from scicbir.rasters import RasterSource, TileGrid, find_sources, read_tiles
 from scicbir.rasters.discover import SourceSpec
 from scicbir.rasters.footprint import (
     check_wgs84_transformable,
@@ -447,26 +447,15 @@ def prepare_source(
     checksum = checksum or source.checksum()
     if source.georeferenced:
         check_wgs84_transformable(path, source.transform, source.crs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        mapping = map_bands(
-            path,
-            source.band_names,
-            archive.model.bands,
-            explicit=options.bands,
-            band_names=options.band_names,
-            colour_interp=source.colour_interp,
-        )
-    notes += [str(w.message) for w in caught]
-    bands = list(mapping.indexes)
-    norm = choose_normalisation(
-        model_normalisation(package, len(bands)), source.overview(bands), source.nodata
+    mapping, mapping_notes = map_to_model(
+        path, source, archive.model.bands, options.bands, options.band_names
     )
-    if norm.kind == "source_range":
-        notes.append(
-            f"{path}: value range does not fit the model's normalisation; "
-            "using the source's own 0.1-99.9 percentile range per band"
-        )
+    notes += mapping_notes
+    bands = list(mapping.indexes)
+    norm = normalisation_for(package, source, bands)
+    note = range_note(path, norm)
+    if note:
+        notes.append(note)
     grid = TileGrid(source.width, source.height, archive.model.tile_size)
     return PreparedSource(
         path, source, size, mtime, checksum, previous, bands, mapping.how, norm, grid, notes

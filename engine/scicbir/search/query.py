@@ -63,7 +63,8 @@ class _Prepared:
         bands: Sequence[int | str] | None,
         band_names: Sequence[str] | str | None,
     ) -> None:
-        from scicbir.rasters import RasterSource, find_sources, map_bands
+        from scicbir.archive.prepare import map_to_model
+        from scicbir.rasters import RasterSource, find_sources
 
         path = Path(raster)
         if not path.exists():
@@ -85,14 +86,11 @@ class _Prepared:
             self.source = RasterSource(spec.path, spec.files, spec.band_names or None)
         try:
             self.path = str(spec.path)
-            self.mapping = map_bands(
-                self.path,
-                self.source.band_names,
-                archive.model.bands,
-                explicit=bands,
-                band_names=band_names,
-                colour_interp=self.source.colour_interp,
+            self.mapping, notes = map_to_model(
+                self.path, self.source, archive.model.bands, bands, band_names
             )
+            for note in notes:  # as compress notes them for a stored source
+                warnings.warn(note, stacklevel=3)
             self.bands = list(self.mapping.indexes)
             self.archived, self.unchanged = searcher._archived_source(
                 archive, self.source, self.path
@@ -222,7 +220,7 @@ class Searcher:
     def _normalisation(self, source: Any, bands: list[int], archived: dict[str, Any] | None):
         import json
 
-        from scicbir.archive.normalise import choose_normalisation, model_normalisation
+        from scicbir.archive.prepare import normalisation_for
         from scicbir.codec.normalisation import Normalisation
 
         if archived is not None and json.loads(archived["source_bands"]) == bands:
@@ -231,8 +229,7 @@ class Searcher:
                 json.loads(archived["norm_scale"]),
                 archived["norm_kind"],
             )
-        model = model_normalisation(self.hasher, len(bands))
-        return choose_normalisation(model, source.overview(bands), source.nodata)
+        return normalisation_for(self.hasher, source, bands)
 
     # --- queries -----------------------------------------------------------------------------
 
