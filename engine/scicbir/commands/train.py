@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
     from scicbir.archive.progress_bar import ProgressBar
     from scicbir.errors import InputError
-    from scicbir.training.recipes import training_config
+    from scicbir.training.request import TrainRequest
     from scicbir.training.trainer import train
     from scicbir.training.value_scale import resolve_value_scale
 
@@ -161,18 +161,20 @@ def run(args: argparse.Namespace) -> int:
             "--epochs, --stages and --scale take numbers (e.g. --epochs 28,4,10 --stages 2,3 "
             f"--scale 255): {exc}"
         ) from exc
-    cfg = training_config(
-        recipe_name=args.recipe,
+    request = TrainRequest(
+        recipe=args.recipe,
         config=args.config,
         dataset=args.dataset,
         kind=args.kind,
         output=args.output,
         name=args.name,
-        stages=stages,
-        epochs=epochs,
+        stages=tuple(stages) if stages else None,
+        epochs=tuple(epochs) if isinstance(epochs, list) else epochs,
         device=args.device,
         scale=scale,
+        resume=not args.restart,
     )
+    cfg = request.training_config()
     # Ctrl-C: stop at the next step, save, exit 130 (a second Ctrl-C interrupts at once)
     cancel = _sigint_cancels()
     found = resolve_value_scale(cfg)
@@ -182,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
             f"(x - {found.offset:g}) / {found.scale:g}"
         )
     with ProgressBar("step", disable=args.quiet) as bar:
-        result = train(cfg, progress=bar, cancel=cancel, restart=args.restart)
+        result = train(cfg, progress=bar, cancel=cancel, restart=not request.resume)
     summary = result.as_dict()
     if found is not None:
         summary["value_scale"] = found.as_dict()

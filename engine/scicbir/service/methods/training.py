@@ -12,80 +12,39 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from scicbir.service.jobs import JobPlan
-from scicbir.service.params import Params, ParamsError
+from scicbir.service.params import Params
 
 if TYPE_CHECKING:
     from scicbir.service.server import Service
 
 MODULE = "scicbir.training"
-TRAIN_PARAMS = (
-    "recipe", "config", "dataset", "kind", "stages", "epochs", "batch_size",
-    "max_steps_per_epoch", "device", "output", "name", "scale", "offset", "resume",
-)  # fmt: skip
 INSPECT_PARAMS = ("recipe", "config", "dataset", "kind")
 
 
-def _epochs(p: Params) -> int | list[int] | None:
-    value = p.any("epochs")
-    if isinstance(value, list):
-        epochs = p.int_list("epochs")
-        if len(epochs) != 3 or min(epochs) < 1:
-            raise ParamsError("train", "'epochs' must list three positive numbers", "epochs")
-        return epochs
-    return p.int("epochs", minimum=1)
-
-
 def _training_config(p: Params, method: str, **overrides: Any):
-    """The run's ``TrainConfig`` from a recipe, a YAML file or the dialog's fields."""
-    recipe = p.str("recipe")
-    config_path = p.path("config")
-    dataset = p.str("dataset")
-    if recipe is None and config_path is None and dataset is None:
-        raise ParamsError(
-            method, "give 'recipe' and 'dataset', 'config' (a training YAML file) or 'dataset'",
-            "recipe",
-        )  # fmt: skip
-    from scicbir.training.recipes import training_config
+    """The ``TrainConfig`` of ``train.inspect``'s recipe/config/dataset fields."""
+    from scicbir.training.request import TrainRequest
 
-    return training_config(
-        recipe_name=recipe, config=config_path, dataset=dataset, kind=p.str("kind"), **overrides
+    request = TrainRequest.from_params(
+        {k: v for k, v in p.raw.items() if k in ("recipe", "config", "dataset", "kind")}, method
     )
+    return TrainRequest(**{**request.__dict__, **overrides}).training_config()
 
 
 def train(service: Service, params: dict[str, Any]) -> JobPlan:
-    p = Params("train", params, TRAIN_PARAMS)
-    resume = p.bool("resume", True)
-    from scicbir.training import train as run_training
+    from scicbir.training.request import TrainRequest, run_train
 
-    cfg = _training_config(
-        p,
-        "train",
-        output=p.str("output"),
-        name=p.str("name"),
-        stages=p.int_list("stages"),
-        epochs=_epochs(p),
-        batch_size=p.int("batch_size", minimum=2),
-        max_steps_per_epoch=p.int("max_steps_per_epoch", minimum=0),
-        device=p.str("device"),
-        scale=p.any("scale"),
-        offset=p.any("offset"),
-    )
-    config_path = p.path("config")
+    request = TrainRequest.from_params(params)
+    cfg = request.training_config()  # refused here, before a job starts, when it cannot be made
 
     def run(progress, cancel) -> dict[str, Any]:
         # a scale 'auto' is read from the data here, in the job, not on the request loop
-        summary = run_training(cfg, progress=progress, cancel=cancel, restart=not resume)
-        summary["model"] = summary.get("package")  # the model package a client offers to use
-        return summary
+        return run_train(request, progress, cancel, config=cfg)
 
     return JobPlan(
         run,
         "train:" + os.path.realpath(cfg.output),
-        {
-            "recipe": p.str("recipe"),
-            "config": str(config_path) if config_path else None,
-            "output": cfg.output,
-        },
+        {"recipe": request.recipe, "config": request.config, "output": cfg.output},
     )
 
 
