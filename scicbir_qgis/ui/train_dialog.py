@@ -388,29 +388,31 @@ class TrainDialog(QDialog):
                 tr("Choose the dataset folder, the output folder and at least one stage.")
             )
             return None
-        self._begin(tr("Starting the engine and loading the dataset..."))
-        task = EngineTask(
+        return self._run(
+            "train",
+            params,
             tr("SCI-CBIR: training"),
-            lambda context: self.engine.run_job(
-                "train", params, context.progress, context.is_cancelled
-            ),
-            self._done,
-            self._failed,
-            self._cancelled,
+            tr("Starting the engine and loading the dataset..."),
         )
-        task.progressEvent.connect(self._on_progress)
-        self.task = submit(task)
-        return self.task
 
     def _start_no_labels(self, params: dict[str, Any]) -> EngineTask | None:
         if not params["archive"] or not params["output"]:
             self.status_label.setText(tr("Choose the archive folder and the output folder."))
             return None
-        self._begin(tr("Decoding the archive's tiles..."))
-        task = EngineTask(
+        return self._run(
+            "train.archive",
+            params,
             tr("SCI-CBIR: training on the archive (no labels)"),
+            tr("Decoding the archive's tiles..."),
+        )
+
+    def _run(self, method: str, params: dict[str, Any], title: str, status: str) -> EngineTask:
+        """Start the engine job ``method`` as a QGIS task with this dialog's live view."""
+        self._begin(status)
+        task = EngineTask(
+            title,
             lambda context: self.engine.run_job(
-                "train.archive", params, context.progress, context.is_cancelled
+                method, params, context.progress, context.is_cancelled
             ),
             self._done,
             self._failed,

@@ -8,6 +8,8 @@ through unchanged (straight-through) and adds ``gamma * (u - b)``, the gradient 
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -115,6 +117,20 @@ class HashHead(nn.Module):
         # the class layer reads the codes, so the classification loss shapes the codes
         # themselves (and reaches the hash layer through the Greedy Hash gradient)
         self.classifier = nn.Linear(bits, num_classes) if num_classes > 0 else None
+
+    @classmethod
+    def for_config(cls, config: Any) -> HashHead:
+        """The hashing part a ``ModelConfig`` describes (the network's, or a fresh one to
+        retrain it alone)."""
+        return cls(
+            config.N,
+            config.latent_size,
+            config.hash_hidden,
+            config.hash_bits,
+            config.num_classes,
+            config.hash_gamma,
+            config.hash_head,
+        )
 
     def features(self, y: Tensor) -> Tensor:
         """Hidden features h (B, hidden)."""

@@ -103,15 +103,7 @@ class SciCbirNet(CompressionModel):
             subpel_conv3x3(N, C, 2),
         )
         self.latent_codec = MixtureLatentCodec(N, M, K, config.context)
-        self.hash_head = HashHead(
-            N,
-            config.latent_size,
-            config.hash_hidden,
-            config.hash_bits,
-            config.num_classes,
-            config.hash_gamma,
-            config.hash_head,
-        )
+        self.hash_head = HashHead.for_config(config)
 
     def apply_context_mask(self) -> None:
         """See ``MixtureLatentCodec.apply_context_mask``."""

@@ -159,15 +159,7 @@ def fresh_head(config: Any, seed: int) -> nn.Module:
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return HashHead(
-            config.N,
-            config.latent_size,
-            config.hash_hidden,
-            config.hash_bits,
-            config.num_classes,
-            config.hash_gamma,
-            config.hash_head,
-        )
+        return HashHead.for_config(config)
 
 
 def code_balance(logits: np.ndarray) -> float:
