@@ -28,6 +28,7 @@ its streams carry (its parent's), beside its own ``weights_sha256``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -354,12 +355,8 @@ def with_hash_head(
             raise ValueError(f"the new hashing part lacks {missing[:4]}")
         state.update({k: v.detach().cpu().contiguous().clone() for k, v in head.items()})
         save_file(state, str(tmp / WEIGHTS), metadata={"format": "pt"})
-        config = ModelConfig(
-            **{
-                **{f: getattr(base.config, f) for f in base.config.__dataclass_fields__},
-                "name": name,
-                "extra": {**base.config.extra, **(extra or {})},
-            }
+        config = dataclasses.replace(
+            base.config, name=name, extra={**base.config.extra, **(extra or {})}
         )
         config.save(tmp / CONFIG)
         (tmp / CARD).write_text(card, "utf-8")

@@ -5,8 +5,8 @@
 (no labels)" all run:
 
 1. the archive's tiles are decoded and their augmented versions encoded once
-   (``self_supervised.archive_views``), under the archive's writer lock, so no compress adds
-   tiles that the new codes would miss;
+   (``self_supervised.archive_views``), reading the archive only: compresses may go on
+   meanwhile;
 2. a fresh hashing part is trained on them (``self_supervised.train_head``);
 3. a new model package is written: the archive model's codec and rate points, bit for bit, with
    the new hashing part (``ModelPackage`` ``with_hash_head``), next to the user's other models;
@@ -67,10 +67,7 @@ class AdaptRequest:
             except (TypeError, ValueError):
                 raise InputError(f"'{name}' must be a number", field=name) from None
         settings = SelfSupervisedSettings(**values)
-        try:
-            settings.validate()
-        except InputError as exc:
-            raise InputError(str(exc), field=_field_of(str(exc))) from None
+        settings.validate()
         for key in ("output", "name", "device"):
             if params.get(key) is not None and not isinstance(params[key], str):
                 raise InputError(f"'{key}' must be a string", field=key)
@@ -81,13 +78,6 @@ class AdaptRequest:
             device=params.get("device") or "cpu",
             settings=settings,
         )
-
-
-def _field_of(message: str) -> str:
-    for name in _SETTINGS:
-        if name.replace("_", " ") in message or name in message:
-            return name
-    return "steps"
 
 
 @dataclass
@@ -142,8 +132,7 @@ def adapt_archive(
     device = select_device(request.device)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    with Archive.open(folder) as archive:
-        archive.lock()
+    with Archive.open(folder, read_only=True) as archive:
         base = archive.package
         root = ModelPackage.load(base.path)  # the default point: it holds the hashing part
         codec = TileCodec(base, device=device)
@@ -175,11 +164,12 @@ def adapt_archive(
             card,
             extra={"adapted_from": root.model_id, "adapted_to_archive": str(folder.resolve())},
         )
-        log.replace(out / "self-supervised-curve.csv") if log.is_file() else None
+        if log.is_file():
+            log.replace(out / "self-supervised-curve.csv")
         seconds["package"] = round(time.perf_counter() - t2, 3)
         previous = archive.model.model_id if archive.model else root.model_id
-    # the lock is released here and taken again by the re-hash: a compress that slipped in
-    # between is re-hashed too, since the re-hash covers every tile at its commit
+    # the re-hash takes the writer lock and covers every tile at its commit, tiles that a
+    # compress added while the hashing part trained included
     t3 = time.perf_counter()
     summary = rehash_archive(folder, package, progress, cancel)
     seconds["rehash"] = round(time.perf_counter() - t3, 3)

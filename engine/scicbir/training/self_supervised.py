@@ -61,14 +61,20 @@ class SelfSupervisedSettings:
     log_every: int = 50
 
     def validate(self) -> None:
+        """``InputError`` naming the setting (``field``) that cannot work."""
         if self.steps < 1:
-            raise InputError("self-supervised steps must be at least 1")
+            raise InputError("self-supervised steps must be at least 1", field="steps")
         if self.batch_size < 4:
-            raise InputError("self-supervised batch size must be at least 4 (contrastive pairs)")
+            raise InputError(
+                "self-supervised batch size must be at least 4 (contrastive pairs)",
+                field="batch_size",
+            )
         if self.variants < 2:
-            raise InputError("self-supervised training needs at least 2 versions per tile")
+            raise InputError(
+                "self-supervised training needs at least 2 versions per tile", field="variants"
+            )
         if self.max_tiles < 4:
-            raise InputError("max_tiles must be at least 4")
+            raise InputError("max_tiles must be at least 4", field="max_tiles")
 
 
 @dataclass
