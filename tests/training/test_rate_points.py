@@ -136,3 +136,37 @@ def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
     with (tmp_path / "rehash" / "metrics" / "steps.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(float(r["loss_central"]) > 0 for r in rows)
+
+
+def test_stage_2_alone_adds_rate_points_and_keeps_the_package_default(
+    rate_package, rgb_tiles, tmp_path
+):
+    """Fine-tuning a finished package to another lambda (stage 2 alone, ``init_from``): the
+    package's default codec stays bit for bit (its archives stay decodable), its other rate
+    points stay on offer unless the new point beats them, and the new point is the fine-tune."""
+    import torch
+
+    cfg = tiny_config(
+        rgb_tiles,
+        tmp_path / "more-rates",
+        stages=[2],
+        init_from=str(rate_package.path),
+        model={"context": "checkerboard"},
+        stage1={"epochs": 2, "loss": "mse_rate", "lmbda": 0.01},
+        stage2={"epochs": 1, "lambdas": [1.0], "lr_start": 1e-3},
+    )
+    extended = ModelPackage.load(train(config_from_dict(cfg)).package)
+    assert extended.checksum == rate_package.checksum  # default codec and hash part unchanged
+    points = extended.rate_points
+    assert sum(p["default"] for p in points) == 1
+    assert [p["bpp"] for p in points] == sorted(p["bpp"] for p in points)
+    old = {p["weights_sha256"] for p in rate_package.rate_points}
+    new = [p for p in points if p["weights_sha256"] not in old]
+    kept_old = [p for p in points if p["weights_sha256"] in old]
+    assert len(kept_old) >= 2  # the default and at least one of the package's own points
+    assert len(new) == 1, points  # lambda 1.0 spends far more bits than any point before
+    for p in new:
+        assert p["lmbda"] == 1.0
+        fine = extended.at_quality(p["quality"]).build_network().state_dict()
+        base = rate_package.build_network().state_dict()
+        assert any(not torch.equal(fine[k], base[k]) for k in fine if k.startswith("g_s."))

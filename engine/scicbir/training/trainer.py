@@ -618,8 +618,16 @@ class Trainer:
         return min(epoch // self._epochs_per_point(), len(self.cfg.stage2.lambdas) - 1)
 
     def _start_rate_point(self) -> None:
-        """Every fine-tune starts from the stage-1 codec with a fresh optimizer."""
+        """Every fine-tune starts from the stage-1 codec with a fresh optimizer. A run of stage 2
+        alone (``init_from`` a package or checkpoint) takes the codec it starts from as that
+        stage-1 point: it is validated once and kept, so the package's default stays first."""
+        from scicbir.training.steps import validate
+
         start = self.ckpt_dir / "stage1_best.pt"
+        if not start.is_file() and 1 not in self.cfg.stages:
+            val = validate(self.net, list(self._val_batches()), hashing=False)
+            self.best["stage1"] = {"epoch": -1, **val}
+            self._save_weights(start.name, self.best["stage1"])
         if start.is_file():
             self._load_weights(load_checkpoint(start)["model"], str(start))
         self.lr = self.cfg.stage2.lr_start
@@ -753,9 +761,16 @@ class Trainer:
 
     # ------------------------------------------------------------------ package
     def _final_checkpoint(self) -> Path | None:
-        for name in ("stage3_best.pt", "stage2_best.pt", "stage1_best.pt"):
+        """The weights the package is written from. With stage 2 by lambdas the stage-1 codec is
+        the package's default rate point (the fine-tunes become its other points), also when
+        stage 2 ran alone from a package."""
+        names = ["stage3_best.pt", "stage2_best.pt", "stage1_best.pt"]
+        if self.cfg.stage2.lambdas:
+            names.remove("stage2_best.pt")
+        for name in names:
             stage = int(name[5])
-            if stage in self.cfg.stages and (self.ckpt_dir / name).is_file():
+            ran = stage in self.cfg.stages or (name == "stage1_best.pt" and 2 in self.cfg.stages)
+            if ran and (self.ckpt_dir / name).is_file():
                 return self.ckpt_dir / name
         return None
 
@@ -781,14 +796,29 @@ class Trainer:
         head = {k: v for k, v in self.net.state_dict().items() if k.startswith("hash_head.")}
         if not self.cfg.stage2.lambdas or len(self.pareto) < 2:
             return self._inherited_rate_points(head)
+        candidates = list(self.pareto)
+        inherited: dict[str, dict[str, Any]] = {}
+        if 1 not in self.cfg.stages:
+            # stage 2 alone extends the init_from package: its other rate points stay on offer
+            for figures, state in self._package_rate_points(head) or []:
+                if state is None:
+                    continue
+                name = f"package:{figures.get('lmbda')}:{figures.get('bpp')}"
+                inherited[name] = state
+                candidates.append(
+                    {"file": name, "lmbda": figures.get("lmbda"),
+                     "val_bpp": figures["bpp"], "val_psnr": figures["psnr"]}
+                )
         points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for point in _pareto_front(self.pareto):
+        for point in sorted(_pareto_front(candidates), key=lambda p: p["val_bpp"]):
             figures = {"lmbda": point["lmbda"], "bpp": point["val_bpp"], "psnr": point["val_psnr"]}
             if point["file"] == "stage1_best.pt":
                 points.append((figures, None))
-                continue
-            state = {**load_checkpoint(self.ckpt_dir / point["file"])["model"], **head}
-            points.append((figures, state))
+            elif point["file"] in inherited:
+                points.append((figures, inherited[point["file"]]))
+            else:
+                state = {**load_checkpoint(self.ckpt_dir / point["file"])["model"], **head}
+                points.append((figures, state))
         return points
 
     def _inherited_rate_points(
@@ -796,9 +826,18 @@ class Trainer:
     ) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
         """The rate points of the ``init_from`` package, each with the new hashing part, when
         this run left the codec as the package had it (stage 3 alone, codec fixed)."""
-        src = Path(self.cfg.init_from) if self.cfg.init_from else None
         codec_fixed = self.cfg.stages == [3] and self.cfg.stage3.uses_cached_latents()
-        if src is None or not src.is_dir() or not codec_fixed:
+        if not codec_fixed:
+            return None
+        return self._package_rate_points(head)
+
+    def _package_rate_points(
+        self, head: dict[str, Any]
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
+        """The ``init_from`` package's rate points (figures; codec state with ``head``, None for
+        its default), or None when the run did not start from a package with rate points."""
+        src = Path(self.cfg.init_from) if self.cfg.init_from else None
+        if src is None or not src.is_dir():
             return None
         from scicbir.models.package import ModelPackage
 
