@@ -806,8 +806,12 @@ class Trainer:
                 name = f"package:{figures.get('lmbda')}:{figures.get('bpp')}"
                 inherited[name] = state
                 candidates.append(
-                    {"file": name, "lmbda": figures.get("lmbda"),
-                     "val_bpp": figures["bpp"], "val_psnr": figures["psnr"]}
+                    {
+                        "file": name,
+                        "lmbda": figures.get("lmbda"),
+                        "val_bpp": figures["bpp"],
+                        "val_psnr": figures["psnr"],
+                    }
                 )
         points: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for point in sorted(_pareto_front(candidates), key=lambda p: p["val_bpp"]):
