@@ -16,7 +16,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. System packages (Debian): only touched when something is missing.
 APT_PACKAGES=(qgis python3-qgis python3-venv xvfb pyqt5-dev-tools qttools5-dev-tools gdal-bin)
-(( DEV )) && APT_PACKAGES+=(imagemagick)
+(( DEV )) && APT_PACKAGES+=(imagemagick openssh-server)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,6 +24,11 @@ done
 if (( ${#missing[@]} )); then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     say "installing Debian packages: ${missing[*]}"
+    if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+        # The remote-engine test runs its own sshd on the loopback; the system sshd that the
+        # package would start (port 22) is not wanted: Debian's unit and init script skip it.
+        $SUDO mkdir -p /etc/ssh && $SUDO touch /etc/ssh/sshd_not_to_be_run
+    fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
