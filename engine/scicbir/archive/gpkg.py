@@ -145,3 +145,60 @@ def polygon_from_blob(blob: bytes) -> list[tuple[float, float]]:
         raise ValueError(f"geometry type {kind} is not a polygon")
     values = struct.unpack_from(f"<{2 * npoints}d", blob, offset + 13)
     return list(zip(values[0::2], values[1::2], strict=True))
+
+
+#: GeoPackage metadata extension (OGC 12-128r18, F.8): metadata documents and what they describe
+_METADATA_SQL = """
+CREATE TABLE IF NOT EXISTS gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+CREATE TABLE IF NOT EXISTS gpkg_metadata (
+  id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset',
+  md_standard_uri TEXT NOT NULL, mime_type TEXT NOT NULL DEFAULT 'text/xml',
+  metadata TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (
+  reference_scope TEXT NOT NULL, table_name TEXT, column_name TEXT, row_id_value INTEGER,
+  timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  md_file_id INTEGER NOT NULL, md_parent_id INTEGER,
+  CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),
+  CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id));
+"""
+_METADATA_DEFINITION = "http://www.geopackage.org/spec/#extension_metadata"
+
+
+def add_metadata(
+    conn: sqlite3.Connection,
+    document: str,
+    standard_uri: str,
+    mime_type: str,
+    table: str | None = None,
+) -> None:
+    """Store a metadata document describing the whole GeoPackage (``table`` None) or one table.
+
+    GDAL (and so QGIS and ``ogrinfo``) reads a ``text/xml`` document with the standard URI
+    ``http://gdal.org`` as its own key/value metadata of the dataset or layer; other documents
+    it lists as ``GPKG_METADATA_ITEM_<n>``.
+    """
+    conn.executescript(_METADATA_SQL)
+    conn.executemany(
+        "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, NULL, 'gpkg_metadata', ?, 'read-write')",
+        [("gpkg_metadata", _METADATA_DEFINITION), ("gpkg_metadata_reference", _METADATA_DEFINITION)],
+    )
+    cur = conn.execute(
+        "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata)"
+        " VALUES ('dataset', ?, ?, ?)",
+        (standard_uri, mime_type, document),
+    )
+    conn.execute(
+        "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id)"
+        " VALUES (?, ?, ?)",
+        ("table" if table else "geopackage", table, cur.lastrowid),
+    )
+
+
+def gdal_metadata_xml(items: Sequence[tuple[str, str]]) -> str:
+    """GDAL's metadata document (``GDALMultiDomainMetadata``) of key/value ``items``."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    rows = "".join(f"<MDI key={quoteattr(k)}>{escape(v)}</MDI>" for k, v in items)
+    return f"<GDALMultiDomainMetadata><Metadata>{rows}</Metadata></GDALMultiDomainMetadata>"

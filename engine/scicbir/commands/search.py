@@ -38,7 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--crs", help="CRS of the region (EPSG:4326, a PROJ string or WKT)")
     parser.add_argument("-k", type=int, help="number of results (default 20)")
-    parser.add_argument("--out", metavar="RESULTS.gpkg", help="write result footprints here")
+    parser.add_argument(
+        "--out",
+        metavar="RESULTS.gpkg",
+        help="write the results with their footprints and the query here: a GeoPackage, or "
+        "GeoJSON when the name ends in .geojson",
+    )
     parser.add_argument("--decode", metavar="DIR", help="decode each result tile to a GeoTIFF here")
     parser.add_argument(
         "--include-self",

@@ -3,7 +3,8 @@
 ``run_search(SearchRequest)`` is the one entry point (the CLI and the service build the
 request; ``search(archive, **options)`` builds it from keywords). It dispatches to the ``Searcher`` (a given one is reused: the service keeps one per
 archive), then decodes the results when ``decode`` names a folder (the GeoTIFF paths go into the
-results) and writes the results GeoPackage when ``out`` is given. With ``relevant`` /
+results) and writes the results file when ``out`` is given (a GeoPackage, or GeoJSON by its
+name; the query and the archive's model go with it). With ``relevant`` /
 ``irrelevant`` tile ids the query's ranking is refined by relevance feedback
 (``Searcher.refine``, ``feedback.py``) before anything is decoded or written. ``search_region``,
 ``search_raster`` and ``search_tile`` are the same with the query kind fixed.
@@ -78,9 +79,10 @@ def run_search(
             decode_hits(result, opened, r.decode, progress=progress, cancel=cancel)
         result.timings_ms["decode_ms"] = (time.perf_counter() - t0) * 1000
     if r.out is not None:
-        from scicbir.search.results import write_results_gpkg
+        from scicbir.search.query_record import QueryRecord
+        from scicbir.search.results import write_results
 
-        write_results_gpkg(result, r.out)
+        write_results(result, r.out, QueryRecord.of(r, result, searcher.model))
     return result
 
 

@@ -2,7 +2,8 @@
 
 ``SearchRequest`` holds every option of a query with its default, once; constructing one checks
 the rules between options (a raster or a tile, not both; a region as bbox or geometry; a
-GeoPackage for ``out``), so that each front door only maps its own input to the fields:
+GeoPackage or GeoJSON name for ``out``), so that each front door only maps its own input to
+the fields:
 ``scicbir search`` maps argparse, the service maps JSON params (``from_params``), and
 ``scicbir.search.api.run_search`` runs it.
 """
@@ -40,7 +41,8 @@ class SearchRequest:
     """A query (a region or all of ``raster``, or the archive tile ``tile``) on ``archive``.
 
     ``relevant``/``irrelevant``: tile ids marked by the user; the whole archive is then ranked by
-    relevance feedback (``feedback_method``). ``out``: write the results as a GeoPackage;
+    relevance feedback (``feedback_method``). ``out``: write the results as a
+    GeoPackage (or GeoJSON, by the name);
     ``decode``: write the hits as GeoTIFFs into this folder.
     """
 
@@ -143,12 +145,6 @@ def _tuple(value: Sequence[Any] | None) -> tuple[Any, ...] | None:
 
 def _check_out(out: Path) -> None:
     """Refuse a bad ``out`` before the work, not after it."""
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(
-            f"{out}: results are written as a GeoPackage; give a name ending in .gpkg",
-            file=str(out),
-        )
-    if not out.parent.exists():
-        raise InputError(
-            f"{out}: the folder {out.parent} does not exist; create it first", file=str(out)
-        )
+    from scicbir.search.results import check_results_path
+
+    check_results_path(out)

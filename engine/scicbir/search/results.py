@@ -6,7 +6,12 @@ results from sources in different CRSs sit in one layer and QGIS reprojects them
 - ``results``: one polygon per hit (the tile's valid pixels) with rank, tile id, Hamming
   distance, normalised similarity, tie-break score, the query tile it matched, source path,
   pixel window, source CRS and the decoded GeoTIFF's path when ``--decode`` made one;
-- ``query``: the query tiles, so the map shows what was searched for.
+- ``query``: the query tiles, so the map shows what was searched for;
+
+and the query itself (``QueryRecord``: region WKT and CRS, raster or tile, archive, model id,
+checksum and rate point, time) as the GeoPackage's metadata: GDAL key/value items
+(``SCICBIR_*``, shown by ``ogrinfo`` and QGIS's layer properties) and one JSON record.
+``write_results`` also writes GeoJSON (``results_geojson.py``) when the name ends in .geojson.
 
 The file is written under a temporary name and renamed, so a reader never sees half of it and
 an older results file is replaced whole. ``decode_hits`` writes each hit as a GeoTIFF with the
@@ -15,6 +20,7 @@ source's georeference, band order, dtype and nodata, using the archive's decoder
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import warnings
@@ -25,6 +31,7 @@ from scicbir.archive import gpkg
 from scicbir.errors import ArchiveDamagedError, InputError
 from scicbir.progress import CancelToken, Progress
 from scicbir.search.hits import SearchResult
+from scicbir.search.query_record import QueryRecord
 
 _RESULTS_SQL = """
 CREATE TABLE results (
@@ -48,8 +55,44 @@ def _envelope(rings: list[Any]) -> list[float] | None:
     return [min(xs), min(ys), max(xs), max(ys)]
 
 
-def write_results_gpkg(result: SearchResult, path: str | Path) -> Path:
-    """Write ``result`` to the GeoPackage ``path`` (replaced if it exists); returns the path."""
+#: file name endings of the results formats ``write_results`` writes
+RESULT_SUFFIXES = (".gpkg", ".geojson", ".json")
+#: standard URI of the query record stored as JSON in a results GeoPackage's metadata
+QUERY_RECORD_URI = "urn:scicbir:query-record:1"
+
+
+def write_results(result: SearchResult, path: str | Path, query: QueryRecord | None = None) -> Path:
+    """Write ``result`` (with the ``query`` that produced it) as a GeoPackage (``.gpkg``) or
+    GeoJSON (``.geojson``/``.json``) file, chosen by the name; returns the path."""
+    path = Path(path)
+    check_results_path(path)
+    if path.suffix.lower() == ".gpkg":
+        return write_results_gpkg(result, path, query)
+    from scicbir.search.results_geojson import write_results_geojson
+
+    return write_results_geojson(result, path, query)
+
+
+def check_results_path(path: Path) -> None:
+    """Refuse a results file name that no writer takes, or a folder that is not there."""
+    if path.suffix.lower() not in RESULT_SUFFIXES:
+        raise InputError(
+            f"{path}: results are written as a GeoPackage (.gpkg) or GeoJSON (.geojson); "
+            "give a file name with one of these endings",
+            file=str(path),
+        )
+    if not path.parent.exists():
+        raise InputError(
+            f"{path}: the folder {path.parent} does not exist; create it or choose another --out",
+            file=str(path),
+        )
+
+
+def write_results_gpkg(
+    result: SearchResult, path: str | Path, query: QueryRecord | None = None
+) -> Path:
+    """Write ``result`` to the GeoPackage ``path`` (replaced if it exists); returns the path.
+    ``query`` goes into the GeoPackage's metadata (GDAL key/value items and a JSON record)."""
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
         raise InputError(
@@ -114,6 +157,12 @@ def write_results_gpkg(result: SearchResult, path: str | Path) -> Path:
             )
             gpkg.update_extent(conn, "results", _envelope([h.footprint for h in result.hits]))
             gpkg.update_extent(conn, "query", _envelope([q.footprint for q in result.query_tiles]))
+            if query is not None:
+                xml = gpkg.gdal_metadata_xml(query.items())
+                gpkg.add_metadata(conn, xml, "http://gdal.org", "text/xml")
+                gpkg.add_metadata(conn, xml, "http://gdal.org", "text/xml", table="results")
+                record = json.dumps(query.to_dict(), indent=1)
+                gpkg.add_metadata(conn, record, QUERY_RECORD_URI, "application/json")
     finally:
         conn.close()
     os.replace(tmp, path)
