@@ -95,7 +95,9 @@ def test_cli_writes_geojson_results_other_tools_open(search_archive, tmp_path, c
     for feature in features:
         ring = feature["geometry"]["coordinates"][0]
         assert ring[0] == ring[-1]
-        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring[:-1], ring[1:]))
+        area = sum(
+            x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring[:-1], ring[1:], strict=True)
+        )
         assert area > 0  # RFC 7946: exterior rings counterclockwise
         lon, lat = zip(*ring, strict=True)
         assert -55 < min(lon) < max(lon) < -54 and -26 < min(lat) < max(lat) < -25
