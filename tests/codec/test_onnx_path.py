@@ -92,3 +92,43 @@ def test_stale_export_is_ignored_and_onnx_backend_then_refused(exported, tmp_pat
     assert TileCodec(package, backend="auto").backend == "torch"
     with pytest.raises(InputError, match="export-onnx"):
         TileCodec(package, backend="onnx")
+
+
+def test_a_rate_point_without_stored_exports_runs_onnx_exported_in_memory(
+    tiny_rgb_model, rgb_image, tmp_path
+):
+    """The shipped packages store ONNX exports for their default point only; the other rate
+    points are exported when their codec is built, so decoding at any point runs onnxruntime,
+    with the same pixels as torch (within float tolerance) and the same codes."""
+
+    base = tiny_rgb_model
+    net = base.build_network("cpu")
+    other = {k: v.clone() for k, v in net.state_dict().items()}
+    last = max(k for k in other if k.startswith("g_s.") and k.endswith("weight"))
+    other[last] = other[last] * 1.05  # a second point: the last synthesis layer a little off
+    figures = [({"lmbda": 0.01, "bpp": 0.5, "psnr": 25.0}, None),
+               ({"lmbda": 0.1, "bpp": 1.0, "psnr": 27.0}, other)]  # fmt: skip
+    package = ModelPackage.save(net, base.config, tmp_path / "two-points", "", figures)
+    export_analysis(package)
+    package = ModelPackage.load(package.path)
+    point = package.at_quality(2)
+    assert point.onnx_path("synthesis") is None and point.onnx_on_load
+    assert not package.onnx_on_load  # the default point has its stored exports
+
+    tiles = np.stack([rgb_image[:, r : r + 64, c : c + 64] for r in (0, 128) for c in (0, 128)])
+    on_load = TileCodec(point, backend="auto")
+    plain = TileCodec(point, backend="torch")
+    assert on_load.backend == "onnx" and plain.backend == "torch"
+    streams = [e.stream for e in plain.encode(tiles)]
+    a, b = np.asarray(on_load.decode_many(streams)), np.asarray(plain.decode_many(streams))
+    assert np.abs(a - b).max() <= 1e-4 * np.abs(b).max()
+    # the in-memory export holds the point's own weights, not the default's
+    y = np.random.default_rng(0).normal(0, 4, (1, base.config.M, 4, 4)).astype(np.float32)
+    own = on_load.onnx_synthesis.run(y)[0]
+    default = TileCodec(package, backend="auto").onnx_synthesis.run(y)[0]
+    assert np.abs(own - default).max() > 1e-3 * np.abs(default).max()
+    assert [e.code for e in on_load.encode(tiles)] == [e.code for e in plain.encode(tiles)]
+
+    # a package that stores no exports at all is left to torch
+    bare = ModelPackage.save(net, base.config, tmp_path / "bare", "", figures)
+    assert TileCodec(bare.at_quality(2), backend="auto").backend == "torch"

@@ -119,8 +119,14 @@ class TileCodec:
         if backend in ("onnx", "auto") and self.device.type == "cpu":
             from scicbir.codec.onnx_runtime import OnnxAnalysis, OnnxSynthesis
 
-            self.onnx = OnnxAnalysis.for_package(package, required=backend == "onnx")
-            self.onnx_synthesis = OnnxSynthesis.for_package(package, required=backend == "onnx")
+            exported = None
+            if package.onnx_path("analysis") is None and package.onnx_path("synthesis") is None:
+                exported = OnnxAnalysis.exported_for(package, self.net)
+            if exported is not None:
+                self.onnx, self.onnx_synthesis = exported["analysis"], exported["synthesis"]
+            else:
+                self.onnx = OnnxAnalysis.for_package(package, required=backend == "onnx")
+                self.onnx_synthesis = OnnxSynthesis.for_package(package, required=backend == "onnx")
         elif backend == "onnx":
             raise InputError("the ONNX backend runs on the CPU only; use device 'cpu'")
 

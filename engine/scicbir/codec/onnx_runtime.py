@@ -4,7 +4,8 @@ On the CPU onnxruntime runs these transforms several times faster than torch. Th
 (``scicbir.models.onnx_export``): ``analysis`` maps a padded batch x (B, C, P, P) to the latents
 y and the hash logits u (computed from y or round(y) per the model's ``hash_side``);
 ``synthesis`` maps ŷ to x̂. The entropy coder cannot be exported and always runs in
-compressai's rANS coder.
+compressai's rANS coder. A rate point without stored exports, of a package whose default point
+has them, is exported in memory when its codec is built (``OnnxPart.exported_for``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class OnnxPart:
     inputs = ("x",)
     outputs = ("y", "u")
 
-    def __init__(self, path: str, threads: int | None = None) -> None:
+    def __init__(self, path: str | bytes, threads: int | None = None) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -33,7 +34,7 @@ class OnnxPart:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.path = path
+        self.path = path if isinstance(path, str) else "(exported in memory)"
         self.session = ort.InferenceSession(
             path, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -56,6 +57,24 @@ class OnnxPart:
                 raise InputError("onnxruntime is not installed; use backend 'torch'") from exc
             return None
         return cls(str(path))
+
+    @classmethod
+    def exported_for(cls, package: ModelPackage, net=None) -> dict[str, OnnxPart] | None:
+        """Sessions of both parts exported in memory, for a rate point the package stores no
+        exports of while its default point has them (``package.onnx_on_load``); None when the
+        package did not ask for it or the export fails (the codec then runs torch)."""
+        if not package.onnx_on_load:
+            return None
+        try:
+            import onnxruntime  # noqa: F401
+
+            from scicbir.models.onnx_export import export_in_memory
+
+            models = export_in_memory(package, net)
+        except Exception:  # noqa: BLE001 - torch is the fallback, never a failure
+            return None
+        return {"analysis": OnnxAnalysis(models["analysis"]),
+                "synthesis": OnnxSynthesis(models["synthesis"])}  # fmt: skip
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:
         """The outputs for one float32 batch."""

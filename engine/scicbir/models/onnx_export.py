@@ -43,19 +43,53 @@ class AnalysisAndHash(nn.Module):
         return y, self.hash_head.logits(source)
 
 
+def _parts(net: nn.Module, config) -> dict[str, tuple[nn.Module, Tensor, list, list, str]]:
+    """Per part: module, example input, input and output names, file name."""
+    side = config.padded_size
+    x = torch.rand(2, config.num_bands, side, side)
+    with torch.no_grad():
+        y = torch.round(net.g_a(x))
+    return {
+        "analysis": (AnalysisAndHash(net).eval(), x, ["x"], ["y", "u"], ANALYSIS_FILE),
+        "synthesis": (net.g_s.eval(), y, ["y"], ["x"], SYNTHESIS_FILE),
+    }
+
+
+def export_in_memory(package: ModelPackage, net: nn.Module | None = None) -> dict[str, bytes]:
+    """ONNX models of ``package``'s analysis and synthesis as bytes, checked against torch.
+
+    For rate points whose exports are not stored in the package: exporting both parts of a
+    64 px model takes well under a second, so a codec at such a point still gets onnxruntime's
+    speed (and its thread-independent results) without tens of MB of files per point.
+    """
+    import io
+
+    net = net if net is not None else package.build_network("cpu")
+    models = {}
+    for part, (module, example, inputs, outputs, _name) in _parts(net, package.config).items():
+        buffer = io.BytesIO()
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module,
+                (example,),
+                buffer,
+                input_names=inputs,
+                output_names=outputs,
+                dynamic_axes={name: {0: "batch"} for name in inputs + outputs},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        models[part] = buffer.getvalue()
+        _compare(models[part], module, example, inputs[0], outputs)
+    return models
+
+
 def export_analysis(package: ModelPackage, check: bool = True) -> Path:
     """Write ``analysis.onnx`` and ``synthesis.onnx`` into the package, record them in
     ``package.json`` (with the weights checksum they were made from) and return the first."""
     net = package.build_network("cpu")
-    cfg = package.config
-    side = cfg.padded_size
-    x = torch.rand(2, cfg.num_bands, side, side)
-    with torch.no_grad():
-        y = torch.round(net.g_a(x))
-    parts = {
-        "analysis": (AnalysisAndHash(net).eval(), x, ["x"], ["y", "u"], ANALYSIS_FILE),
-        "synthesis": (net.g_s.eval(), y, ["y"], ["x"], SYNTHESIS_FILE),
-    }
+    parts = _parts(net, package.config)
     manifest = dict(package.manifest)
     manifest["onnx"] = dict(manifest.get("onnx", {}))
     for part, (module, example, inputs, outputs, name) in parts.items():
@@ -109,10 +143,20 @@ def _check_export(
     path: Path, module: nn.Module, example: Tensor, input_name: str, outputs: list[str]
 ) -> None:
     """Refuse an export whose outputs differ from torch's (a broken operator mapping)."""
+    try:
+        _compare(str(path), module, example, input_name, outputs)
+    except RuntimeError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _compare(
+    model: str | bytes, module: nn.Module, example: Tensor, input_name: str, outputs: list[str]
+) -> None:
     import numpy as np
     import onnxruntime as ort
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
     got = session.run(outputs, {input_name: example.numpy()})
     with torch.no_grad():
         ref = module(example)
@@ -120,5 +164,4 @@ def _check_export(
     for name, a, b in zip(outputs, got, ref, strict=True):
         b = b.numpy()
         if not np.allclose(a, b, atol=1e-4 * (float(np.abs(b).max()) + 1e-6)):
-            path.unlink(missing_ok=True)
             raise RuntimeError(f"ONNX export of '{name}' does not reproduce the torch output")

@@ -134,8 +134,16 @@ class ModelPackage:
             stream_sha256=point.get("stream_sha256", checksum),
             onnx=point.get("onnx", {}),
             quality=quality,
+            # the package ships exports for its default point: export this point's in memory
+            onnx_on_load=not point.get("onnx") and self.onnx_path("analysis") is not None,
         )
         return ModelPackage(self.path, self.config, checksum, self.card, manifest)
+
+    @property
+    def onnx_on_load(self) -> bool:
+        """Whether a codec of these weights exports them to ONNX in memory when it is built:
+        a rate point whose package stores exports for its default point only."""
+        return bool(self.manifest.get("onnx_on_load"))
 
     def onnx_path(self, part: str = "analysis") -> Path | None:
         """The ONNX export of ``part`` if present and made from these very weights, else None."""
