@@ -18,6 +18,7 @@ PROTOCOL_VERSION = 1
 #: method -> how it runs: "inline" (on the request loop), "query" (thread pool), "job"
 METHODS: dict[str, str] = {
     "hello": "inline",
+    "ping": "inline",
     "info": "query",
     "models": "query",
     "jobs": "inline",

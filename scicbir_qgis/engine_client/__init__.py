@@ -12,20 +12,35 @@ share it. Typical use::
     result = client.wait_job(job)                    # or client.cancel(job)
     client.stop()
 
-The protocol is described in docs/protocol.md.
+``EngineClient.for_setting("ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve", path_map=...)``
+drives an engine on another machine (docs/remote-engine.md). The protocol is described in
+docs/protocol.md.
 """
 
 from .client import PROTOCOL_VERSION, EngineClient, JobState
+from .command import EngineCommand, parse_engine_setting
 from .environment import clean_environment
-from .errors import EngineDiedError, EngineError, EngineStartError, EngineTimeoutError
+from .errors import (
+    EngineDiedError,
+    EngineError,
+    EngineStartError,
+    EngineTimeoutError,
+    RemotePathError,
+)
+from .paths import PathMap, PathMapping
 
 __all__ = [
     "PROTOCOL_VERSION",
     "EngineClient",
+    "EngineCommand",
     "EngineDiedError",
     "EngineError",
     "EngineStartError",
     "EngineTimeoutError",
     "JobState",
+    "PathMap",
+    "PathMapping",
+    "RemotePathError",
     "clean_environment",
+    "parse_engine_setting",
 ]

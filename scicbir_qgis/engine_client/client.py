@@ -1,8 +1,16 @@
-"""Drive the engine process (``python -m scicbir serve``) over JSON lines.
+"""Drive the engine process (``python -m scicbir serve``, or a command such as
+``ssh gpu-box .../scicbir serve``) over JSON lines.
 
-The plugin never imports torch or the engine package: it starts the engine's own interpreter as a
-child process and talks to it through this client (see docs/protocol.md). Pure standard library,
-no Qt, so it can be imported by QGIS's Python, by tests and by scripts alike.
+The plugin never imports torch or the engine package: it starts the engine's own interpreter (or
+the configured command, see ``command.py``) as a child process and talks to it through this
+client (see docs/protocol.md). Pure standard library, no Qt, so it can be imported by QGIS's
+Python, by tests and by scripts alike.
+
+For an engine on another machine, path params are translated by the path mapping
+(``paths.py``) on the way out and answers on the way back, here and only here; a heartbeat
+(``ping`` when nothing was heard for a while) notices a dropped connection, which then fails the
+outstanding work with the command and its last stderr lines; the next request starts the
+command again.
 
 Threads: a reader thread parses the engine's stdout (replies and notifications) and a second one
 collects stderr (the engine's log). Callbacks (``on_notification``, ``on_progress``, ``on_done``,
@@ -17,6 +25,7 @@ import itertools
 import json
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,8 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .command import SERVE_ARGS, EngineCommand, parse_engine_setting
 from .environment import clean_environment
-from .errors import EngineDiedError, EngineError, EngineStartError, EngineTimeoutError
+from .errors import (
+    EngineDiedError,
+    EngineError,
+    EngineStartError,
+    EngineTimeoutError,
+    RemotePathError,
+)
+from .paths import PathMap, Translation, unseen_path
 
 log = logging.getLogger("scicbir_qgis.engine_client")
 
@@ -39,11 +56,22 @@ Notification = Callable[[str, dict], None]
 CANCEL_POLL_S = 0.1
 ProgressCallback = Callable[[dict], None]
 DoneCallback = Callable[[dict], None]
+#: Seconds without a line from a command engine before the client pings it.
+HEARTBEAT_S = 20.0
+#: Seconds a command engine may then stay silent before the connection counts as lost.
+HEARTBEAT_TIMEOUT_S = 60.0
+#: Stderr lines of the engine quoted in an error message (all of them are in ``stderr_tail``).
+QUOTED_LINES = 12
 
 SETUP_HINT = (
     "Run 'bash scripts/setup.sh' in the SCI-CBIR repository to create the engine's Python "
     "(.venv/bin/python), or set 'Engine Python' in Settings > Options > SCI-CBIR to a Python "
     "where the scicbir package is installed."
+)
+COMMAND_HINT = (
+    "An engine command must start 'scicbir serve' and leave stdin/stdout to the protocol, e.g. "
+    "'ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve' with a key that logs in without a "
+    "password prompt; run it in a terminal to see what it says (docs/remote-engine.md)."
 )
 
 
@@ -58,6 +86,7 @@ class _Pending:
     # Set for requests that start a job: the reader registers the job before it reads on.
     job_callbacks: tuple[ProgressCallback | None, DoneCallback | None] | None = None
     proc: subprocess.Popen | None = None  # the engine process the request was sent to
+    translations: tuple[Translation, ...] = ()  # its path params, local and as sent
 
 
 @dataclass
@@ -74,14 +103,20 @@ class JobState:
     on_done: DoneCallback | None = None
     finished: threading.Event = field(default_factory=threading.Event)
     proc: subprocess.Popen | None = field(default=None, repr=False)
+    translations: tuple[Translation, ...] = field(default=(), repr=False)
 
 
 class EngineClient:
     """One engine child process, started on demand and restarted after it dies.
 
-    ``python`` is the engine's interpreter (the plugin setting "Engine Python"); ``env`` holds
-    extra environment variables for the child (applied after QGIS's own variables have been
-    removed, see ``environment.clean_environment``).
+    ``python`` is the engine's interpreter (run with ``args``), or, with ``command``, the
+    setting text of a command line that is run as given instead (``for_setting`` reads the
+    plugin's engine setting either way); ``env`` holds extra environment variables for the child
+    (applied after QGIS's own variables have been removed, see
+    ``environment.clean_environment``). ``path_map`` translates path params and answers for an
+    engine that sees the files under other folders. ``heartbeat_s``: seconds of silence before
+    a ``ping`` (default: ``HEARTBEAT_S`` for a command, off for a local Python, whose death
+    the pipe reports at once); no line within ``heartbeat_timeout`` more ends the process.
     """
 
     def __init__(
@@ -89,15 +124,28 @@ class EngineClient:
         python: str,
         env: Mapping[str, str] | None = None,
         *,
-        args: Sequence[str] = ("-m", "scicbir", "serve"),
+        args: Sequence[str] = SERVE_ARGS,
+        command: Sequence[str] | None = None,
+        path_map: PathMap | None = None,
         cwd: str | None = None,
         start_timeout: float = 120.0,
         default_timeout: float = 60.0,
+        heartbeat_s: float | None = None,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT_S,
         on_notification: Notification | None = None,
         on_stderr: Callable[[str], None] | None = None,
         base_env: Mapping[str, str] | None = None,
     ) -> None:
         self.python = python
+        #: The command line run instead of ``python args`` (None: a local Python).
+        self.command: tuple[str, ...] | None = tuple(command) if command else None
+        #: Translates path params to the engine's folders and answers back (may be replaced
+        #: between requests; an empty map changes nothing).
+        self.path_map = path_map if path_map is not None else PathMap()
+        if heartbeat_s is None:
+            heartbeat_s = HEARTBEAT_S if self.command else 0.0
+        self.heartbeat_s = heartbeat_s
+        self.heartbeat_timeout = heartbeat_timeout
         self.extra_env = dict(env or {})
         self.base_env = base_env
         self.args = list(args)
@@ -123,6 +171,30 @@ class EngineClient:
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
         self._stderr_done = threading.Event()
         self._stopping = False
+        self._last_heard = time.monotonic()
+        self._lost: dict[int, str] = {}  # pid -> why the client ended that process
+
+    @classmethod
+    def for_setting(cls, setting: str | EngineCommand, *args: Any, **kwargs: Any) -> EngineClient:
+        """A client for the plugin's engine setting: a Python path or a command line
+        (``command.parse_engine_setting``; raises ``ValueError`` for an empty or unreadable
+        one). Other arguments as for the constructor."""
+        parsed = setting if isinstance(setting, EngineCommand) else parse_engine_setting(setting)
+        if parsed.is_python:
+            return cls(parsed.program, *args, **kwargs)
+        return cls(parsed.setting, *args, command=parsed.argv, **kwargs)
+
+    @property
+    def is_command(self) -> bool:
+        """True when the engine is a command line (e.g. through ssh), not a local Python."""
+        return self.command is not None
+
+    @property
+    def description(self) -> str:
+        """The engine as messages name it: its Python, or its command line."""
+        if self.command is not None:
+            return f"the engine command '{shlex.join(self.command)}'"
+        return f"the engine Python '{self.python}'"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -160,13 +232,13 @@ class EngineClient:
             if self.alive and self.hello is not None:
                 return self.hello
             self._kill_quietly()
-            executable = self._resolve_python()
+            argv = list(self.command) if self.command else [self._resolve_python(), *self.args]
             self._stderr_tail.clear()
             self._stderr_done = threading.Event()
             self._stopping = False
             try:
                 proc = subprocess.Popen(
-                    [executable, *self.args],
+                    argv,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -180,10 +252,11 @@ class EngineClient:
                 )
             except OSError as exc:
                 raise EngineStartError(
-                    f"cannot run the engine Python '{self.python}': {exc}. {SETUP_HINT}",
+                    f"cannot run {self.description}: {exc}. {self._hint}",
                     python=self.python,
                 ) from None
             self._proc = proc
+            self._last_heard = time.monotonic()
             threading.Thread(
                 target=self._read_stdout, args=(proc,), name="scicbir-engine-out", daemon=True
             ).start()
@@ -204,15 +277,16 @@ class EngineClient:
             except EngineTimeoutError:
                 self._kill_quietly()
                 raise EngineStartError(
-                    f"the engine started with '{self.python}' did not answer within "
-                    f"{self.start_timeout:g} s. Engine log:\n{self.stderr_tail}",
+                    f"{self.description} did not answer within {self.start_timeout:g} s"
+                    + (f". {COMMAND_HINT}" if self.command else "")
+                    + f"\nEngine log:\n{self.stderr_tail}",
                     self.stderr_tail,
                     self.python,
                 ) from None
             except EngineError as exc:  # an error reply to hello: a broken engine install
                 self._kill_quietly()
                 raise EngineStartError(
-                    f"the engine at '{self.python}' failed to start: {exc.message}. {SETUP_HINT}",
+                    f"{self.description} failed to start: {exc.message}. {self._hint}",
                     self.stderr_tail,
                     self.python,
                 ) from None
@@ -220,12 +294,16 @@ class EngineClient:
                 got = hello.get("protocol") if isinstance(hello, dict) else hello
                 self._kill_quietly()
                 raise EngineStartError(
-                    f"the engine at '{self.python}' speaks protocol {got}, this plugin speaks "
+                    f"{self.description} speaks protocol {got}, this plugin speaks "
                     f"protocol {PROTOCOL_VERSION}: install the engine and the plugin from the "
                     "same SCI-CBIR version (re-run scripts/setup.sh).",
                     python=self.python,
                 )
             self.hello = hello
+            if self.heartbeat_s > 0:
+                threading.Thread(
+                    target=self._heartbeat, args=(proc,), name="scicbir-engine-ping", daemon=True
+                ).start()
             return hello
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -353,7 +431,13 @@ class EngineClient:
                 self.stderr_tail,
             )
         request_id = next(self._ids)
-        pending = _Pending(method, job_callbacks=job_callbacks, proc=proc)
+        path_map = self.path_map
+        translations: list[Translation] = []
+        if path_map:
+            params, translations = path_map.translate_params(method, params)
+        pending = _Pending(
+            method, job_callbacks=job_callbacks, proc=proc, translations=tuple(translations)
+        )
         with self._state_lock:
             self._pending[request_id] = pending
         line = json.dumps({"id": request_id, "method": method, "params": params})
@@ -409,6 +493,8 @@ class EngineClient:
         assert proc.stdout is not None
         try:
             for line in proc.stdout:
+                if proc is self._proc:
+                    self._last_heard = time.monotonic()
                 line = line.strip()
                 if line:
                     self._dispatch(line)
@@ -457,9 +543,11 @@ class EngineClient:
                 log.warning("engine error without request id: %s", message["error"])
             return
         if "error" in message:
-            pending.error = _error_from(message["error"], pending.method)
+            pending.error = self._error_with_paths(
+                message["error"], pending.method, pending.translations
+            )
         else:
-            pending.result = message["result"]
+            pending.result = self.path_map.localise_answer(pending.method, message["result"])
             result = pending.result
             if pending.job_callbacks is not None and isinstance(result, dict) and "job" in result:
                 on_progress, on_done = pending.job_callbacks
@@ -471,10 +559,19 @@ class EngineClient:
                         on_progress=on_progress,
                         on_done=on_done,
                         proc=pending.proc,
+                        translations=pending.translations,
                     )
         pending.event.set()
 
     def _on_notification(self, method: str, params: dict) -> None:
+        failure: EngineError | None = None
+        if method == "job.finished":
+            state = self._jobs.get(str(params.get("job")))
+            error = params.get("error")
+            if state is not None and isinstance(error, dict) and params.get("state") == "failed":
+                # judged on the engine's own paths, before they are made local
+                failure = self._error_with_paths(error, state.method, state.translations)
+        params = self.path_map.localise_notification(method, params)
         if method == "progress":
             state = self._jobs.get(str(params.get("job")))
             if state is not None:
@@ -484,14 +581,16 @@ class EngineClient:
         elif method == "job.finished":
             state = self._jobs.get(str(params.get("job")))
             if state is not None:
-                self._finish_job(state, params)
+                self._finish_job(state, params, failure)
         if self.on_notification is not None:
             _safe(self.on_notification, method, params)
 
-    def _finish_job(self, state: JobState, params: dict) -> None:
+    def _finish_job(
+        self, state: JobState, params: dict, failure: EngineError | None = None
+    ) -> None:
         state.state = str(params.get("state", "failed"))
         state.result = params.get("result")
-        error = params.get("error")
+        error = failure or params.get("error")
         if state.state != "done":
             state.error = (
                 error
@@ -508,6 +607,73 @@ class EngineClient:
                 | {"error": _error_dict(state.error)},
             )
 
+    def _error_with_paths(
+        self, error: Any, method: str, translations: Sequence[Translation]
+    ) -> EngineError:
+        """An error reply as an exception, its data's paths made local; an engine that could
+        not find a path that exists here becomes a ``RemotePathError`` naming both paths."""
+        if not isinstance(error, dict):
+            return _error_from(error, method)
+        unseen = None
+        if translations and (self.command or self.path_map):
+            message = str(error.get("message") or "")
+            unseen = unseen_path(str(error.get("code")), message, error.get("data"), translations)
+        data = self.path_map.localise_error_data(error.get("data"))
+        engine_error = _error_from({**error, "data": data}, method)
+        if unseen is None:
+            return engine_error
+        return RemotePathError(unseen.param, unseen.local, unseen.remote, engine_error)
+
+    def _heartbeat(self, proc: subprocess.Popen) -> None:
+        """Ping the engine when nothing was heard for ``heartbeat_s``; end the process when
+        nothing comes back within ``heartbeat_timeout`` more (a dropped ssh connection leaves
+        the pipe open, so without this the client would wait for ever)."""
+        tick = max(0.05, min(1.0, self.heartbeat_s / 4))
+        pinged_at = 0.0
+        while True:
+            time.sleep(tick)
+            if proc is not self._proc or proc.poll() is not None or self._stopping:
+                return
+            now = time.monotonic()
+            silent = now - self._last_heard
+            if silent >= self.heartbeat_s + self.heartbeat_timeout:
+                reason = f"no answer to the heartbeat for {silent:.0f} s"
+                self._lost[proc.pid] = reason
+                log.warning("%s: %s; ending it", self.description, reason)
+                proc.kill()  # the stdout reader then fails outstanding work
+                return
+            if silent >= self.heartbeat_s and now - pinged_at >= self.heartbeat_s:
+                pinged_at = now
+                # sent from its own thread: a write into a stalled connection may block
+                threading.Thread(
+                    target=self._ping_quietly, name="scicbir-engine-ping-send", daemon=True
+                ).start()
+
+    def _ping_quietly(self) -> None:
+        try:
+            self._request("ping", {}, self.heartbeat_timeout, start=False)
+        except EngineError:
+            pass  # any answer (even an error) was heard; silence is judged by ``_heartbeat``
+
+    def _ended_text(self, proc: subprocess.Popen, returncode: int) -> str:
+        """What happened to an engine that ended without being asked to."""
+        lost = self._lost.pop(proc.pid, None)
+        if lost is not None:
+            return (
+                f"{self.description} stopped answering ({lost}: the connection dropped or the "
+                "engine hangs) and was ended"
+            )
+        text = f"{self.description} ended unexpectedly (exit code {returncode})"
+        if self.command and returncode == 255:
+            text += ", which ssh gives when the connection failed or dropped"
+        return text
+
+    def _quoted_log(self) -> str:
+        lines = list(self._stderr_tail)[-QUOTED_LINES:]
+        if not lines:
+            return "It wrote nothing to stderr."
+        return "Its last stderr lines:\n" + "\n".join(lines)
+
     def _engine_ended(self, proc: subprocess.Popen, returncode: int) -> None:
         """Fail every outstanding request and running job of the process that ended (a fresh
         engine may already be running when this reader thread notices the end)."""
@@ -515,8 +681,10 @@ class EngineClient:
         stopping = current and self._stopping
         if stopping:
             text = "the engine was stopped"
+            quoted = ""
         else:
-            text = f"the engine process ended unexpectedly (exit code {returncode})"
+            text = self._ended_text(proc, returncode)
+            quoted = " It is started again with the next request. " + self._quoted_log()
             log.warning("%s; last log lines:\n%s", text, self.stderr_tail)
         with self._state_lock:
             pending = [p for p in self._pending.values() if p.proc is proc]
@@ -527,13 +695,13 @@ class EngineClient:
             self.hello = None
         for item in pending:
             item.error = EngineDiedError(
-                f"{text} while waiting for '{item.method}'", returncode, self.stderr_tail
+                f"{text} while waiting for '{item.method}'.{quoted}", returncode, self.stderr_tail
             )
             item.event.set()
         for state in running:
             died = EngineDiedError(
                 f"{text} while job {state.job} ({state.method}) was running; start it again "
-                "to continue from where it stopped",
+                f"to continue from where it stopped.{quoted}",
                 returncode,
                 self.stderr_tail,
             )
@@ -544,7 +712,7 @@ class EngineClient:
             _safe(
                 self.on_notification,
                 "engine.died",
-                {"returncode": returncode, "stderr": self.stderr_tail},
+                {"returncode": returncode, "stderr": self.stderr_tail, "message": text},
             )
 
     def _resolve_python(self) -> str:
@@ -559,13 +727,19 @@ class EngineClient:
             python=python,
         )
 
+    @property
+    def _hint(self) -> str:
+        return COMMAND_HINT if self.command else SETUP_HINT
+
     def _start_failure(self, returncode: int | None) -> EngineStartError:
         tail = self.stderr_tail
-        if "No module named scicbir" in tail or "No module named 'scicbir'" in tail:
+        if self.command is None and (
+            "No module named scicbir" in tail or "No module named 'scicbir'" in tail
+        ):
             reason = f"the Python '{self.python}' cannot import the scicbir engine package"
         else:
-            reason = f"the engine started with '{self.python}' exited (code {returncode}) before answering"
-        return EngineStartError(f"{reason}. {SETUP_HINT}\nEngine log:\n{tail}", tail, self.python)
+            reason = f"{self.description} exited (code {returncode}) before answering"
+        return EngineStartError(f"{reason}. {self._hint}\nEngine log:\n{tail}", tail, self.python)
 
     def _kill_quietly(self) -> None:
         proc = self._proc

@@ -70,3 +70,56 @@ class EngineTimeoutError(EngineError):
             {"timeout": timeout},
             method,
         )
+
+
+class RemotePathError(EngineError):
+    """The engine (on another machine) cannot see a path that exists on this one.
+
+    Raised instead of the engine's ``invalid_input`` "does not exist" when the local path is
+    there: the path mapping setting lacks the folder, maps it wrongly, or the share is not
+    mounted on the engine's machine. ``data`` holds ``param``, ``local``, ``remote`` (what the
+    path became), ``mapped`` (whether a mapping applied) and the engine's own ``engine_error``.
+    """
+
+    def __init__(
+        self,
+        param: str,
+        local: str,
+        remote: str,
+        engine_error: EngineError,
+        message: str | None = None,
+    ):
+        mapped = local != remote
+        if message is None:
+            sent = (
+                f"sent to the engine as '{remote}' by the path mapping"
+                if mapped
+                else "sent unchanged (no path mapping covers it)"
+            )
+            message = (
+                f"the engine cannot see the {param} '{local}' ({sent}): the engine answered "
+                f"'{engine_error.message}'. Add or correct a pair 'local folder <-> engine "
+                "folder' in the path mapping setting (Settings > Options > SCI-CBIR, "
+                "'Path mapping') so that this folder is reached on the engine's machine, or "
+                "mount the share there."
+            )
+        super().__init__(
+            "path_not_visible",
+            message,
+            {
+                "param": param,
+                "local": local,
+                "remote": remote,
+                "mapped": mapped,
+                "engine_error": {
+                    "code": engine_error.code,
+                    "message": engine_error.message,
+                    "data": engine_error.data,
+                },
+            },
+            engine_error.method,
+        )
+        self.param = param
+        self.local = local
+        self.remote = remote
+        self.engine_error = engine_error

@@ -1,6 +1,7 @@
 """The service's method table: name -> how it runs (inline, query, job) and its handler.
 
-- ``inline``: answered on the request loop itself; instant (``hello``, ``jobs``, ``cancel``).
+- ``inline``: answered on the request loop itself; instant (``hello``, ``ping``, ``jobs``,
+  ``cancel``).
 - ``query``: answered from a small thread pool so the loop keeps reading (a ``cancel`` is never
   stuck behind a slow query); replies may come back in a different order than the requests.
 - ``job``: the handler validates params and returns a ``JobPlan``; the reply carries the job id
@@ -33,6 +34,7 @@ def method_table() -> dict[str, Method]:
 
     methods = [
         Method("hello", "inline", basic.hello),
+        Method("ping", "inline", basic.ping),
         Method("info", "query", basic.info),
         Method("models", "query", basic.models, "scicbir.models.registry"),
         Method("jobs", "inline", basic.jobs),

@@ -1,9 +1,11 @@
-"""Methods about the engine itself: hello, info, models, jobs, cancel, shutdown."""
+"""Methods about the engine itself: hello, ping, info, models, jobs, cancel, shutdown."""
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from scicbir import PROTOCOL_VERSION, __version__
@@ -24,10 +26,20 @@ def hello(service: Service, params: dict[str, Any]) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "pid": os.getpid(),
+        # the machine the engine runs on: a client driving it through ssh shows where it landed
+        "host": socket.gethostname(),
         "methods": {
             name: (m.module is None or present(m.module)) for name, m in service.methods.items()
         },
     }
+
+
+def ping(service: Service, params: dict[str, Any]) -> dict[str, Any]:
+    """Heartbeat: the cheapest answer there is, so that a client driving the engine over a pipe
+    (ssh) can tell a live but idle engine from a dropped connection. Answered on the request
+    loop, also while jobs run."""
+    Params("ping", params, ())
+    return {"pong": True, "time": time.time()}
 
 
 def info(service: Service, params: dict[str, Any]) -> dict[str, Any]:
