@@ -2,7 +2,9 @@
 
 A folder holding ``<prefix>_B01.tif``, ``<prefix>_B02.tif``, ... (BigEarthNet-S2 patches, and
 Sentinel-2 band files named the same way) becomes one source whose bands are named after the
-suffixes; every other file with a raster extension is a source of its own. Side-car files
+suffixes; a Sentinel-2 product folder (SAFE, Level-1C or 2A) gives one source per granule
+with each band at its finest resolution (``sentinel2_product``); every other file with a raster
+extension is a source of its own. Side-car files
 (``.aux.xml``, ``.ovr``, ``.json``...) are not rasters and are skipped. Files that turn out to be
 unreadable are not filtered here: opening them reports the error for that file only.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scicbir.rasters.bands import sentinel2_id
+from scicbir.rasters.sentinel2_product import is_product, product_band_files, product_granules
 
 RASTER_EXTENSIONS = {
     ".tif",
@@ -65,11 +68,17 @@ def find_sources(root: str | Path, exclude: list[Path] | None = None) -> list[So
         return [SourceSpec(root, (root,))]
     excluded = [p.resolve() for p in exclude or []]
     specs: list[SourceSpec] = []
+    if is_product(root):
+        return _product_specs(root)
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
         dirs[:] = sorted(
             d for d in dirs if (here / d).resolve() not in excluded and not d.startswith(".")
         )
+        products = [d for d in dirs if is_product(here / d)]
+        for name in products:  # one source per granule; their masks and previews are not
+            specs.extend(_product_specs(here / name))
+        dirs[:] = [d for d in dirs if d not in products]
         groups: dict[str, list[tuple[str, Path]]] = defaultdict(list)
         singles = []
         for name in sorted(files):
@@ -92,6 +101,19 @@ def find_sources(root: str | Path, exclude: list[Path] | None = None) -> list[So
             specs.append(SourceSpec(path, tuple(p for _, p in bands), tuple(b for b, _ in bands)))
         specs.extend(SourceSpec(p, (p,)) for p in singles)
     return sorted(specs, key=lambda s: str(s.path))
+
+
+def _product_specs(product: Path) -> list[SourceSpec]:
+    """The sources of a Sentinel-2 product: one per granule with band files."""
+    granules = product_granules(product)
+    specs = []
+    for granule in granules:
+        bands = product_band_files(granule)
+        if not bands:
+            continue
+        path = product if len(granules) == 1 else granule
+        specs.append(SourceSpec(path, tuple(p for _, p in bands), tuple(b for b, _ in bands)))
+    return specs
 
 
 def _band_order(band: str) -> float:
