@@ -1411,6 +1411,86 @@
         <source>Cancelled; the archive keeps its codes and model.</source>
         <translation>Abgebrochen; das Archiv behält seine Codes und sein Modell.</translation>
     </message>
+    <message>
+        <source>(on {host}, through the command {command})</source>
+        <translation>(auf {host}, über den Befehl {command})</translation>
+    </message>
+    <message>
+        <source>A path to a Python runs the engine on this computer. A command line is run as given (no shell) and must speak the engine protocol on its input and output, e.g. ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve for an engine on a GPU machine (key-based ssh login; see docs/remote-engine.md).</source>
+        <translation>Ein Pfad zu einem Python startet die Engine auf diesem Computer. Eine Befehlszeile wird so ausgeführt, wie sie steht (ohne Shell), und muss auf ihrer Ein- und Ausgabe das Engine-Protokoll sprechen, z. B. ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve für eine Engine auf einem GPU-Rechner (ssh-Anmeldung mit Schlüssel; siehe docs/remote-engine.md).</translation>
+    </message>
+    <message>
+        <source>Add folder pair</source>
+        <translation>Ordnerpaar hinzufügen</translation>
+    </message>
+    <message>
+        <source>Check the command in Settings &gt; Options &gt; SCI-CBIR: run it in a terminal, where it must log in without a password prompt and then wait silently for requests (see docs/remote-engine.md), then press &apos;Check engine&apos;.</source>
+        <translation>Prüfen Sie den Befehl unter Einstellungen &gt; Optionen &gt; SCI-CBIR: Führen Sie ihn in einem Terminal aus; er muss sich ohne Passwortabfrage anmelden und dann still auf Anfragen warten (siehe docs/remote-engine.md). Drücken Sie dann 'Engine prüfen'.</translation>
+    </message>
+    <message>
+        <source>Engine Python or command</source>
+        <translation>Engine-Python oder Befehl</translation>
+    </message>
+    <message>
+        <source>Engine command: {command}</source>
+        <translation>Engine-Befehl: {command}</translation>
+    </message>
+    <message>
+        <source>Folder on this computer</source>
+        <translation>Ordner auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>Only for an engine on another computer: every path sent to it is translated from the first folder to the second (e.g. /home/me/archives to /mnt/archives), and the paths in its answers back.</source>
+        <translation>Nur für eine Engine auf einem anderen Computer: Jeder an sie gesendete Pfad wird vom ersten Ordner in den zweiten übersetzt (z. B. /home/me/archives in /mnt/archives), die Pfade in ihren Antworten zurück.</translation>
+    </message>
+    <message>
+        <source>Path mapping</source>
+        <translation>Pfadzuordnung</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Same folder on the engine&apos;s computer</source>
+        <translation>Derselbe Ordner auf dem Computer der Engine</translation>
+    </message>
+    <message>
+        <source>The SCI-CBIR engine could not be started with the command &apos;{command}&apos;.</source>
+        <translation>Die SCI-CBIR-Engine konnte mit dem Befehl '{command}' nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <source>The engine cannot see &apos;{local}&apos; ({sent}), which exists on this machine. Add or correct a pair in &apos;Path mapping&apos; (Settings &gt; Options &gt; SCI-CBIR) so that this folder is reached on the engine&apos;s machine, or mount the share there.</source>
+        <translation>Die Engine sieht '{local}' nicht ({sent}), obwohl es auf diesem Rechner existiert. Ergänzen oder korrigieren Sie ein Paar unter 'Pfadzuordnung' (Einstellungen &gt; Optionen &gt; SCI-CBIR), damit dieser Ordner auf dem Rechner der Engine erreicht wird, oder binden Sie die Freigabe dort ein.</translation>
+    </message>
+    <message>
+        <source>The path mapping setting is wrong: {reason}</source>
+        <translation>Die Pfadzuordnung ist fehlerhaft: {reason}</translation>
+    </message>
+    <message>
+        <source>no path mapping covers it, so it was sent unchanged</source>
+        <translation>keine Pfadzuordnung erfasst ihn, daher wurde er unverändert gesendet</translation>
+    </message>
+    <message>
+        <source>the engine command cannot be read: {reason}</source>
+        <translation>der Engine-Befehl kann nicht gelesen werden: {reason}</translation>
+    </message>
+    <message>
+        <source>the path mapping made it &apos;{remote}&apos;</source>
+        <translation>die Pfadzuordnung machte daraus '{remote}'</translation>
+    </message>
+    <message>
+        <source>the path mapping setting is wrong: {reason}</source>
+        <translation>die Pfadzuordnung ist fehlerhaft: {reason}</translation>
+    </message>
+    <message>
+        <source>the program &apos;{program}&apos; of the engine command is not on PATH</source>
+        <translation>das Programm '{program}' des Engine-Befehls ist nicht im PATH</translation>
+    </message>
+    <message>
+        <source>the program {program} of the engine command does not exist</source>
+        <translation>das Programm {program} des Engine-Befehls existiert nicht</translation>
+    </message>
 </context>
 <context>
     <name>CurvesWidget</name>

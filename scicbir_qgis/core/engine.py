@@ -1,20 +1,34 @@
 """The plugin's access to the engine process: one shared client, calls and jobs with cancel.
 
 All engine work goes through here so that the panel, the dialogs and the Processing algorithms
-share one engine process (the model stays loaded between queries), use the interpreter from the
-settings, send the engine's log to the "SCI-CBIR" log tab, and turn a failed start into the
-first-run message instead of a traceback.
+share one engine process (the model stays loaded between queries), use the engine from the
+settings (a local Python, or a command such as ``ssh gpu-box .../scicbir serve`` with its path
+mapping), send the engine's stderr to the "SCI-CBIR" log tab line by line as it comes (from the
+client's reader thread; the log is thread-safe, nothing waits on it), and turn a failed start
+into the first-run message instead of a traceback.
+
+A remote engine that died or lost its connection fails the work in progress with the client's
+message (the command and its last stderr lines) and is started again by the next request; the
+session, and with it everything the plugin shows, stays as it was.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..engine_client import EngineClient, EngineError, EngineStartError, EngineTimeoutError
-from ..engine_client.client import SETUP_HINT
+from ..engine_client import (
+    EngineClient,
+    EngineError,
+    EngineStartError,
+    EngineTimeoutError,
+    RemotePathError,
+)
+from ..engine_client.client import COMMAND_HINT, SETUP_HINT
+from ..engine_client.command import parse_engine_setting
 from ..paths import PLUGIN_DIR
 from . import log
 from .i18n import tr
@@ -60,20 +74,41 @@ def setup_advice() -> str:
     )
 
 
+def command_advice() -> str:
+    """What to do about an engine command that does not start (an ssh login, a remote path)."""
+    return tr(
+        "Check the command in Settings > Options > SCI-CBIR: run it in a terminal, where it "
+        "must log in without a password prompt and then wait silently for requests (see "
+        "docs/remote-engine.md), then press 'Check engine'."
+    )
+
+
+def is_command(setting: str) -> bool:
+    """True when the engine setting is a command line rather than the path of a Python."""
+    try:
+        return not parse_engine_setting(setting).is_python
+    except ValueError:
+        return False
+
+
 def first_run_message(python: str, reason: str = "") -> str:
     """What a user sees when the engine does not start: what is wrong, then what to do, once."""
-    text = tr("The SCI-CBIR engine could not be started with the Python '{python}'.").format(
-        python=python
-    )
+    if is_command(python):
+        text = tr("The SCI-CBIR engine could not be started with the command '{command}'.")
+        text = text.format(command=python.strip())
+    else:
+        text = tr("The SCI-CBIR engine could not be started with the Python '{python}'.")
+        text = text.format(python=python)
     if reason:
         text += " " + tr("Reason: {reason}").format(reason=reason)
-    return text + " " + setup_advice()
+    return text + " " + (command_advice() if is_command(python) else setup_advice())
 
 
 def short_reason(message: str) -> str:
     """The cause of a failed start without the client's own set-up advice or its engine log
     (the advice is given once by ``first_run_message``, the log goes to the details)."""
-    text = message.split("\nEngine log:", 1)[0].replace(SETUP_HINT, "").strip()
+    text = message.split("\nEngine log:", 1)[0].replace(SETUP_HINT, "").replace(COMMAND_HINT, "")
+    text = text.strip()
     return text.rstrip(".").strip()
 
 
@@ -107,11 +142,32 @@ def _log_stderr(line: str) -> None:
         log.info(text)
 
 
+def path_not_visible_message(exc: RemotePathError) -> str:
+    """The user's words for a path the engine's machine cannot see (in the user's language)."""
+    if exc.local != exc.remote:
+        sent = tr("the path mapping made it '{remote}'").format(remote=exc.remote)
+    else:
+        sent = tr("no path mapping covers it, so it was sent unchanged")
+    return tr(
+        "The engine cannot see '{local}' ({sent}), which exists on this machine. Add or correct "
+        "a pair in 'Path mapping' (Settings > Options > SCI-CBIR) so that this folder is "
+        "reached on the engine's machine, or mount the share there."
+    ).format(local=exc.local, sent=sent)
+
+
+def _worded(exc: RemotePathError) -> RemotePathError:
+    return RemotePathError(
+        exc.param, exc.local, exc.remote, exc.engine_error, path_not_visible_message(exc)
+    )
+
+
 class EngineSession:
-    """One engine client per interpreter path, started on first use and kept running."""
+    """One engine client per engine setting (a Python or a command), started on first use and
+    kept running; its path mapping follows the settings at every call."""
 
     def __init__(self) -> None:
         self._client: EngineClient | None = None
+        self._setting = ""
         self._lock = threading.Lock()
 
     def client(self, python: str | None = None) -> EngineClient:
@@ -120,9 +176,16 @@ class EngineSession:
         Raises ``EngineUnavailableError`` with the first-run message when it cannot start.
         """
         settings = PluginSettings.load()
-        python = python or settings.engine_python
+        python = (python or settings.engine_python).strip()
+        try:
+            path_map = settings.path_map()
+        except ValueError as exc:
+            reason = tr("the path mapping setting is wrong: {reason}").format(reason=exc)
+            raise EngineUnavailableError(
+                first_run_message(python, reason), _details(python, reason)
+            ) from None
         with self._lock:
-            if self._client is not None and self._client.python != python:
+            if self._client is not None and self._setting != python:
                 self._stop_locked()
             if self._client is None:
                 problem = (
@@ -132,8 +195,17 @@ class EngineSession:
                     raise EngineUnavailableError(
                         first_run_message(python, problem), _details(python, problem)
                     )
-                self._client = EngineClient(python, {"OMP_NUM_THREADS": "2"}, on_stderr=_log_stderr)
+                try:
+                    self._client = EngineClient.for_setting(
+                        python, {"OMP_NUM_THREADS": "2"}, on_stderr=_log_stderr
+                    )
+                except ValueError as exc:
+                    raise EngineUnavailableError(
+                        first_run_message(python, str(exc)), _details(python, str(exc))
+                    ) from None
+                self._setting = python
             client = self._client
+            client.path_map = path_map
         try:
             client.start()
         except EngineStartError as exc:
@@ -149,9 +221,12 @@ class EngineSession:
         return client
 
     def hello(self, python: str | None = None) -> dict:
-        """Start the engine if needed and return its ``hello`` plus ``info`` (versions, device)."""
+        """Start the engine if needed and return its ``hello`` plus ``info`` (versions, device);
+        for a command also ``command`` (the command line as run), next to hello's ``host``."""
         client = self.client(python)
         answer = dict(client.hello or {})
+        if client.command is not None:
+            answer["command"] = shlex.join(client.command)
         try:
             answer.update(client.call("info", timeout=60))
         except EngineError as exc:
@@ -173,6 +248,8 @@ class EngineSession:
         client = self.client()
         try:
             return client.call(method, params, timeout=timeout, is_cancelled=is_cancelled)
+        except RemotePathError as exc:
+            raise _worded(exc) from None
         except EngineError as exc:
             if exc.cancelled and is_cancelled is not None and is_cancelled():
                 raise JobCancelledError(method) from None
@@ -192,7 +269,10 @@ class EngineSession:
         safe point and ``JobCancelledError`` is raised.
         """
         client = self.client()
-        job = client.start_job(method, params, on_progress=on_progress)
+        try:
+            job = client.start_job(method, params, on_progress=on_progress)
+        except RemotePathError as exc:
+            raise _worded(exc) from None
         cancel_sent = False
         # A job that fails after a cancel request (it reached an error first) reports the error.
         while True:
@@ -200,6 +280,8 @@ class EngineSession:
                 return client.wait_job(job, timeout=POLL_S)
             except EngineTimeoutError:
                 pass
+            except RemotePathError as exc:
+                raise _worded(exc) from None
             except EngineError as exc:
                 if exc.cancelled:
                     raise JobCancelledError(method) from None
@@ -226,8 +308,13 @@ class EngineSession:
 
 def _details(python: str, cause: str, output: str = "") -> str:
     """The full text behind a failed start: interpreter, whole cause, engine output, log tab."""
+    what = (
+        tr("Engine command: {command}").format(command=python)
+        if is_command(python)
+        else tr("Engine Python: {python}").format(python=python)
+    )
     parts = [
-        tr("Engine Python: {python}").format(python=python),
+        what,
         tr("Cause: {cause}").format(cause=cause.strip()),
     ]
     if output.strip() and output.strip() not in cause:

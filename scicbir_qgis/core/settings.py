@@ -3,17 +3,26 @@
 Kept in one small class so that the options page, the panel and the Processing algorithms read
 the same values with the same defaults (notably the engine interpreter, whose default depends on
 where the plugin was installed from).
+
+The engine setting (key ``engine_python``, kept for settings saved by earlier versions) is either
+the path of a Python, which runs the local engine, or a command line that serves the protocol,
+e.g. ``ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve`` (``engine_client.command`` has the
+rule). ``engine_path_map`` holds the pairs "folder here <-> folder on the engine's machine"
+(docs/remote-engine.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qgis.core import QgsApplication, QgsSettings
 
+from ..engine_client.command import EngineCommand, parse_engine_setting
+from ..engine_client.paths import PathMap
 from ..paths import PLUGIN_DIR
 from .i18n import tr
 
@@ -48,8 +57,8 @@ def default_models_folder() -> str:
 
 @dataclass
 class PluginSettings:
-    """Values the user sets once: engine interpreter, default archive, folder of trained models,
-    result count.
+    """Values the user sets once: engine (Python or command) and its path mapping, default
+    archive, folder of trained models, result count.
 
     There is deliberately no stored "default model": a model pinned in the settings was used
     for every later compression, whatever the rasters' bands. The model follows the bands unless
@@ -63,6 +72,8 @@ class PluginSettings:
     keep_previous_results: bool = False
     last_source_folder: str = ""
     results_folder: str = ""
+    #: (folder on this machine, the same folder on the engine's machine) pairs
+    engine_path_map: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(cls) -> PluginSettings:
@@ -85,6 +96,7 @@ class PluginSettings:
             keep_previous_results=keep,
             last_source_folder=text("last_source_folder"),
             results_folder=text("results_folder"),
+            engine_path_map=_pairs(text("engine_path_map")),
         )
 
     def save(self) -> None:
@@ -96,12 +108,49 @@ class PluginSettings:
         store.setValue(PREFIX + "keep_previous_results", bool(self.keep_previous_results))
         store.setValue(PREFIX + "last_source_folder", self.last_source_folder)
         store.setValue(PREFIX + "results_folder", self.results_folder)
+        store.setValue(
+            PREFIX + "engine_path_map", json.dumps([list(p) for p in self.engine_path_map])
+        )
+
+    def engine_command(self) -> EngineCommand:
+        """The engine setting read by the rule (a Python path, or a command line); raises
+        ``ValueError`` for an empty or unreadable one."""
+        return parse_engine_setting(self.engine_python)
+
+    @property
+    def engine_is_command(self) -> bool:
+        """True when the engine setting is a command line, not the path of a Python."""
+        try:
+            return not self.engine_command().is_python
+        except ValueError:
+            return False
+
+    def path_map(self) -> PathMap:
+        """The path mapping as the engine client uses it; raises ``ValueError`` naming a pair
+        that is not two absolute folders."""
+        return PathMap.from_pairs(self.engine_path_map)
 
     def engine_python_problem(self) -> str | None:
-        """A readable reason why the interpreter cannot be used, or None when it exists."""
+        """A readable reason why the interpreter (or the command's program) cannot be used, or
+        None when it exists."""
         path = Path(self.engine_python).expanduser()
-        if not self.engine_python:
+        if not self.engine_python.strip():
             return tr("no engine Python is set")
+        try:
+            command = self.engine_command()
+        except ValueError as exc:
+            return tr("the engine command cannot be read: {reason}").format(reason=exc)
+        if not command.is_python:
+            program = command.program
+            if os.path.isabs(program) and not os.path.exists(program):
+                return tr("the program {program} of the engine command does not exist").format(
+                    program=program
+                )
+            if not os.path.isabs(program) and shutil.which(program) is None:
+                return tr("the program '{program}' of the engine command is not on PATH").format(
+                    program=program
+                )
+            return None
         if path.is_absolute() and not path.exists():
             return tr("the engine Python {path} does not exist").format(path=path)
         if not path.is_absolute() and shutil.which(self.engine_python) is None:
@@ -109,6 +158,17 @@ class PluginSettings:
                 python=self.engine_python
             )
         return None
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """The stored path mapping (a JSON list of pairs); anything unreadable counts as none."""
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [(str(p[0]), str(p[1])) for p in value if isinstance(p, (list, tuple)) and len(p) == 2]
 
 
 #: Exit code of ``engine_probe_arguments`` when the interpreter runs but has no scicbir package.

@@ -142,7 +142,7 @@ class SciCbirDock(QDockWidget):
         if problem:
             self.engine_warning.setText(first_run_message(settings.engine_python, problem))
         self.engine_warning.setVisible(bool(problem))
-        if not problem:
+        if not problem and not settings.engine_is_command:  # a command is tested by Check engine
             self._probe_engine(settings.engine_python)
 
     def _probe_engine(self, python: str) -> None:
