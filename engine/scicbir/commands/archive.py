@@ -1,9 +1,10 @@
-"""``scicbir archive info|verify|recover DIR [--json]``: what an archive holds, is it intact.
+"""``scicbir archive info|verify|recover|rehash|stac DIR``: what an archive holds, is it intact.
 
 ``info``: what it holds and how small it is. ``verify``: catalog integrity, every pack's length
 and record checksums, the index against the catalog (exit 0 healthy, 1 damaged); read-only.
 ``recover``: a new catalog from what is intact (the damaged catalog's readable rows, the packs'
-metadata records), every pack byte kept (docs/archive-format.md).
+metadata records), every pack byte kept (docs/archive-format.md). ``stac``: the archive as a
+static STAC catalog, written again incrementally (docs/stac.md); read-only on the archive.
 """
 
 from __future__ import annotations
@@ -55,6 +56,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rehash.add_argument("--model", required=True, help="model package folder or name")
     rehash.add_argument("--json", action="store_true", help="print the summary as JSON")
     rehash.set_defaults(func=run_rehash)
+    stac = actions.add_parser(
+        "stac",
+        help="write the archive as a static STAC catalog (again: only what changed)",
+        description="One STAC Collection for the archive and one Item per source raster "
+        "(footprint, CRS and grid, acquisition time, tiles, bpp, PSNR, the packs and catalog "
+        "as assets), checked against the bundled STAC schemas. Run again after compressing "
+        "more sources: new Items are added, changed ones rewritten, Items of removed sources "
+        "deleted, unchanged files left as they are. The archive is only read (docs/stac.md).",
+    )
+    stac.add_argument("archive", metavar="DIR", help="archive folder")
+    stac.add_argument("-o", "--output", required=True, metavar="FOLDER", help="STAC folder")
+    stac.add_argument(
+        "--license",
+        metavar="SPDX",
+        help="the sources' licence (default: from their metadata, else 'other')",
+    )
+    stac.add_argument("--title", help="the Collection's title")
+    stac.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stac.set_defaults(func=run_stac)
+
+
+def run_stac(args: argparse.Namespace) -> int:
+    from scicbir.archive.progress_bar import ProgressBar
+    from scicbir.stac.export import run_stac_export
+    from scicbir.stac.requests import StacExportRequest
+
+    request = StacExportRequest(
+        archive=args.archive, out=args.output, license=args.license, title=args.title
+    )
+    with ProgressBar("source", disable=args.json) as bar:
+        answer = run_stac_export(request, progress=bar)
+    if args.json:
+        print(json.dumps(answer.as_dict(), indent=2))
+        return 0
+    print(f"{answer.collection}: {answer.items} items")
+    print(
+        f"  added {len(answer.added)}, updated {len(answer.updated)}, removed "
+        f"{len(answer.removed)}, unchanged {answer.unchanged}; collection "
+        f"{'written' if answer.collection_changed else 'unchanged'}"
+    )
+    print(f"  {answer.validated} objects valid against the bundled STAC schemas")
+    return 0
 
 
 def run_rehash(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ class Method:
 
 def method_table() -> dict[str, Method]:
     """All methods of protocol version 1 (docs/protocol.md)."""
-    from scicbir.service.methods import archive, basic, search, training
+    from scicbir.service.methods import archive, basic, search, stac, training
 
     methods = [
         Method("hello", "inline", basic.hello),
@@ -45,6 +45,7 @@ def method_table() -> dict[str, Method]:
         Method("compress", "job", archive.compress, "scicbir.archive.compress"),
         Method("index.rebuild", "job", archive.index_rebuild, archive.MODULE),
         Method("decode", "query", archive.decode, "scicbir.archive.decode"),
+        Method("archive.stac", "job", stac.archive_stac, stac.MODULE),
         Method("search", "query", search.search, search.MODULE),
         Method("search.refine", "query", search.refine, search.MODULE),
         Method("train", "job", training.train, training.MODULE),
