@@ -385,3 +385,72 @@ def decoded_files(answer: Any) -> list[str]:
     for item in answer or []:
         files.append(str(item.get("path", "")) if isinstance(item, dict) else str(item))
     return [f for f in files if f]
+
+
+class ExportStacAlgorithm(_EngineAlgorithm):
+    ARCHIVE, OUTPUT, LICENSE = "ARCHIVE", "OUTPUT", "LICENSE"
+    COLLECTION, ITEMS = "COLLECTION", "ITEMS"
+
+    def name(self) -> str:
+        return "exportstac"
+
+    def displayName(self) -> str:
+        return tr("Export archive as STAC catalog")
+
+    def shortHelpString(self) -> str:
+        return tr(
+            "Writes the archive as a static STAC catalog: one collection for the archive (model, "
+            "bands, extent) and one item per source raster (footprint, CRS and grid, acquisition "
+            "time, tiles, bpp, PSNR, the packs and catalog as assets), checked against the STAC "
+            "schemas. Running it again into the same folder adds the items of new sources, "
+            "removes those of removed ones and leaves unchanged files as they are. The archive "
+            "is only read. Licence: an SPDX id such as CC-BY-4.0 (empty: from the rasters' "
+            "metadata, else 'other')."
+        )
+
+    def initAlgorithm(self, config=None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.ARCHIVE, tr("Archive folder"), QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, tr("STAC folder")))
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.LICENSE, tr("Licence of the rasters (SPDX id, optional)"), optional=True
+            )
+        )
+        self.addOutput(QgsProcessingOutputString(self.COLLECTION, tr("STAC collection file")))
+        self.addOutput(QgsProcessingOutputNumber(self.ITEMS, tr("Items (source rasters)")))
+
+    def processAlgorithm(self, parameters, context: QgsProcessingContext, feedback) -> dict:
+        archive = self.parameterAsFile(parameters, self.ARCHIVE, context)
+        out = self.parameterAsString(parameters, self.OUTPUT, context)
+        licence = self.parameterAsString(parameters, self.LICENSE, context).strip()
+        params = {"archive": archive, "out": out}
+        if licence:
+            params["license"] = licence
+        answer = self._engine(
+            feedback,
+            lambda: session().run_job(
+                "archive.stac", params, self._on_progress(feedback), feedback.isCanceled
+            ),
+        )
+        answer = answer if isinstance(answer, dict) else {}
+        feedback.pushInfo(
+            tr(
+                "{items} items: {added} added, {updated} updated, {removed} removed, "
+                "{unchanged} unchanged"
+            ).format(
+                items=answer.get("items", 0),
+                added=len(answer.get("added") or []),
+                updated=len(answer.get("updated") or []),
+                removed=len(answer.get("removed") or []),
+                unchanged=answer.get("unchanged", 0),
+            )
+        )
+        return {
+            self.OUTPUT: out,
+            self.COLLECTION: str(answer.get("collection") or ""),
+            self.ITEMS: int(answer.get("items") or 0),
+        }

@@ -1,4 +1,5 @@
-"""The "SCI-CBIR" Processing provider: compress folder, search region, decode tiles."""
+"""The "SCI-CBIR" Processing provider: compress folder, search region, decode tiles, export
+the archive as a STAC catalog."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..paths import icon_path
-from .algorithms import CompressFolderAlgorithm, DecodeTilesAlgorithm, SearchRegionAlgorithm
+from .algorithms import (
+    CompressFolderAlgorithm,
+    DecodeTilesAlgorithm,
+    ExportStacAlgorithm,
+    SearchRegionAlgorithm,
+)
 
 
 class SciCbirProvider(QgsProcessingProvider):
@@ -24,5 +30,6 @@ class SciCbirProvider(QgsProcessingProvider):
             CompressFolderAlgorithm(),
             SearchRegionAlgorithm(),
             DecodeTilesAlgorithm(),
+            ExportStacAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -37,9 +37,12 @@ class _Progress(QgsProcessingFeedback):
         self.progressChanged.connect(self.values.append)
 
 
-def test_provider_lists_the_three_algorithms(provider):
+def test_provider_lists_the_four_algorithms(provider):
     ids = sorted(a.id() for a in provider.algorithms())
-    assert ids == ["scicbir:compressfolder", "scicbir:decodetiles", "scicbir:searchregion"]
+    assert ids == [
+        "scicbir:compressfolder", "scicbir:decodetiles", "scicbir:exportstac",
+        "scicbir:searchregion",
+    ]  # fmt: skip
     for algorithm in provider.algorithms():
         assert algorithm.shortHelpString()
 
