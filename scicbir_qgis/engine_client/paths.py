@@ -35,6 +35,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "shutdown": (),
     "archive.info": ("archive",),
     "archive.verify": ("archive",),
+    "archive.stac": ("archive", "out"),
     "compress": ("input", "archive", "model"),  # model: a name or a package folder
     "index.rebuild": ("archive",),
     "decode": ("archive", "source", "out_dir", "out"),
@@ -49,6 +50,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
 #: Params the engine writes to (created when missing): for these the folder that must exist
 #: on the engine's side is the parent.
 OUTPUT_PARAMS: dict[str, tuple[str, ...]] = {
+    "archive.stac": ("out",),
     "compress": ("archive",),
     "decode": ("out_dir", "out"),
     "search": ("out", "decode"),
@@ -71,6 +73,7 @@ ANSWER_PATHS: dict[str, tuple[str, ...]] = {
     "shutdown": (),
     "archive.info": ("archive",),
     "archive.verify": ("archive", "catalog.path"),
+    "archive.stac": ("archive", "out", "collection"),
     "compress": (
         "archive",
         "catalog",

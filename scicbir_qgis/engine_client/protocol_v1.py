@@ -26,6 +26,7 @@ METHODS: dict[str, str] = {
     "shutdown": "inline",
     "archive.info": "query",
     "archive.verify": "query",
+    "archive.stac": "job",
     "compress": "job",
     "index.rebuild": "job",
     "decode": "query",
