@@ -131,7 +131,7 @@ NOT_PATHS: dict[str, set[str]] = {
     "shutdown": set(),
     "archive.info": set(),
     "archive.verify": set(),
-    "compress": {"bands", "band_names", "workers", "batch_size", "psnr", "quality"},
+    "compress": {"bands", "band_names", "workers", "batch_size", "psnr", "quality", "cluster"},
     "index.rebuild": set(),
     "decode": {"tiles"},
     "search": {"bbox", "geometry", "crs", "tile", "k", "exclude_self", "bands", "band_names"},

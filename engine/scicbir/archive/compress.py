@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from scicbir.archive import gpkg, metadata
-from scicbir.archive.encoder import BatchEncoder
+from scicbir.archive.cluster import ClusterError, DaskBatchEncoder
+from scicbir.archive.encoder import BatchEncoder, TileBatchEncoder
 from scicbir.archive.packs import PackError, pack_mask
 from scicbir.archive.prepare import map_to_model, normalisation_for, range_note
 from scicbir.archive.store import CATALOG, Archive
@@ -139,6 +140,8 @@ class CompressOptions:
     batch_size: int = 8
     psnr: bool = True
     quality: int | None = None  # the model's rate point (None: the archive's, or the default)
+    #: a Dask scheduler address or ``local:N`` (``scicbir.archive.cluster``): encode there
+    cluster: str | None = None
 
 
 def compress_folder(
@@ -204,11 +207,10 @@ def compress_folder(
     # (GDAL's default, 5% of RAM, would let the cache grow to gigabytes on a large raster).
     gdal_env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
     gdal_env.__enter__()
-    encoder = None
+    encoder: TileBatchEncoder | None = None
     done = 0
     try:
-        workers = options.workers or auto_workers(total)
-        encoder = BatchEncoder(package, archive.codec, workers, options.psnr)
+        encoder = _encoder(package, archive, options, total, cancel)
         for spec, n_windows in plan:
             if cancel is not None:
                 cancel.raise_if_cancelled("compress")
@@ -227,6 +229,8 @@ def compress_folder(
                 )
             except (CancelledError, ArchiveDamagedError):
                 raise
+            except ClusterError as exc:  # no worker can encode: the next source would fail too
+                raise _stopped(summary, spec, exc, started) from exc
             except UserFacingError as exc:
                 result = SourceResult.failure(str(spec.path), exc, _naming(spec.path, exc))
             except (sqlite3.Error, PackError) as exc:
@@ -303,6 +307,17 @@ def auto_workers(total_tiles: int) -> int:
     if (os.cpu_count() or 1) < 2 or total_tiles < 64:
         return 1
     return 2
+
+
+def _encoder(
+    package, archive: Archive, options: CompressOptions, total: int, cancel: CancelToken | None
+) -> TileBatchEncoder:
+    """Where batches are encoded: on a Dask cluster when ``options.cluster`` names one, else
+    in this process or a pool of ``options.workers`` processes (``auto_workers`` when 0)."""
+    if options.cluster:
+        return DaskBatchEncoder(package, options.cluster, options.psnr, cancel)
+    workers = options.workers or auto_workers(total)
+    return BatchEncoder(package, archive.codec, workers, options.psnr)
 
 
 def _resolve_package(
@@ -510,7 +525,7 @@ def tile_rows(prepared: PreparedSource, common: dict[str, Any], writer, tiles, r
 def _compress_source(
     archive: Archive,
     writer,
-    encoder: BatchEncoder,
+    encoder: TileBatchEncoder,
     package,
     spec: SourceSpec,
     options: CompressOptions,

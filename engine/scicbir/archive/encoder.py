@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -93,24 +94,47 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="scicbir-parent-watchdog", daemon=True).start()
 
 
-def _init_worker(package_path: str, quality: int | None, threads: int, parent_pid: int) -> None:
-    global _WORKER_CODEC
-    die_with_parent(parent_pid)
-    # Ctrl-C reaches the whole process group; the parent handles it and shuts the pool down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def worker_codec(package_path: str, quality: int | None, threads: int):
+    """The codec an encoding process outside the caller's works with: the package loaded from
+    ``package_path`` at rate point ``quality``, the codec's default backend choice, torch at
+    ``threads`` threads. The one rule for pool workers and Dask workers
+    (``scicbir.archive.cluster``), so both write the streams an in-process run writes."""
     import torch
 
     from scicbir.codec import TileCodec
     from scicbir.models import ModelPackage
 
     torch.set_num_threads(threads)
-    _WORKER_CODEC = TileCodec(ModelPackage.load(package_path).at_quality(quality))
+    return TileCodec(ModelPackage.load(package_path).at_quality(quality))
+
+
+def _init_worker(package_path: str, quality: int | None, threads: int, parent_pid: int) -> None:
+    global _WORKER_CODEC
+    die_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the parent handles it and shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_CODEC = worker_codec(package_path, quality, threads)
 
 
 def _worker_batch(
     tiles: np.ndarray, masks: list, valid: list, with_psnr: bool
 ) -> list[EncodedResult]:
     return encode_batch(_WORKER_CODEC, tiles, masks, valid, with_psnr)
+
+
+#: A batch as the caller hands it over: normalised tiles (B, C, h, w), nodata masks, valid
+#: (height, width) per tile, and a tag returned with its results.
+Batch = tuple[np.ndarray, list, list, object]
+
+
+class TileBatchEncoder(Protocol):
+    """What ``compress`` needs from an encoder: ``map`` yields (tag, results) in input order,
+    ``close`` releases its processes. ``BatchEncoder`` (in-process or a process pool) and
+    ``scicbir.archive.cluster.DaskBatchEncoder`` (a Dask cluster) implement it."""
+
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[object, list[EncodedResult]]]: ...
+
+    def close(self) -> None: ...
 
 
 class BatchEncoder:
@@ -142,9 +166,7 @@ class BatchEncoder:
                 ),
             )
 
-    def map(
-        self, batches: Iterable[tuple[np.ndarray, list, list, object]]
-    ) -> Iterator[tuple[object, list[EncodedResult]]]:
+    def map(self, batches: Iterable[Batch]) -> Iterator[tuple[object, list[EncodedResult]]]:
         """``batches`` of (tiles, masks, valid sizes, tag) -> (tag, results), in order."""
         if self._pool is None:
             for tiles, masks, valid, tag in batches:

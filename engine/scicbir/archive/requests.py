@@ -17,7 +17,7 @@ from scicbir.progress import CancelToken, Progress
 
 COMPRESS_FIELDS = (
     "input", "archive", "model", "bands", "band_names", "workers", "batch_size", "psnr",
-    "quality",
+    "quality", "cluster",
 )  # fmt: skip
 DECODE_FIELDS = ("archive", "tiles", "out_dir", "source", "out")
 
@@ -28,6 +28,8 @@ class CompressRequest:
 
     ``workers`` 0 = auto (``compress.auto_workers``: in-process for small jobs, two processes on
     two or more cores), ``quality`` the model's rate point (None: the archive's or the default).
+    ``cluster``: encode on a Dask cluster instead, a scheduler address (``tcp://host:8786``) or
+    ``local:N`` (N worker processes on this machine, on the loopback); see docs/cluster.md.
     """
 
     input: str
@@ -39,6 +41,7 @@ class CompressRequest:
     batch_size: int = 8
     psnr: bool = True
     quality: int | None = None
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         if self.bands is not None and not isinstance(self.bands, tuple):
@@ -47,6 +50,16 @@ class CompressRequest:
             object.__setattr__(self, "band_names", tuple(self.band_names))
         if self.workers < 0 or self.batch_size < 1:
             raise InputError("workers must be 0 (auto) or more and batch_size at least 1")
+        if self.cluster is not None:
+            from scicbir.archive.cluster import check_cluster
+
+            object.__setattr__(self, "cluster", check_cluster(self.cluster))
+            if self.workers:
+                raise InputError(
+                    "give either workers (processes on this machine) or cluster (a Dask "
+                    "cluster, e.g. local:2), not both",
+                    field="cluster",
+                )
         if not Path(self.input).exists():
             raise InputError(
                 f"{self.input} does not exist; give a raster file or a folder of rasters",
@@ -65,6 +78,7 @@ class CompressRequest:
             batch_size=self.batch_size,
             psnr=self.psnr,
             quality=self.quality,
+            cluster=self.cluster,
         )
 
     @classmethod
@@ -76,6 +90,18 @@ class CompressRequest:
             raise ParamsError(
                 "compress", "'band_names' must be a preset or a list of names", "band_names"
             )
+        cluster = p.str("cluster")
+        if cluster is not None:
+            from scicbir.archive.cluster import check_cluster
+
+            try:
+                cluster = check_cluster(cluster)
+            except InputError as exc:
+                raise ParamsError("compress", str(exc), "cluster") from exc
+            if p.int("workers", 0, minimum=0):
+                raise ParamsError(
+                    "compress", "give either 'workers' or 'cluster', not both", "cluster"
+                )
         return cls(
             input=str(p.path("input", required=True)),
             archive=str(p.path("archive", required=True)),
@@ -86,6 +112,7 @@ class CompressRequest:
             batch_size=p.int("batch_size", 8, minimum=1) or 8,
             psnr=bool(p.bool("psnr", True)),
             quality=p.int("quality", None, minimum=1),
+            cluster=cluster,
         )
 
 

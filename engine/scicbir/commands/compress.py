@@ -40,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="encoding processes (default: 2 on a multi-core machine for jobs of 64+ tiles, else 1)",
     )
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="encode on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N "
+        "worker processes on this machine (loopback only); this process still reads the rasters "
+        "and writes the archive (docs/cluster.md)",
+    )
     parser.add_argument("--batch-size", type=int, help="tiles per encoding batch (default 8)")
     parser.add_argument(
         "--no-psnr", action="store_true", help="skip decoding each tile to measure its PSNR"
@@ -60,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         "workers": args.workers,
         "batch_size": args.batch_size,
         "quality": args.quality,
+        "cluster": args.cluster,
     }
     request = CompressRequest(
         input=str(args.src),
