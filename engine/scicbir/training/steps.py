@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from scicbir.training.distributed import average_gradients
 from scicbir.training.dwa import DynamicWeightAverage
 from scicbir.training.losses import (
     balance_loss,
@@ -51,6 +52,17 @@ def _mgda(gd: list[Tensor | None], gr: list[Tensor | None]) -> tuple[float, floa
     return mgda_weights([gd[i] for i in shared], [gr[i] for i in shared])
 
 
+def _opt_params(opt: torch.optim.Optimizer) -> list[Tensor]:
+    return [p for group in opt.param_groups for p in group["params"]]
+
+
+def _step(opt: torch.optim.Optimizer) -> None:
+    """The optimizer step on the global batch's gradient: in a torchrun training the gradients
+    of each rank's shard are averaged first (``scicbir.training.distributed``)."""
+    average_gradients(_opt_params(opt))
+    opt.step()
+
+
 def forward(net: nn.Module, x: Tensor, hash: bool = True) -> dict[str, Any]:  # noqa: A002
     """Network forward on tiles of any side: replicate-padded to the network's multiple of 64
     (as the codec pads edge tiles), reconstruction cropped back so losses see real pixels only."""
@@ -67,7 +79,7 @@ def aux_step(net: nn.Module, aux_opt: torch.optim.Optimizer) -> float:
     loss = net.aux_loss()
     aux_opt.zero_grad(set_to_none=True)
     loss.backward()
-    aux_opt.step()
+    _step(aux_opt)
     return float(loss.detach())
 
 
@@ -97,9 +109,9 @@ def stage1_step(
         total, mse, bpp = rd_loss(x, out, lmbda)
         opt.zero_grad(set_to_none=True)
         total.backward()
+        average_gradients(_opt_params(opt))  # over the ranks of a torchrun training
         if clip_grad_norm > 0:
-            params = [p for g in opt.param_groups for p in g["params"]]
-            torch.nn.utils.clip_grad_norm_(params, clip_grad_norm)
+            torch.nn.utils.clip_grad_norm_(_opt_params(opt), clip_grad_norm)
         opt.step()
         return {
             "loss_rd": float(total.detach()),
@@ -109,7 +121,7 @@ def stage1_step(
     ld = distortion_loss(x, out["x_hat"])
     opt.zero_grad(set_to_none=True)
     ld.backward()
-    opt.step()
+    _step(opt)
     bpp = rate_bpp(out["likelihoods"], x.shape[0] * x.shape[2] * x.shape[3])
     return {"loss_distortion": float(ld.detach()), "bpp_estimate": float(bpp.detach())}
 
@@ -125,7 +137,7 @@ def stage2_step(
     w1, w2 = _mgda(gd, gr)
     opt.zero_grad(set_to_none=True)
     _apply(params, combine([gd, gr], [w1, w2]))
-    opt.step()
+    _step(opt)
     return {
         "loss_distortion": float(ld.detach()),
         "loss_rate_bpp": float(lr_.detach()),
@@ -207,7 +219,7 @@ def stage3_cached_step(
     grads, figures = hashing_gradients(names, losses, list(hash_params), combiner, dwa, seed)
     opt.zero_grad(set_to_none=True)
     _apply(hash_params, grads)
-    opt.step()
+    _step(opt)
     return figures
 
 
@@ -238,7 +250,7 @@ def stage3_step(
     comp = combine([gd, gr, hash_grads[:nc]], [w1, w2, 1.0])
     opt.zero_grad(set_to_none=True)
     _apply(all_params, comp + hash_grads[nc:])
-    opt.step()
+    _step(opt)
     figures.update(
         loss_distortion=float(ld.detach()),
         loss_rate_bpp=float(lr_.detach()),

@@ -28,6 +28,7 @@ import numpy as np
 
 from scicbir.errors import CancelledError, InputError
 from scicbir.progress import CancelToken, Progress, no_progress
+from scicbir.training import distributed
 from scicbir.training.checkpoint import LAST, load_checkpoint, save_checkpoint
 from scicbir.training.config import TrainConfig
 from scicbir.training.lr_rules import PlateauTracker, lr_for_psnr
@@ -104,6 +105,19 @@ def _pareto_front(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+class _NoMetrics:
+    """The metrics writer of the ranks other than 0 in a torchrun training: writes nothing."""
+
+    def step(self, *args: Any) -> None:
+        pass
+
+    def epoch(self, *args: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class Trainer:
     """State and loop of one training run (use ``train()``)."""
 
@@ -134,6 +148,7 @@ class Trainer:
         self.dwa = None
         self.latents = None  # cached latents of a cached stage 3 (built when it starts)
         self.val_latents = None
+        self.ranks = distributed.Ranks()  # this process among torchrun's (set in _prepare)
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self) -> None:
@@ -147,11 +162,17 @@ class Trainer:
         cfg = self.cfg
         if cfg.threads:
             torch.set_num_threads(int(cfg.threads))
-        self.device = select_device(cfg.device)
+        device = select_device(cfg.device)
+        self.ranks = distributed.start(device.split(":")[0])
+        self.device = distributed.local_device(device)
+        if not self.ranks.main:  # rank 0 reports and writes; the others train in step with it
+            self.progress = no_progress
         self.out.mkdir(parents=True, exist_ok=True)
         self.progress(0, 1, "listing the dataset", stage=0)
         sources = open_sources(cfg.data)
         cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else self.out / "cache"
+        if not self.ranks.main:
+            distributed.barrier()  # rank 0 builds the tile cache, the others open it
         self.cache = build_or_open(
             sources,
             cache_root,
@@ -161,6 +182,8 @@ class Trainer:
             self.progress,
             self.cancel,
         )
+        if self.ranks.main:
+            distributed.barrier()
         keys = [k.split(":", 1)[-1] for k in self.cache.keys]
         self.splits = assign_splits(
             keys,
@@ -281,12 +304,16 @@ class Trainer:
         return state
 
     def _save_last(self) -> None:
-        save_checkpoint(self._state(), self.ckpt_dir / LAST)
+        if self.ranks.main:
+            save_checkpoint(self._state(), self.ckpt_dir / LAST)
+        distributed.barrier()
 
     def _save_weights(self, name: str, figures: dict[str, Any]) -> None:
-        state = {"model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()}}
-        state.update(figures=dict(figures), model_config=self.model_config.to_json())
-        save_checkpoint(state, self.ckpt_dir / name)
+        if self.ranks.main:
+            state = {"model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()}}
+            state.update(figures=dict(figures), model_config=self.model_config.to_json())
+            save_checkpoint(state, self.ckpt_dir / name)
+        distributed.barrier()  # the others may load it next (a rate point's start, stage 3)
 
     def _load_weights(self, state: dict[str, Any], source: str) -> None:
         """Load matching tensors (a package with other labels keeps its compression part)."""
@@ -518,8 +545,8 @@ class Trainer:
             from scicbir.training.steps import stage3_cached_step
 
             self._ensure_latent_cache()
-            latents = self.latents.batch(index, rng, self.device)
-            labels = torch.from_numpy(self.cache.labels[index].astype(np.float32))
+            latents = self.ranks.shard(self.latents.batch(index, rng, self.device))
+            labels = torch.from_numpy(self.ranks.shard(self.cache.labels[index]).astype(np.float32))
             return stage3_cached_step(
                 self.net,
                 self.opt,
@@ -536,6 +563,7 @@ class Trainer:
         x, y = load_batch(
             self.cache, index, self.cfg.model.tile_size, rng, flips, self.device, augment
         )
+        x, y = self.ranks.shard(x), self.ranks.shard(y)  # the global batch, this rank's rows
         s1 = self.cfg.stage1
         if stage == 1:
             figures = stage1_step(self.net, self.opt, x, s1.loss, s1.lmbda, s1.clip_grad_norm)
@@ -674,6 +702,7 @@ class Trainer:
                         f"'{self.ckpt_dir / LAST}': run the same command again to continue"
                     )
                 figures = self._train_step(stage, batches[self.step], epoch, self.step)
+                figures = distributed.average_figures(figures)
                 self.step += 1
                 self.global_step += 1
                 lrs = {g.get("name", "lr"): g["lr"] for g in self.opt.param_groups}
@@ -726,6 +755,7 @@ class Trainer:
             return self._run()
         finally:  # ``threads`` applies to this run only, not to the calling process
             torch.set_num_threads(threads)
+            distributed.stop()
 
     def _run(self) -> TrainResult:
         from scicbir.training.metrics_log import MetricsWriter, last_step_before_stage
@@ -734,14 +764,19 @@ class Trainer:
         self._prepare()
         self._build_net()
         resumed = self._resume()
+        distributed.barrier()  # every rank read the same checkpoint before rank 0 writes one
         if not resumed:
             self._init_from()
             first = min(self.cfg.stages)
             if first > 1:
                 self.global_step = last_step_before_stage(self.out / "metrics", first)
-        choose_for_run(self)  # threads unset or "auto": the faster of 1 and all cores, measured
-        (self.out / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
-        metrics = MetricsWriter(self.out / "metrics", self.global_step, self.cfg.tensorboard)
+        if self.ranks.world == 1:
+            choose_for_run(self)  # threads unset or "auto": faster of 1 and all cores, measured
+        if self.ranks.main:
+            (self.out / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=2))
+            metrics = MetricsWriter(self.out / "metrics", self.global_step, self.cfg.tensorboard)
+        else:
+            metrics = _NoMetrics()
         total = self._total_steps()
         try:
             for stage in sorted(self.cfg.stages):
@@ -755,8 +790,11 @@ class Trainer:
                 self._save_last()
         finally:
             metrics.close()
-        package = self._write_package()
-        evaluation = self._evaluate_package(package) if self.cfg.evaluation.test_on_finish else None
+        package = self._write_package() if self.ranks.main else self.out / self.cfg.name
+        evaluation = None
+        if self.ranks.main and self.cfg.evaluation.test_on_finish:
+            evaluation = self._evaluate_package(package)
+        distributed.barrier()
         return TrainResult(self.out, package, self.done_stages, self.best, self.pareto, evaluation)
 
     # ------------------------------------------------------------------ package
