@@ -4,7 +4,7 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="69"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="103"/>
         <source>Reason: {reason}</source>
         <translation>Grund: {reason}</translation>
     </message>
@@ -444,57 +444,52 @@
         <translation>Dieser Trefferlayer wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="55"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="63"/>
         <source>Python interpreter where the scicbir engine is installed. Default: {path}</source>
         <translation>Python-Interpreter, in dem die scicbir-Engine installiert ist. Standard: {path}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="60"/>
-        <source>Engine Python</source>
-        <translation>Engine-Python</translation>
-    </message>
-    <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="63"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="83"/>
         <source>Check engine</source>
         <translation>Engine prüfen</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="66"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="86"/>
         <source>Not checked yet.</source>
         <translation>Noch nicht geprüft.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="86"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="141"/>
         <source>Default archive folder</source>
         <translation>Standard-Archivordner</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="103"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="158"/>
         <source>Number of results (k)</source>
         <translation>Anzahl der Treffer (k)</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="105"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="160"/>
         <source>A new search keeps the previous results</source>
         <translation>Eine neue Suche behält die früheren Treffer</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="127"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="217"/>
         <source>Starting the engine with {python}...</source>
         <translation>Starte die Engine mit {python} ...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="131"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="221"/>
         <source>OK: {summary}</source>
         <translation>OK: {summary}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="139"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="234"/>
         <source>SCI-CBIR: checking the engine</source>
         <translation>SCI-CBIR: prüfe die Engine</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="172"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="267"/>
         <source>SCI-CBIR settings</source>
         <translation>SCI-CBIR-Einstellungen</translation>
     </message>
@@ -604,37 +599,37 @@
         <translation>Starte die Engine und lade den Datensatz ...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="392"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="391"/>
         <source>SCI-CBIR: training</source>
         <translation>SCI-CBIR: Training</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="558"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="560"/>
         <source>Cancelling: the engine saves a checkpoint first...</source>
         <translation>Breche ab: die Engine speichert zuerst einen Checkpoint ...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="572"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="574"/>
         <source>stage {stage}</source>
         <translation>Stufe {stage}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="574"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="576"/>
         <source>epoch {epoch}</source>
         <translation>Epoche {epoch}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="605"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="607"/>
         <source>Finished: {model}</source>
         <translation>Fertig: {model}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="606"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="608"/>
         <source>Training finished: {model}</source>
         <translation>Training fertig: {model}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="619"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="621"/>
         <source>Cancelled; the last checkpoint is kept. Start again with &apos;Resume&apos; to continue.</source>
         <translation>Abgebrochen; der letzte Checkpoint bleibt erhalten. Starten Sie erneut mit 'Fortsetzen', um weiterzumachen.</translation>
     </message>
@@ -764,27 +759,27 @@
         <translation>Schritte je Epoche</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="445"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="447"/>
         <source>Reading the dataset...</source>
         <translation>Datensatz wird gelesen...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="471"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="473"/>
         <source>SCI-CBIR: reading the dataset</source>
         <translation>SCI-CBIR: Datensatz wird gelesen</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="505"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="507"/>
         <source>{samples} samples ({train} for training, {val} for validation), {bands} bands, {labels} classes</source>
         <translation>{samples} Beispiele ({train} zum Training, {val} zur Validierung), {bands} Bänder, {labels} Klassen</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="522"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="524"/>
         <source>Detected in {files} files ({dtype}, {min:g} to {max:g}): {kind}.</source>
         <translation>Erkannt in {files} Dateien ({dtype}, {min:g} bis {max:g}): {kind}.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="536"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="538"/>
         <source>Could not read the dataset: {error}</source>
         <translation>Der Datensatz konnte nicht gelesen werden: {error}</translation>
     </message>
@@ -834,37 +829,37 @@
         <translation>1 = wenigste Bits. Ein Archiv behält seine Qualität.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="51"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="65"/>
         <source>Run &apos;bash {script}&apos; to install the engine, or set &apos;Engine Python&apos; in Settings &gt; Options &gt; SCI-CBIR to a Python where the scicbir package is installed, then press &apos;Check engine&apos;.</source>
         <translation>Führen Sie 'bash {script}' aus, um die Engine zu installieren, oder setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf ein Python, in dem das Paket scicbir installiert ist, und drücken Sie dann 'Engine prüfen'.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="56"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="70"/>
         <source>Install the SCI-CBIR engine (the Python package scicbir, see the plugin&apos;s home page) into a Python 3.11 environment, set &apos;Engine Python&apos; in Settings &gt; Options &gt; SCI-CBIR to that Python, then press &apos;Check engine&apos;.</source>
         <translation>Installieren Sie die SCI-CBIR-Engine (das Python-Paket scicbir, siehe die Homepage des Plugins) in eine Python-3.11-Umgebung, setzen Sie 'Engine-Python' unter Einstellungen &gt; Optionen &gt; SCI-CBIR auf dieses Python und drücken Sie dann 'Engine prüfen'.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="65"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="100"/>
         <source>The SCI-CBIR engine could not be started with the Python &apos;{python}&apos;.</source>
         <translation>Die SCI-CBIR-Engine konnte mit dem Python '{python}' nicht gestartet werden.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="81"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="116"/>
         <source>The engine&apos;s own output is in the SCI-CBIR tab of the log panel (View &gt; Panels &gt; Log Messages).</source>
         <translation>Die Ausgaben der Engine stehen im Reiter SCI-CBIR des Protokollbedienfelds (Ansicht &gt; Bedienfelder &gt; Protokollmeldungen).</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="244"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="311"/>
         <source>Engine Python: {python}</source>
         <translation>Engine-Python: {python}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="245"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="318"/>
         <source>Cause: {cause}</source>
         <translation>Ursache: {cause}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/engine.py" line="248"/>
+        <location filename="../scicbir_qgis/core/engine.py" line="321"/>
         <source>Engine output:</source>
         <translation>Ausgabe der Engine:</translation>
     </message>
@@ -974,17 +969,17 @@
         <translation>Region</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/settings.py" line="104"/>
+        <location filename="../scicbir_qgis/core/settings.py" line="138"/>
         <source>no engine Python is set</source>
         <translation>es ist kein Engine-Python gesetzt</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/settings.py" line="106"/>
+        <location filename="../scicbir_qgis/core/settings.py" line="155"/>
         <source>the engine Python {path} does not exist</source>
         <translation>das Engine-Python {path} existiert nicht</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/settings.py" line="108"/>
+        <location filename="../scicbir_qgis/core/settings.py" line="157"/>
         <source>the engine Python &apos;{python}&apos; is not on PATH</source>
         <translation>das Engine-Python '{python}' ist nicht im PATH</translation>
     </message>
@@ -1172,27 +1167,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="70"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="90"/>
         <source>Details...</source>
         <translation>Details ...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="72"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="92"/>
         <source>Show the whole message, the engine&apos;s output and the fix</source>
         <translation>Die ganze Meldung, die Ausgabe der Engine und die Abhilfe zeigen</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="92"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="147"/>
         <source>The training dialog writes new model packages here; the Archive tab lists them with the shipped models. Default: {path}</source>
         <translation>Der Trainingsdialog schreibt neue Modellpakete hierher; der Reiter Archiv führt sie mit den mitgelieferten Modellen auf. Standard: {path}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="98"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="153"/>
         <source>Trained models folder</source>
         <translation>Ordner der trainierten Modelle</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/settings_widget.py" line="152"/>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="247"/>
         <source>SCI-CBIR: engine check</source>
         <translation>SCI-CBIR: Engine-Prüfung</translation>
     </message>
@@ -1202,7 +1197,7 @@
         <translation>Ordner, in den das neue Modellpaket geschrieben wird; standardmäßig ein neuer Ordner im Ordner der trainierten Modelle (Einstellungen), wo der Reiter Archiv es aufführt</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="628"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="630"/>
         <source>Model {model} chosen in the Archive tab for the next compression.</source>
         <translation>Modell {model} im Reiter Archiv für die nächste Kompression gewählt.</translation>
     </message>
@@ -1382,114 +1377,169 @@
         <translation>Trainingsschritte</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="407"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="400"/>
         <source>Choose the archive folder and the output folder.</source>
         <translation>Wählen Sie den Archivordner und den Ausgabeordner.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="409"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="402"/>
         <source>Decoding the archive&apos;s tiles...</source>
         <translation>Die Kacheln des Archivs werden dekodiert...</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="410"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="402"/>
         <source>SCI-CBIR: training on the archive (no labels)</source>
         <translation>SCI-CBIR: Training auf dem Archiv (ohne Labels)</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="592"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="594"/>
         <source>Finished: archive {archive} now uses the codes of {model} ({tiles} tiles re-hashed; the previous model {previous} is kept).</source>
         <translation>Fertig: Archiv {archive} verwendet jetzt die Codes von {model} ({tiles} Kacheln neu gehasht; das bisherige Modell {previous} bleibt erhalten).</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="603"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="605"/>
         <source>Archive adapted: {model}</source>
         <translation>Archiv angepasst: {model}</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/train_dialog.py" line="616"/>
+        <location filename="../scicbir_qgis/ui/train_dialog.py" line="618"/>
         <source>Cancelled; the archive keeps its codes and model.</source>
         <translation>Abgebrochen; das Archiv behält seine Codes und sein Modell.</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="223"/>
         <source>(on {host}, through the command {command})</source>
         <translation>(auf {host}, über den Befehl {command})</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="69"/>
         <source>A path to a Python runs the engine on this computer. A command line is run as given (no shell) and must speak the engine protocol on its input and output, e.g. ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve for an engine on a GPU machine (key-based ssh login; see docs/remote-engine.md).</source>
         <translation>Ein Pfad zu einem Python startet die Engine auf diesem Computer. Eine Befehlszeile wird so ausgeführt, wie sie steht (ohne Shell), und muss auf ihrer Ein- und Ausgabe das Engine-Protokoll sprechen, z. B. ssh gpu-box /opt/scicbir/.venv/bin/scicbir serve für eine Engine auf einem GPU-Rechner (ssh-Anmeldung mit Schlüssel; siehe docs/remote-engine.md).</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="114"/>
         <source>Add folder pair</source>
         <translation>Ordnerpaar hinzufügen</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="79"/>
         <source>Check the command in Settings &gt; Options &gt; SCI-CBIR: run it in a terminal, where it must log in without a password prompt and then wait silently for requests (see docs/remote-engine.md), then press &apos;Check engine&apos;.</source>
         <translation>Prüfen Sie den Befehl unter Einstellungen &gt; Optionen &gt; SCI-CBIR: Führen Sie ihn in einem Terminal aus; er muss sich ohne Passwortabfrage anmelden und dann still auf Anfragen warten (siehe docs/remote-engine.md). Drücken Sie dann 'Engine prüfen'.</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="68"/>
         <source>Engine Python or command</source>
         <translation>Engine-Python oder Befehl</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="311"/>
         <source>Engine command: {command}</source>
         <translation>Engine-Befehl: {command}</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="105"/>
         <source>Folder on this computer</source>
         <translation>Ordner auf diesem Computer</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="126"/>
         <source>Only for an engine on another computer: every path sent to it is translated from the first folder to the second (e.g. /home/me/archives to /mnt/archives), and the paths in its answers back.</source>
         <translation>Nur für eine Engine auf einem anderen Computer: Jeder an sie gesendete Pfad wird vom ersten Ordner in den zweiten übersetzt (z. B. /home/me/archives in /mnt/archives), die Pfade in ihren Antworten zurück.</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="136"/>
         <source>Path mapping</source>
         <translation>Pfadzuordnung</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="117"/>
         <source>Remove</source>
         <translation>Entfernen</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="105"/>
         <source>Same folder on the engine&apos;s computer</source>
         <translation>Derselbe Ordner auf dem Computer der Engine</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="97"/>
         <source>The SCI-CBIR engine could not be started with the command &apos;{command}&apos;.</source>
         <translation>Die SCI-CBIR-Engine konnte mit dem Befehl '{command}' nicht gestartet werden.</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="151"/>
         <source>The engine cannot see &apos;{local}&apos; ({sent}), which exists on this machine. Add or correct a pair in &apos;Path mapping&apos; (Settings &gt; Options &gt; SCI-CBIR) so that this folder is reached on the engine&apos;s machine, or mount the share there.</source>
         <translation>Die Engine sieht '{local}' nicht ({sent}), obwohl es auf diesem Rechner existiert. Ergänzen oder korrigieren Sie ein Paar unter 'Pfadzuordnung' (Einstellungen &gt; Optionen &gt; SCI-CBIR), damit dieser Ordner auf dem Rechner der Engine erreicht wird, oder binden Sie die Freigabe dort ein.</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/ui/settings_widget.py" line="212"/>
         <source>The path mapping setting is wrong: {reason}</source>
         <translation>Die Pfadzuordnung ist fehlerhaft: {reason}</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="150"/>
         <source>no path mapping covers it, so it was sent unchanged</source>
         <translation>keine Pfadzuordnung erfasst ihn, daher wurde er unverändert gesendet</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/settings.py" line="142"/>
         <source>the engine command cannot be read: {reason}</source>
         <translation>der Engine-Befehl kann nicht gelesen werden: {reason}</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="148"/>
         <source>the path mapping made it &apos;{remote}&apos;</source>
         <translation>die Pfadzuordnung machte daraus '{remote}'</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/engine.py" line="183"/>
         <source>the path mapping setting is wrong: {reason}</source>
         <translation>die Pfadzuordnung ist fehlerhaft: {reason}</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/settings.py" line="150"/>
         <source>the program &apos;{program}&apos; of the engine command is not on PATH</source>
         <translation>das Programm '{program}' des Engine-Befehls ist nicht im PATH</translation>
     </message>
     <message>
+        <location filename="../scicbir_qgis/core/settings.py" line="146"/>
         <source>the program {program} of the engine command does not exist</source>
         <translation>das Programm {program} des Engine-Befehls existiert nicht</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="398"/>
+        <source>Export archive as STAC catalog</source>
+        <translation>Archiv als STAC-Katalog exportieren</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="401"/>
+        <source>Writes the archive as a static STAC catalog: one collection for the archive (model, bands, extent) and one item per source raster (footprint, CRS and grid, acquisition time, tiles, bpp, PSNR, the packs and catalog as assets), checked against the STAC schemas. Running it again into the same folder adds the items of new sources, removes those of removed ones and leaves unchanged files as they are. The archive is only read. Licence: an SPDX id such as CC-BY-4.0 (empty: from the rasters&apos; metadata, else &apos;other&apos;).</source>
+        <translation>Schreibt das Archiv als statischen STAC-Katalog: eine Collection für das Archiv (Modell, Bänder, Ausdehnung) und ein Item je Quellraster (Umriss, KBS und Raster, Aufnahmezeit, Kacheln, bpp, PSNR, die Packs und der Katalog als Assets), geprüft gegen die STAC-Schemas. Ein erneuter Lauf in denselben Ordner fügt die Items neuer Quellen hinzu, entfernt die entfernter Quellen und lässt unveränderte Dateien, wie sie sind. Das Archiv wird nur gelesen. Lizenz: eine SPDX-Kennung wie CC-BY-4.0 (leer: aus den Metadaten der Raster, sonst &apos;other&apos;).</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="417"/>
+        <source>STAC folder</source>
+        <translation>STAC-Ordner</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="418"/>
+        <source>Licence of the rasters (SPDX id, optional)</source>
+        <translation>Lizenz der Raster (SPDX-Kennung, optional)</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="423"/>
+        <source>STAC collection file</source>
+        <translation>STAC-Collection-Datei</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="424"/>
+        <source>Items (source rasters)</source>
+        <translation>Items (Quellraster)</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="440"/>
+        <source>{items} items: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged</source>
+        <translation>{items} Items: {added} hinzugefügt, {updated} aktualisiert, {removed} entfernt, {unchanged} unverändert</translation>
     </message>
 </context>
 <context>
