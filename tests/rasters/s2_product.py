@@ -28,9 +28,15 @@ def _band_file(patch: Path, band: str) -> Path:
     return next(patch.glob(f"*_{band}.tif"))
 
 
+#: JPEG 2000 tile size of the written bands: small, so that a 64 px tile grid crosses the
+#: block rows a reader decodes (real products use 1024 or so on far larger bands)
+JP2_BLOCK = 32
+
+
 def _write_jp2(path: Path, data: np.ndarray, profile: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = dict(profile, driver="JP2OpenJPEG", count=data.shape[0], QUALITY=100, REVERSIBLE="YES")
+    out = dict(profile, driver="JP2OpenJPEG", count=data.shape[0], QUALITY=100, REVERSIBLE="YES",
+               BLOCKXSIZE=JP2_BLOCK, BLOCKYSIZE=JP2_BLOCK)  # fmt: skip
     for key in ("tiled", "blockxsize", "blockysize", "compress", "interleave", "photometric"):
         out.pop(key, None)
     with rasterio.open(path, "w", **out) as dst:

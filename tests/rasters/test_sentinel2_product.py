@@ -86,3 +86,29 @@ def test_products_compress_with_the_models_bands_picked_by_name(products, s2_mod
         assert [t.hash_hex for t in l1c] == [t.hash_hex for t in ref]
         assert [archive.read_stream(t) for t in l1c] == [reference.read_stream(t) for t in ref]
         assert [t.source_bands for t in l1c][0] == tuple(i for i in range(1, 14) if i != 11)
+
+
+def test_jpeg2000_bands_read_through_strips_give_the_pixels_of_direct_reads(products):
+    """A compress sweeping the tile rows decodes each JPEG 2000 block row once (a strip per
+    band) instead of once per tile: the pixels must be those of a read from the file, on the
+    10 m grid and resampled, also for tiles across block rows and at the edges."""
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+
+    (spec,) = find_sources(products["l2a"])
+    with RasterSource(spec.path, spec.files, spec.band_names) as source:
+        assert source._bands[0][0].block_shapes[0][0] < 64  # the grid crosses block rows
+        for b in range(1, source.count + 1):
+            dataset, index = source._bands[b - 1]
+            for row in range(0, source.height, 24):  # rows off the block grid, and edge tiles
+                for col in range(0, source.width, 40):
+                    w, h = min(64, source.width - col), min(64, source.height - row)
+                    got = source.read(col, row, w, h, [b])[0]
+                    sx, sy = dataset.width / source.width, dataset.height / source.height
+                    if sx == 1:
+                        want = dataset.read(index, window=Window(col, row, w, h))
+                    else:
+                        want = dataset.read(index, window=Window(col * sx, row * sy, w * sx, h * sy),
+                                            out_shape=(h, w), resampling=Resampling.cubic)  # fmt: skip
+                    np.testing.assert_array_equal(got, want, err_msg=f"band {b} at {col},{row}")
+        assert any(s is not None and s.rows is not None for s in source._strips.values())

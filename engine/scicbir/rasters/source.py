@@ -6,6 +6,8 @@ of one-band files on different grids (a BigEarthNet-S2 patch: ``<patch>_B01.tif`
 the finest band defines the pixel grid and coarser bands are cubic-upsampled onto it during the
 windowed read, the pre-processing the method prescribes; GDAL does the resampling from the
 exact fractional window, so a tile read equals the same part of the whole upsampled band.
+JPEG 2000 bands are read through a strip cache (``band_strips``): the same pixels, each part
+of the file decoded once instead of once per tile.
 
 Images without a georeference (scene datasets as JPEG/PNG) are accepted: ``georeferenced`` is
 False, the transform is the identity (pixel space) and a warning is issued.
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from scicbir.errors import InputError
+from scicbir.rasters.band_strips import BandStrips
 
 
 class RasterSource:
@@ -38,6 +41,7 @@ class RasterSource:
         self.path = Path(path)
         self.files = [Path(f) for f in (files or [path])]
         self._datasets = []
+        self._strips: dict[int, BandStrips | None] = {}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -131,14 +135,27 @@ class RasterSource:
     def _read_into(self, out, col, row, width, height, bands, Window, Resampling) -> None:
         for k, b in enumerate(bands):
             dataset, index = self._bands[b - 1]
+            strips = self._strips_of(b)
             if dataset.width == self.width and dataset.height == self.height:
-                out[k] = dataset.read(index, window=Window(col, row, width, height))
+                window = Window(col, row, width, height)
+                out[k] = strips.read(window) if strips else dataset.read(index, window=window)
             else:
                 sx, sy = dataset.width / self.width, dataset.height / self.height
                 window = Window(col * sx, row * sy, width * sx, height * sy)
-                out[k] = dataset.read(
-                    index, window=window, out_shape=(height, width), resampling=Resampling.cubic
-                )
+                if strips is not None:
+                    out[k] = strips.read(window, (height, width), Resampling.cubic)
+                else:
+                    out[k] = dataset.read(
+                        index, window=window, out_shape=(height, width), resampling=Resampling.cubic
+                    )
+
+    def _strips_of(self, band: int) -> BandStrips | None:
+        """The strip cache of a JPEG 2000 band (``band_strips``), None for other formats."""
+        if band not in self._strips:
+            dataset, index = self._bands[band - 1]
+            jp2 = dataset.driver == "JP2OpenJPEG"
+            self._strips[band] = BandStrips(dataset, index) if jp2 else None
+        return self._strips[band]
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the source CRS (pixel space when not georeferenced)."""
@@ -181,6 +198,10 @@ class RasterSource:
         return total
 
     def close(self) -> None:
+        for strips in self._strips.values():
+            if strips is not None:
+                strips.close()
+        self._strips = {}
         for d in self._datasets:
             d.close()
         self._datasets = []
