@@ -112,3 +112,18 @@ def test_jpeg2000_bands_read_through_strips_give_the_pixels_of_direct_reads(prod
                                             out_shape=(h, w), resampling=Resampling.cubic)  # fmt: skip
                     np.testing.assert_array_equal(got, want, err_msg=f"band {b} at {col},{row}")
         assert any(s is not None and s.rows is not None for s in source._strips.values())
+
+
+def test_a_product_overview_reads_whole_resolution_levels(products):
+    """The value-range check of compress reads a decimated overview; for JPEG 2000 bands it
+    comes from a whole wavelet resolution level: at full size it is the band itself, smaller
+    it is a nearest-neighbour pick of the band's own values."""
+    (l1c,) = find_sources(products["l1c"])
+    (patch,) = find_sources(products["patch"])
+    with RasterSource(l1c.path, l1c.files, l1c.band_names) as product, \
+            RasterSource(patch.path, patch.files, patch.band_names) as tiffs:  # fmt: skip
+        np.testing.assert_array_equal(product.overview([2, 3]), tiffs.overview([2, 3]))
+        small = product.overview([2], max_size=50)
+        whole = tiffs.read(0, 0, 120, 120, [2])
+    assert small.shape == (1, 50, 50)
+    assert abs(float(small.mean()) - float(whole.mean())) < 0.05 * float(whole.mean())
