@@ -11,8 +11,6 @@ window by window. Then, in the same run on the same files:
   tiles/s, peak RSS of the main process and of the process tree (main + workers);
 - ``gdal_translate -of JP2OpenJPEG`` of the same 12 bands stacked on the 10 m grid (a VRT), at a
   lossy ``QUALITY`` and losslessly: wall time and peak RSS (the peer);
-- the JPEG 2000 read of the first row of tiles straight from the files, window by window, and
-  through the reader's strip cache (``scicbir.rasters.band_strips``), same tiles;
 - where the time of a compress goes, measured in this process on ``--profile-tiles`` tiles with
   the engine's own functions: JPEG 2000 read of the 10 m bands, read + resampling of the 20 m
   and 60 m bands, the codec's transforms (analysis, hyperprior, hash head) and its entropy
@@ -104,7 +102,6 @@ def profile_stages(product: Path, model: str, tiles: int) -> dict[str, float]:
     from scicbir.archive.prepare import map_to_model
     from scicbir.codec.codec import TileCodec
     from scicbir.models.registry import resolve_model
-    from scicbir.rasters import band_strips
     from scicbir.rasters.discover import find_sources
     from scicbir.rasters.source import RasterSource
 
@@ -112,20 +109,15 @@ def profile_stages(product: Path, model: str, tiles: int) -> dict[str, float]:
     codec = TileCodec(package)
     size = package.config.tile_size
     (spec,) = find_sources(product)
-    # JPEG 2000 read window by window straight from the files (the reader before its strip
-    # cache) against the reader as compress uses it, on the first row of tiles
-    per_row = -(-product_side(spec) // size)
-    direct_ms = {}
-    for label, direct in (("direct", 10**9), ("strips", band_strips.DIRECT_READS)):
-        band_strips.DIRECT_READS, keep = direct, band_strips.DIRECT_READS
-        with RasterSource(spec.path, spec.files, spec.band_names) as source:
-            t0 = time.perf_counter()
-            n = min(per_row - 1, 64)
-            for i in range(n):
-                source.read(i * size, 0, size, size, list(range(1, source.count + 1)))
-            direct_ms[label] = 1000 * (time.perf_counter() - t0) / n
-        band_strips.DIRECT_READS = keep
-    with RasterSource(spec.path, spec.files, spec.band_names) as source:
+    import rasterio
+
+    from scicbir.archive.compress import GDAL_CACHE_MB
+
+    # the block cache compress runs with (JPEG 2000 reads depend on it)
+    with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        RasterSource(spec.path, spec.files, spec.band_names) as source,
+    ):
         mapping, _notes = map_to_model(str(spec.path), source, package.config.band_names)
         order = list(mapping.source_order)
         fine = [b for b in order if source._bands[b - 1][0].width == source.width]
@@ -145,8 +137,6 @@ def profile_stages(product: Path, model: str, tiles: int) -> dict[str, float]:
             batch.append(pixels.astype(np.float32) / 10000.0)
         codec.encode(np.stack(batch))
     return {
-        "read_ms_per_tile_direct_jp2": direct_ms["direct"],
-        "read_ms_per_tile_strips": direct_ms["strips"],
         "tiles": tiles,
         "read_10m_s": t_fine,
         "read_resample_20m_60m_s": t_coarse,
@@ -154,13 +144,6 @@ def profile_stages(product: Path, model: str, tiles: int) -> dict[str, float]:
         "entropy_s": codec.timings.entropy,
         "backend": codec.backend,
     }
-
-
-def product_side(spec) -> int:
-    import rasterio
-
-    with rasterio.open(spec.files[1]) as ds:  # B02: 10 m
-        return ds.width
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,13 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         figures["stages_per_tile_ms"] = {
             k: 1000 * v / stages["tiles"] for k, v in stages.items() if k.endswith("_s")
         }
-        figures["jp2_read_ms_per_12_band_tile"] = {
-            "direct": stages["read_ms_per_tile_direct_jp2"],
-            "strips": stages["read_ms_per_tile_strips"],
-        }
+
         figures["stages_backend"] = stages["backend"]
         print(json.dumps(figures["stages_per_tile_ms"]), flush=True)
-        print(json.dumps(figures["jp2_read_ms_per_12_band_tile"]), flush=True)
+
         figures["load_average_at_end"] = os.getloadavg()
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
