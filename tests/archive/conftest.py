@@ -8,6 +8,7 @@ BigEarthNet patch) with few tiles: the suite stays fast on two shared cores.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,19 @@ from rasterio.windows import Window
 
 #: tiles on the 64 grid of each sample written by ``make_sample_folder``
 EXPECTED_TILES = {"landsat.tif": 9, "rmnp.tif": 12, "S2A_MSIL2A_20170613T101031_87_48": 4}
+
+
+def committed_sources(folder: Path) -> int:
+    """Sources committed in an archive's catalog (0 while it does not exist yet), read without
+    taking part in the writer's transaction: what a test polls while a compress runs."""
+    try:
+        conn = sqlite3.connect(f"file:{folder / 'catalog.gpkg'}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
 
 
 def crop(src: Path, dst: Path, width: int, height: int) -> Path:

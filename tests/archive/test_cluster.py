@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from scicbir.archive.compress import CompressOptions, compress_folder
 from scicbir.archive.requests import CompressRequest, run_compress
 from scicbir.errors import CancelledError, InputError
 from scicbir.params import ParamsError
-from tests.archive.conftest import EXPECTED_TILES, crop
+from tests.archive.conftest import EXPECTED_TILES, committed_sources, crop
 
 SCENES = 6  # distinct 192 x 192 crops, 9 tiles each
 #: Seconds the processes of a killed client may take to end.
@@ -97,17 +96,6 @@ def _listening(pids: set[int]) -> set[tuple[str, int]]:
         except psutil.Error:
             pass
     return found
-
-
-def _sources(folder: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{folder / 'catalog.gpkg'}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT count(*) FROM sources").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
 
 
 @pytest.fixture(scope="module")
@@ -341,7 +329,7 @@ def test_killed_client_leaves_no_process_and_the_next_run_resumes(
         while time.monotonic() < deadline:
             children = engine.children(recursive=True)
             workers = [c for c in children if "spawn_main" in " ".join(_cmdline(c))]
-            if len(workers) >= 2 and _sources(folder) >= 1:
+            if len(workers) >= 2 and committed_sources(folder) >= 1:
                 break
             assert process.poll() is None, "compress ended before it could be killed"
             time.sleep(0.1)
@@ -358,7 +346,7 @@ def test_killed_client_leaves_no_process_and_the_next_run_resumes(
             process.kill()
         process.wait()
 
-    committed = _sources(folder)
+    committed = committed_sources(folder)
     assert 1 <= committed < SCENES
     again = subprocess.run(command, env=engine_env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,23 +18,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.archive.conftest import crop
+from tests.archive.conftest import committed_sources, crop
 
 COPIES = 6
 #: Seconds the engine's children may take to notice that it is gone.
 GONE_WITHIN_S = 10.0
-
-
-def _sources(folder: Path) -> int:
-    """Sources committed in the catalog (0 while it does not exist yet)."""
-    try:
-        conn = sqlite3.connect(f"file:{folder / 'catalog.gpkg'}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT count(*) FROM sources").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
 
 
 def _scenes(data_dir: Path, folder: Path) -> Path:
@@ -52,7 +39,7 @@ def _workers_running(pid: int, archive: Path, deadline: float) -> list[psutil.Pr
     while time.monotonic() < deadline:
         children = engine.children(recursive=True)
         workers = [c for c in children if "spawn_main" in " ".join(_cmdline(c))]
-        if len(workers) >= 2 and _sources(archive) >= 1:
+        if len(workers) >= 2 and committed_sources(archive) >= 1:
             return children
         assert engine.is_running() and engine.status() != psutil.STATUS_ZOMBIE, "engine ended"
         time.sleep(0.2)

@@ -139,3 +139,17 @@ def engine_with_rate_model(monkeypatch, engine_session, rate_point_model):
     engine_session.stop()
     yield rate_point_model
     engine_session.stop()
+
+
+@pytest.fixture
+def provider(qgis_processing, plugin_settings, engine_session):
+    """The plugin's Processing provider, registered for one test."""
+    from qgis.core import QgsApplication
+
+    from scicbir_qgis.processing_provider.provider import SciCbirProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = SciCbirProvider()
+    registry.addProvider(provider)
+    yield provider
+    registry.removeProvider(provider)

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProject,
@@ -15,17 +14,6 @@ from qgis.core import (
 )
 
 pytestmark = pytest.mark.qgis
-
-
-@pytest.fixture
-def provider(qgis_processing, plugin_settings, engine_session):
-    from scicbir_qgis.processing_provider.provider import SciCbirProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = SciCbirProvider()
-    registry.addProvider(provider)
-    yield provider
-    registry.removeProvider(provider)
 
 
 class _Progress(QgsProcessingFeedback):

@@ -7,20 +7,9 @@ import json
 import shutil
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingException
+from qgis.core import QgsProcessingException
 
 pytestmark = pytest.mark.qgis
-
-
-@pytest.fixture
-def provider(qgis_processing, plugin_settings, engine_session):
-    from scicbir_qgis.processing_provider.provider import SciCbirProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = SciCbirProvider()
-    registry.addProvider(provider)
-    yield provider
-    registry.removeProvider(provider)
 
 
 @pytest.mark.slow  # engine start and real coding: 10-40 s on 2 shared cores
