@@ -16,11 +16,14 @@ distance is ``d_m``, every code at distance ``< d_m`` is in the list; so with
 its exact minimum. If at least ``k`` non-excluded tiles lie within ``R`` the top-k and all its
 ties are known; otherwise the k-th merged distance ``D`` found so far bounds the true one from
 above and a range search of radius ``D`` on every query tile fetches everything needed.
+
+An index entry may stand for several tiles (a code shared by many tiles, ``tie_groups``):
+``weights`` then says how many, and the counts above are counts of tiles, not of entries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -56,7 +59,7 @@ def _faiss_threads(work: int) -> Iterator[None]:
 def _triples(dist: np.ndarray, ids: np.ndarray) -> Candidates:
     rows = np.repeat(np.arange(dist.shape[0], dtype=np.int32), dist.shape[1])
     flat_ids = ids.reshape(-1).astype(np.int64)
-    valid = flat_ids >= 0
+    valid = flat_ids != -1  # faiss: no result; grouped entries (tie_groups) are <= -2
     return Candidates(rows[valid], flat_ids[valid], dist.reshape(-1).astype(np.int32)[valid])
 
 
@@ -68,14 +71,23 @@ def _range(index: Any, queries: np.ndarray, max_distance: int) -> Candidates:
     return Candidates(rows, np.asarray(ids, dtype=np.int64), np.asarray(dist).astype(np.int32))
 
 
+Weights = Callable[[np.ndarray], np.ndarray]
+"""``weights(entry_ids) -> int64`` tiles each index entry stands for (1 for a tile's own code)."""
+
+
 def gather_candidates(
-    index: Any, queries: np.ndarray, k: int, excluded: np.ndarray | None = None
+    index: Any,
+    queries: np.ndarray,
+    k: int,
+    excluded: np.ndarray | None = None,
+    weights: Weights | None = None,
 ) -> Candidates:
     """Candidates for ``merge_min`` from a faiss ``IndexBinary`` (with ids, e.g. ``IndexBinaryIDMap``).
 
     ``queries``: ``(n_queries, nbytes)`` uint8 packed codes; ``excluded``: archive tile ids that
-    must not be returned (self-exclusion). The result holds every triple needed to rank the
-    top ``k`` exactly; it may hold more.
+    must not be returned (self-exclusion); ``weights``: for an index with grouped entries
+    (``tie_groups.SearchIndex.weights``). The result holds every triple needed to rank the
+    top ``k`` exactly; it may hold more (entries standing for no tile are dropped).
     """
     queries = np.ascontiguousarray(queries, dtype=np.uint8)
     excluded = np.zeros(0, np.int64) if excluded is None else np.asarray(excluded, np.int64)
@@ -86,20 +98,47 @@ def gather_candidates(
     # completing it costs a second pass over the codes; twice k plus a margin rarely needs one
     m = min(n, 2 * k + _MARGIN + int(excluded.size))
     with _faiss_threads(n * queries.shape[0]):
-        return _gather(index, queries, k, excluded, n, m)
+        return _gather(index, queries, k, excluded, n, m, weights)
 
 
 def _gather(
-    index: Any, queries: np.ndarray, k: int, excluded: np.ndarray, n: int, m: int
+    index: Any,
+    queries: np.ndarray,
+    k: int,
+    excluded: np.ndarray,
+    n: int,
+    m: int,
+    weights: Weights | None,
 ) -> Candidates:
     dist, ids = index.search(queries, m)
-    cands = _triples(np.asarray(dist), np.asarray(ids)).without(excluded)
-    if m == n:  # every list is the whole archive: complete
+    cands = _without_empty(_triples(np.asarray(dist), np.asarray(ids)).without(excluded), weights)
+    if m == n:  # every list is the whole index: complete
         return cands
     radius = int(np.asarray(dist)[:, m - 1].min()) - 1
-    _, best = min_distance_per_tile(cands)
-    if np.count_nonzero(best <= radius) >= k:
+    entries, best = min_distance_per_tile(cands)
+    tiles = np.ones(entries.shape, np.int64) if weights is None else weights(entries)
+    if int(tiles[best <= radius].sum()) >= k:
         return cands
-    # each query listed >= k non-excluded tiles, so there are >= k candidates here
-    kth = int(np.partition(best, k - 1)[k - 1])
-    return _range(index, queries, kth).without(excluded)
+    kth = kth_distance(best, tiles, k)
+    return _without_empty(_range(index, queries, kth).without(excluded), weights)
+
+
+def kth_distance(best: np.ndarray, tiles: np.ndarray, k: int) -> int:
+    """The distance of the k-th tile when entry ``i`` stands for ``tiles[i]`` tiles at ``best[i]``.
+
+    When fewer than ``k`` tiles are listed (every one excluded but a few), the largest distance.
+    """
+    order = np.argsort(best, kind="stable")
+    reach = np.cumsum(tiles[order])
+    at = min(int(np.searchsorted(reach, k)), len(order) - 1)
+    return int(best[order[at]])
+
+
+def _without_empty(cands: Candidates, weights: Weights | None) -> Candidates:
+    """Drop grouped entries whose every tile is excluded."""
+    if weights is None or cands.ids.size == 0:
+        return cands
+    keep = weights(cands.ids) > 0
+    if keep.all():
+        return cands
+    return Candidates(cands.query[keep], cands.ids[keep], cands.distance[keep])

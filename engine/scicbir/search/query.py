@@ -46,6 +46,7 @@ from scicbir.search.region import (
     select_tiles,
     to_raster_crs,
 )
+from scicbir.search.tie_groups import SearchIndex, search_index
 
 DEFAULT_K = 20
 _HASH_BATCH = 64  # query tiles read and hashed together
@@ -145,7 +146,7 @@ class Searcher:
             self._backend = backend
             self._hasher: Hasher | None = None
             self._generation = -1
-            self._index: Any = None
+            self._index: SearchIndex | None = None
             self._refresh(archive)
 
     # --- archive state -----------------------------------------------------------------------
@@ -155,12 +156,13 @@ class Searcher:
 
         return Archive.open(self.folder, read_only=True)
 
-    def _refresh(self, archive: Any) -> Any:
-        """The faiss index for the catalog's current generation (reloaded when it moved on)."""
+    def _refresh(self, archive: Any) -> SearchIndex:
+        """The search index for the catalog's current generation (rebuilt when it moved on):
+        the archive's faiss index with codes shared by many tiles grouped (``tie_groups``)."""
         with self._lock:
             generation = archive.catalog.generation
             if self._index is None or generation != self._generation:
-                self._index = archive.index()
+                self._index = search_index(archive.index(), self._logits_lookup(archive))
                 self._generation = generation
             return self._index
 
@@ -510,7 +512,10 @@ class Searcher:
         self, archive, index, kind, codes, logits, query, k, excluded, timings, lookup
     ) -> SearchResult:
         t0 = time.perf_counter()
-        candidates = gather_candidates(index, codes, k, excluded)
+        candidates = gather_candidates(
+            index.faiss_index, codes, k, excluded, index.weights(excluded)
+        )
+        candidates = index.expand(candidates, k, logits, excluded)
         ranked = merge_min(candidates, k, self.bits, logits, lookup)
         timings["search_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()

@@ -1,0 +1,283 @@
+"""Codes shared by many tiles: searched once, ranked inside by their logits without a row scan.
+
+Real archives collapse: a hash model gives sea, cloud or no-data tiles one code, and 13-17 % of
+an archive's tiles can share it. Searched tile by tile, a query with that code finds hundreds of
+thousands of tiles at distance 0; completing the ties (``knn``) and scoring them by their logits
+(``merge``) then means listing them all and reading each one's logits from the catalog, which
+made such a query 30 times slower than any other at 10^7 tiles.
+
+Here every code shared by at least ``min_size`` tiles is a *group*: the index the search runs on
+(``SearchIndex``) holds the group's code once, under a negative id, beside the tiles whose code
+is theirs alone or rare, and knows how many tiles each entry stands for (``weights``). The
+k-nearest-neighbour gathering counts those weights when it checks that the top k is complete,
+and ``expand`` then replaces each group by the tiles that can still enter the top k:
+
+- a group nearer than the k-th merged distance enters whole (it holds fewer than k tiles);
+- a group *at* the k-th distance gives, per query tile reaching it, the ``r`` members whose
+  logits are nearest to that query tile's logits (cosine distance, the merge's tie-break), with
+  ``r`` the number of places left. All members share the code, so they share the Hamming
+  distance; the members a merge would rank first among them are in the union of these lists.
+
+The members' logits are held normalised per group (``GroupLogits``, loaded once per catalog
+generation in one pass): up to ``EXACT_MAX`` members they are scanned exactly (so the ranking
+equals the exhaustive one, ``hamming.exhaustive_ranking``), above it an inverted-file index over
+them (``faiss.IndexIVFScalarQuantizer``, 8 bits per value, inner product on unit vectors) visits
+a quarter of its lists (the members it returns are then ranked on their exact logits by the
+merge); ``benchmarks/bench_tied_codes.py`` reports the recall this costs and the latency of a
+collapsed query beside a normal one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from scicbir.search.knn import kth_distance
+from scicbir.search.merge import Candidates, LogitsLookup, min_distance_per_tile
+
+#: Codes held by at least this many tiles are searched as one entry. Below it, listing tied
+#: tiles and reading their logits costs less than a millisecond.
+MIN_GROUP = 256
+#: Groups up to this size rank their members by an exact scan (64 MB of float32 at 64 bits,
+#: ~6 ms on one core: about what a normal query over the 10^6+ tiles such a group needs costs).
+EXACT_MAX = 262_144
+_LOGITS_CHUNK = 20_000
+
+
+def group_entry_id(group: int) -> int:
+    """The index id of group ``group``: negative, never a tile id, never faiss's -1."""
+    return -2 - group
+
+
+@dataclass
+class GroupLogits:
+    """The members of one group and their unit-length logits, ranked by cosine to a query."""
+
+    members: np.ndarray  # int64 tile ids, ascending
+    unit: np.ndarray | None  # float32 (len(members), bits), None when logits are unknown
+    ivf: Any = None  # faiss index over ``unit`` with the members' positions as ids
+    quantizer: Any = None  # the IVF's coarse quantizer, kept alive beside it
+
+    def excluded_count(self, excluded: np.ndarray) -> int:
+        """How many of ``excluded`` (any tile ids) are members (binary search: members sorted)."""
+        if excluded.size == 0:
+            return 0
+        pos = np.minimum(np.searchsorted(self.members, excluded), len(self.members) - 1)
+        return int(np.count_nonzero(self.members[pos] == excluded))
+
+    @classmethod
+    def build(cls, members: np.ndarray, logits: np.ndarray | None) -> GroupLogits:
+        if logits is None:
+            return cls(members, None)
+        unit = _unit(logits)
+        if len(members) <= EXACT_MAX:
+            return cls(members, unit)
+        import faiss
+
+        bits = unit.shape[1]
+        nlist = int(4 * np.sqrt(len(members)))
+        quantizer = faiss.IndexFlatIP(bits)
+        ivf = faiss.IndexIVFScalarQuantizer(
+            quantizer, bits, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        rng = np.random.default_rng(0)
+        ivf.train(unit[rng.choice(len(unit), min(len(unit), 64 * nlist), replace=False)])
+        ivf.add(unit)
+        ivf.nprobe = max(1, nlist // 4)  # recall@20 0.92 on unstructured logits (benchmark)
+        return cls(members, None, ivf, quantizer)
+
+    def nearest(self, query_logits: np.ndarray | None, count: int) -> np.ndarray:
+        """Up to ``count`` member ids, nearest first (cosine distance, then id)."""
+        count = min(count, len(self.members))
+        if count <= 0:
+            return np.zeros(0, np.int64)
+        if query_logits is None or (self.unit is None and self.ivf is None):
+            return self.members[:count]  # no logits: the merge orders by id
+        q = _unit(np.asarray(query_logits, np.float32)[None, :])
+        if self.ivf is not None:
+            import faiss
+
+            ivf_threads = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)  # see knn.SINGLE_THREAD_WORK: one core answers sooner
+            try:
+                _, pos = self.ivf.search(q, count)
+            finally:
+                faiss.omp_set_num_threads(ivf_threads)
+            pos = pos[0][pos[0] >= 0]
+            return self.members[pos]
+        dist = 1.0 - self.unit @ q[0]
+        if count < len(dist):
+            part = np.argpartition(dist, count - 1)[:count]
+            limit = dist[part].max()
+            part = np.flatnonzero(dist <= limit)  # keep every tie at the edge for the id order
+        else:
+            part = np.arange(len(dist))
+        order = part[np.lexsort((self.members[part], dist[part]))][:count]
+        return self.members[order]
+
+
+def _unit(logits: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(logits, dtype=np.float32)
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.where(norm > 0, x / np.where(norm > 0, norm, 1.0), 0.0).astype(np.float32)
+
+
+@dataclass
+class SearchIndex:
+    """The faiss index a search runs on: rare codes per tile, shared codes once per group."""
+
+    faiss_index: Any
+    tiles: int  # tiles in the archive (the faiss index holds fewer entries when groups exist)
+    bits: int
+    groups: list[GroupLogits] = field(default_factory=list)
+
+    @property
+    def ntotal(self) -> int:
+        return self.tiles
+
+    def weights(self, excluded: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
+        """``weights(entry_ids)``: how many non-excluded tiles each index entry stands for
+        (None when no entry stands for more than one tile)."""
+        if not self.groups:
+            return None
+        sizes = self._sizes.copy()
+        excluded = np.unique(np.asarray(excluded, np.int64))
+        if excluded.size:
+            pos = np.minimum(np.searchsorted(self._grouped, excluded), len(self._grouped) - 1)
+            hit = self._grouped[pos] == excluded
+            sizes -= np.bincount(self._group_of[pos[hit]], minlength=len(sizes))
+
+        def weigh(ids: np.ndarray) -> np.ndarray:
+            ids = np.asarray(ids, np.int64)
+            out = np.ones(ids.shape, np.int64)
+            grouped = ids <= -2
+            out[grouped] = sizes[-2 - ids[grouped]]
+            return out
+
+        return weigh
+
+    def __post_init__(self) -> None:
+        # every grouped tile id, sorted, and its group: excluded tiles are counted in one search
+        self._sizes = np.array([len(g.members) for g in self.groups], np.int64)
+        if self.groups:
+            ids = np.concatenate([g.members for g in self.groups])
+            group_of = np.repeat(np.arange(len(self.groups)), self._sizes)
+            order = np.argsort(ids, kind="stable")
+            self._grouped, self._group_of = ids[order], group_of[order]
+
+    def expand(
+        self,
+        cands: Candidates,
+        k: int,
+        query_logits: np.ndarray | None,
+        excluded: np.ndarray,
+    ) -> Candidates:
+        """Tile-level candidates for ``merge_min``: groups replaced by the members that count."""
+        grouped = cands.ids <= -2
+        if not grouped.any():
+            return cands
+        entries, best = min_distance_per_tile(cands)
+        weigh = self.weights(excluded)
+        w = weigh(entries) if weigh is not None else np.ones(entries.shape, np.int64)
+        cutoff = kth_distance(best, w, k)
+        places = k - int(w[best < cutoff].sum())  # places left at the cutoff distance
+
+        keep = ~grouped
+        parts = [Candidates(cands.query[keep], cands.ids[keep], cands.distance[keep])]
+        excluded_set = np.unique(np.asarray(excluded, np.int64))
+        for entry in entries[(entries <= -2) & (best <= cutoff)]:
+            group = self.groups[-2 - int(entry)]
+            rows = (cands.ids == entry) & (cands.distance == best[entries == entry][0])
+            dist = int(best[entries == entry][0])
+            reaching = np.unique(cands.query[rows])
+            if dist < cutoff:
+                members = group.members
+            else:
+                extra = group.excluded_count(excluded_set)
+                chosen = [
+                    group.nearest(None if query_logits is None else query_logits[q], places + extra)
+                    for q in reaching
+                ]
+                members = np.unique(np.concatenate(chosen))
+            members = members[~np.isin(members, excluded_set)]
+            q = np.repeat(reaching.astype(np.int32), len(members))
+            ids = np.tile(members, len(reaching))
+            parts.append(Candidates(q, ids, np.full(ids.shape, dist, np.int32)))
+        return Candidates(
+            np.concatenate([p.query for p in parts]),
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.distance for p in parts]),
+        )
+
+
+def search_index(
+    faiss_index: Any,
+    logits: LogitsLookup | None,
+    min_size: int | None = None,
+) -> SearchIndex:
+    """The ``SearchIndex`` of an archive's exact index (``IndexBinaryIDMap`` over a flat index).
+
+    ``min_size``: the smallest group (default ``MIN_GROUP``). Shared codes are found with one
+    sort of the codes; the logits of each group's members are
+    read with ``logits`` (the catalog's lookup) in large chunks, once.
+    """
+    import faiss
+
+    min_size = MIN_GROUP if min_size is None else min_size
+    id_map = faiss.downcast_IndexBinary(faiss_index)
+    n = int(id_map.ntotal)
+    bits = int(id_map.d)
+    if n == 0:
+        return SearchIndex(faiss_index, 0, bits)
+    ids = faiss.vector_to_array(id_map.id_map).astype(np.int64)
+    flat = faiss.downcast_IndexBinary(id_map.index)
+    codes = faiss.vector_to_array(flat.xb).reshape(n, -1)
+    _, inverse, counts = np.unique(_sort_keys(codes), return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts >= min_size)
+    if shared.size == 0:
+        return SearchIndex(faiss_index, n, bits)
+    in_group = (counts >= min_size)[inverse]
+    grouped_rows = np.flatnonzero(in_group)
+    grouped_rows = grouped_rows[np.argsort(inverse[grouped_rows], kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(counts[shared])])
+    groups: list[GroupLogits] = []
+    group_codes = []
+    for g in range(len(shared)):
+        rows = grouped_rows[starts[g] : starts[g + 1]]
+        members = np.sort(ids[rows])
+        got = _read_logits(logits, members)
+        groups.append(GroupLogits.build(members, got))
+        group_codes.append(codes[rows[0]])
+    index = faiss.IndexBinaryIDMap(faiss.IndexBinaryFlat(bits))
+    rest = ~in_group
+    if rest.any():
+        index.add_with_ids(np.ascontiguousarray(codes[rest]), ids[rest])
+    index.add_with_ids(
+        np.ascontiguousarray(np.stack(group_codes)),
+        np.array([group_entry_id(g) for g in range(len(groups))], np.int64),
+    )
+    return SearchIndex(index, n, bits, groups)
+
+
+def _sort_keys(codes: np.ndarray) -> np.ndarray:
+    """One sortable scalar per code: a machine word where the code fits one (fast), else bytes."""
+    codes = np.ascontiguousarray(codes)
+    words = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
+    if codes.shape[1] in words:
+        return codes.view(words[codes.shape[1]]).ravel()
+    return codes.view(np.dtype((np.void, codes.shape[1]))).ravel()
+
+
+def _read_logits(lookup: LogitsLookup | None, members: np.ndarray) -> np.ndarray | None:
+    if lookup is None:
+        return None
+    chunks = []
+    for start in range(0, len(members), _LOGITS_CHUNK):
+        got = lookup(members[start : start + _LOGITS_CHUNK])
+        if got is None:
+            return None
+        chunks.append(np.asarray(got, np.float32))
+    return np.concatenate(chunks)
