@@ -49,7 +49,7 @@ class Logits:
 
     def __init__(self, codes: np.ndarray, rng: np.random.Generator) -> None:
         self.signs_of = codes
-        self.table = np.abs(rng.normal(size=(1 << 16, BITS))).astype(np.float32) + 0.05
+        self.table = np.abs(rng.normal(size=(1 << 20, BITS))).astype(np.float32) + 0.05
 
     def for_code(self, code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         signs = np.unpackbits(code).astype(np.float32) * 2 - 1
@@ -117,8 +117,7 @@ def run_size(n: int, args, rng: np.random.Generator) -> dict:
         return merge_min(gather_candidates(full, q, K), K, BITS, ql, logits)
 
     def new(q, ql):
-        cands = gather_candidates(grouped.faiss_index, q, K, none, grouped.weights(none))
-        return merge_min(grouped.expand(cands, K, ql[0][None, :], none), K, BITS, ql, logits)
+        return merge_min(grouped.candidates(q, K, ql, none), K, BITS, ql, logits)
 
     row: dict = {
         "codes": n,

@@ -27,9 +27,7 @@ class _Logits:
 
 
 def _ranked(index, queries, k, query_logits, lookup, excluded):
-    weights = index.weights(excluded)
-    cands = gather_candidates(index.faiss_index, queries, k, excluded, weights)
-    cands = index.expand(cands, k, query_logits, excluded)
+    cands = index.candidates(queries, k, query_logits, excluded)
     return merge_min(cands, k, index.bits, query_logits, lookup)
 
 
@@ -80,7 +78,9 @@ def test_grouped_ranking_without_logits_orders_ties_by_id() -> None:
     assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]
 
 
-def test_a_collapsed_query_reads_the_logits_of_a_few_tiles_not_of_the_whole_group() -> None:
+def test_a_collapsed_query_reads_the_logits_of_a_few_tiles_not_of_the_whole_group(
+    monkeypatch,
+) -> None:
     rng, codes, ids, logits = _collapsed_archive(20000, 64, 11)
     grouped_lookup, tile_lookup = _Logits(ids, logits), _Logits(ids, logits)
     index = search_index(build_index(ids, codes, 64), grouped_lookup)
@@ -88,7 +88,11 @@ def test_a_collapsed_query_reads_the_logits_of_a_few_tiles_not_of_the_whole_grou
     query_logits = rng.normal(size=(1, 64)).astype(np.float32)
     none = np.zeros(0, np.int64)
 
+    searched = []
+    monkeypatch.setattr(tie_groups, "gather_candidates", lambda *a: searched.append(a))
     got = _ranked(index, codes[:1], 20, query_logits, grouped_lookup, none)
+    assert not searched  # its code is the group's: nothing else can be nearer or as near
+    monkeypatch.undo()
     per_tile = merge_min(
         gather_candidates(build_index(ids, codes, 64), codes[:1], 20),
         20,
@@ -150,3 +154,18 @@ def test_searches_of_a_real_archive_are_the_same_with_codes_grouped(
     assert [h.tile_id for h in region.hits] == [
         h.tile_id for h in plain.search_raster(search_archive["landsat"], k=15).hits
     ]
+
+
+def test_two_query_tiles_on_one_group_count_its_tiles_once() -> None:
+    """A region whose tiles all have the shared code, asking for more than the group holds."""
+    rng, codes, ids, logits = _collapsed_archive(2000, 16, 21)
+    lookup = _Logits(ids, logits)
+    index = search_index(build_index(ids, codes, 16), lookup, min_size=50)
+    group = index.groups[0].members
+    excluded = group[::2]
+    k = len(group) - len(excluded) + 5  # the group alone cannot fill the answer
+    query_logits = rng.normal(size=(2, 16)).astype(np.float32)
+    got = _ranked(index, codes[[0, 0]], k, query_logits, lookup, excluded)
+    ref = exhaustive_ranking(codes[[0, 0]], codes, ids, k, query_logits, logits, excluded)
+    assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]
+    assert sum(r.distance > 0 for r in got) == 5

@@ -37,7 +37,6 @@ from scicbir.errors import InputError
 from scicbir.progress import CancelToken, Progress
 from scicbir.search.hasher import Hasher
 from scicbir.search.hits import Hit, QueryTile, SearchResult
-from scicbir.search.knn import gather_candidates
 from scicbir.search.merge import merge_min
 from scicbir.search.region import (
     GridTile,
@@ -512,10 +511,7 @@ class Searcher:
         self, archive, index, kind, codes, logits, query, k, excluded, timings, lookup
     ) -> SearchResult:
         t0 = time.perf_counter()
-        candidates = gather_candidates(
-            index.faiss_index, codes, k, excluded, index.weights(excluded)
-        )
-        candidates = index.expand(candidates, k, logits, excluded)
+        candidates = index.candidates(codes, k, logits, excluded)
         ranked = merge_min(candidates, k, self.bits, logits, lookup)
         timings["search_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()

@@ -22,7 +22,7 @@ The members' logits are held normalised per group (``GroupLogits``, loaded once 
 generation in one pass): up to ``EXACT_MAX`` members they are scanned exactly (so the ranking
 equals the exhaustive one, ``hamming.exhaustive_ranking``), above it an inverted-file index over
 them (``faiss.IndexIVFScalarQuantizer``, 8 bits per value, inner product on unit vectors) visits
-a quarter of its lists (the members it returns are then ranked on their exact logits by the
+half of its lists (the members it returns are then ranked on their exact logits by the
 merge); ``benchmarks/bench_tied_codes.py`` reports the recall this costs and the latency of a
 collapsed query beside a normal one.
 """
@@ -35,16 +35,19 @@ from typing import Any
 
 import numpy as np
 
-from scicbir.search.knn import kth_distance
+from scicbir.search import sized_index
+from scicbir.search.knn import gather_candidates, kth_distance
 from scicbir.search.merge import Candidates, LogitsLookup, min_distance_per_tile
 
 #: Codes held by at least this many tiles are searched as one entry. Below it, listing tied
 #: tiles and reading their logits costs less than a millisecond.
 MIN_GROUP = 256
-#: Groups up to this size rank their members by an exact scan (64 MB of float32 at 64 bits,
-#: ~6 ms on one core: about what a normal query over the 10^6+ tiles such a group needs costs).
-EXACT_MAX = 262_144
+#: Groups up to this size rank their members by an exact scan (8 MB of float32 at 64 bits,
+#: under a millisecond on one core). A group of 139,000 scanned exactly took 4 ms, against 1 ms
+#: for a normal query over the 10^6 tiles around it (bench_tied_codes.py).
+EXACT_MAX = 32_768
 _LOGITS_CHUNK = 20_000
+_OVERFETCH = 4
 
 
 def group_entry_id(group: int) -> int:
@@ -78,19 +81,20 @@ class GroupLogits:
         import faiss
 
         bits = unit.shape[1]
-        nlist = int(4 * np.sqrt(len(members)))
+        nlist = int(np.sqrt(len(members)))
         quantizer = faiss.IndexFlatIP(bits)
         ivf = faiss.IndexIVFScalarQuantizer(
             quantizer, bits, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         rng = np.random.default_rng(0)
-        ivf.train(unit[rng.choice(len(unit), min(len(unit), 64 * nlist), replace=False)])
+        ivf.train(unit[rng.choice(len(unit), min(len(unit), 40 * nlist), replace=False)])
         ivf.add(unit)
-        ivf.nprobe = max(1, nlist // 4)  # recall@20 0.92 on unstructured logits (benchmark)
+        ivf.nprobe = max(1, nlist // 2)  # see bench_tied_codes.py for the recall it gives
         return cls(members, None, ivf, quantizer)
 
     def nearest(self, query_logits: np.ndarray | None, count: int) -> np.ndarray:
-        """Up to ``count`` member ids, nearest first (cosine distance, then id)."""
+        """Up to ``count`` member ids, nearest first (cosine distance, then id); from an inverted
+        file, up to ``4 * count`` nearest by its 8-bit values, in its order."""
         count = min(count, len(self.members))
         if count <= 0:
             return np.zeros(0, np.int64)
@@ -103,12 +107,14 @@ class GroupLogits:
             ivf_threads = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(1)  # see knn.SINGLE_THREAD_WORK: one core answers sooner
             try:
-                _, pos = self.ivf.search(q, count)
+                # 8-bit values reorder members whose logits are close: return 4x as many and
+                # let the merge rank them on their exact logits
+                _, pos = self.ivf.search(q, min(len(self.members), _OVERFETCH * count))
             finally:
                 faiss.omp_set_num_threads(ivf_threads)
             pos = pos[0][pos[0] >= 0]
             return self.members[pos]
-        dist = 1.0 - self.unit @ q[0]
+        dist = 1.0 - np.einsum("ij,j->i", self.unit, q[0])  # one core; BLAS threads wait
         if count < len(dist):
             part = np.argpartition(dist, count - 1)[:count]
             limit = dist[part].max()
@@ -133,6 +139,7 @@ class SearchIndex:
     tiles: int  # tiles in the archive (the faiss index holds fewer entries when groups exist)
     bits: int
     groups: list[GroupLogits] = field(default_factory=list)
+    group_codes: list[bytes] = field(default_factory=list)  # the code of each group
 
     @property
     def ntotal(self) -> int:
@@ -160,6 +167,7 @@ class SearchIndex:
         return weigh
 
     def __post_init__(self) -> None:
+        self._group_of_code = {code: g for g, code in enumerate(self.group_codes)}
         # every grouped tile id, sorted, and its group: excluded tiles are counted in one search
         self._sizes = np.array([len(g.members) for g in self.groups], np.int64)
         if self.groups:
@@ -167,6 +175,51 @@ class SearchIndex:
             group_of = np.repeat(np.arange(len(self.groups)), self._sizes)
             order = np.argsort(ids, kind="stable")
             self._grouped, self._group_of = ids[order], group_of[order]
+
+    def candidates(
+        self,
+        queries: np.ndarray,
+        k: int,
+        query_logits: np.ndarray | None,
+        excluded: np.ndarray,
+    ) -> Candidates:
+        """Tile-level candidates for ``merge_min`` (every triple it needs to rank the top k).
+
+        When every query tile's code *is* a group's code and those groups hold at least ``k``
+        tiles, no search is needed: the k-th distance is 0, and every tile at distance 0 from a
+        query tile has its code, so is a member of its group. Only the members' logits are
+        looked at, so such a query costs less than one over the whole index.
+        """
+        weigh = self.weights(excluded)
+        exact = self._exact_hits(queries)
+        if (
+            exact is not None
+            and weigh is not None
+            and len(exact.query) == len(queries)
+            and int(weigh(np.unique(exact.ids)).sum()) >= k  # a group hit twice counts once
+        ):
+            found = exact
+        else:
+            found = gather_candidates(self.faiss_index, queries, k, excluded, weigh)
+        return self.expand(found, k, query_logits, excluded)
+
+    def _exact_hits(self, queries: np.ndarray) -> Candidates | None:
+        """(query tile, group entry, 0) for the query tiles whose code is a group's code."""
+        if not self.groups:
+            return None
+        rows, entries = [], []
+        for row, code in enumerate(np.asarray(queries, np.uint8)):
+            group = self._group_of_code.get(code.tobytes())
+            if group is not None:
+                rows.append(row)
+                entries.append(group_entry_id(group))
+        if not rows:
+            return None
+        return Candidates(
+            np.asarray(rows, np.int32),
+            np.asarray(entries, np.int64),
+            np.zeros(len(rows), np.int32),
+        )
 
     def expand(
         self,
@@ -238,7 +291,9 @@ def search_index(
     _, inverse, counts = np.unique(_sort_keys(codes), return_inverse=True, return_counts=True)
     shared = np.flatnonzero(counts >= min_size)
     if shared.size == 0:
-        return SearchIndex(faiss_index, n, bits)
+        if n <= sized_index.FLAT_MAX:
+            return SearchIndex(faiss_index, n, bits)  # the archive's own index, as loaded
+        return SearchIndex(sized_index.entries_index(codes, ids, bits), n, bits)
     in_group = (counts >= min_size)[inverse]
     grouped_rows = np.flatnonzero(in_group)
     grouped_rows = grouped_rows[np.argsort(inverse[grouped_rows], kind="stable")]
@@ -251,15 +306,13 @@ def search_index(
         got = _read_logits(logits, members)
         groups.append(GroupLogits.build(members, got))
         group_codes.append(codes[rows[0]])
-    index = faiss.IndexBinaryIDMap(faiss.IndexBinaryFlat(bits))
     rest = ~in_group
-    if rest.any():
-        index.add_with_ids(np.ascontiguousarray(codes[rest]), ids[rest])
-    index.add_with_ids(
-        np.ascontiguousarray(np.stack(group_codes)),
-        np.array([group_entry_id(g) for g in range(len(groups))], np.int64),
+    index = sized_index.entries_index(
+        np.concatenate([codes[rest], np.stack(group_codes)]),
+        np.concatenate([ids[rest], [group_entry_id(g) for g in range(len(groups))]]),
+        bits,
     )
-    return SearchIndex(index, n, bits, groups)
+    return SearchIndex(index, n, bits, groups, [bytes(c) for c in group_codes])
 
 
 def _sort_keys(codes: np.ndarray) -> np.ndarray:
