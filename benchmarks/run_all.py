@@ -691,7 +691,10 @@ def run_scripts(report: Report, groups: dict[int, list], args) -> None:
 FAULT_INJECTION_NOTE = (
     "Crash safety (compress killed at random system calls, resumed, compared tile by tile with "
     "an uninterrupted run): [fault-injection.md](fault-injection.md), measured on its own with "
-    "`benchmarks/fault_injection.py`.\n"
+    "`benchmarks/fault_injection.py`.\n\n"
+    "Search at 10^8 codes and with codes shared by many tiles (an hour of one core, beyond this "
+    "run): [search-scale.md](search-scale.md), measured on its own with "
+    "`benchmarks/bench_index_types.py` and `benchmarks/bench_tied_codes.py`.\n"
 )
 
 
