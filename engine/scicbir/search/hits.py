@@ -106,6 +106,9 @@ class SearchResult:
     excluded_ids: Any = field(default=None, repr=False, compare=False)
     #: for a refined ranking: ``{"method", "relevant", "irrelevant"}`` (see feedback.py)
     feedback: dict[str, Any] | None = None
+    #: below 1 when the archive is searched through an inverted file (``sized_index``): the
+    #: recall@20 against exact search measured on the archive's codes when it was built
+    index_recall: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,4 +124,5 @@ class SearchResult:
             "query_tiles": [q.to_dict() for q in self.query_tiles],
             "results": [h.to_dict() for h in self.hits],
             **({"feedback": self.feedback} if self.feedback is not None else {}),
+            **({"index_recall": round(self.index_recall, 4)} if self.index_recall < 1 else {}),
         }

@@ -35,6 +35,7 @@ import numpy as np
 
 from scicbir.errors import InputError
 from scicbir.progress import CancelToken, Progress
+from scicbir.search import sized_index
 from scicbir.search.hasher import Hasher
 from scicbir.search.hits import Hit, QueryTile, SearchResult
 from scicbir.search.merge import merge_min
@@ -528,6 +529,7 @@ class Searcher:
             timings_ms=timings,
             query_logits=logits,
             excluded_ids=excluded,
+            index_recall=sized_index.measured_recall(index.faiss_index),
         )
 
     def _hits(self, archive: Any, ranked: Sequence[Any], scores: Sequence[float] | None = None):
