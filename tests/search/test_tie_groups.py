@@ -169,3 +169,80 @@ def test_two_query_tiles_on_one_group_count_its_tiles_once() -> None:
     ref = exhaustive_ranking(codes[[0, 0]], codes, ids, k, query_logits, logits, excluded)
     assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]
     assert sum(r.distance > 0 for r in got) == 5
+
+
+def test_a_searcher_takes_in_a_compress_without_building_its_index_again(
+    search_archive, tmp_path, monkeypatch
+) -> None:
+    """Tiles appended by a compress join the held index (groups included); the answers are
+    those of a searcher started afterwards."""
+    import shutil
+
+    from scicbir.archive.compress import CompressOptions, compress_folder
+    from scicbir.search import query
+
+    archive = tmp_path / "archive"
+    shutil.copytree(search_archive["archive"], archive)
+    monkeypatch.setattr(tie_groups, "MIN_GROUP", 2)
+    builds = []
+    real_build = query.search_index
+    monkeypatch.setattr(query, "search_index", lambda *a: builds.append(1) or real_build(*a))
+    held = query.Searcher(archive)
+    assert held._index.groups and len(builds) == 1
+    before = held._index.tiles
+
+    src = tmp_path / "more"
+    src.mkdir()
+    shutil.copy(search_archive["neon"], src)
+    summary = compress_folder(
+        src, archive, str(search_archive["model"]), options=CompressOptions(psnr=False)
+    )
+    assert summary.ok and summary.tiles > 0
+
+    result = held.search_raster(search_archive["landsat"], k=30, exclude_self=False)
+    assert len(builds) == 1, "the held index was built again"
+    assert held._index.tiles == before + summary.tiles
+    fresh = query.Searcher(archive)
+    assert len(builds) == 2
+    assert [(h.tile_id, h.distance) for h in result.hits] == [
+        (h.tile_id, h.distance)
+        for h in fresh.search_raster(search_archive["landsat"], k=30, exclude_self=False).hits
+    ]
+    with fresh._open() as opened:
+        tile_ids = [t.id for t in opened.tiles()]
+    for tile_id in tile_ids:
+        a = held.search_tile(tile_id, k=9)
+        b = fresh.search_tile(tile_id, k=9)
+        assert [(h.tile_id, h.distance) for h in a.hits] == [
+            (h.tile_id, h.distance) for h in b.hits
+        ]
+
+
+@pytest.mark.parametrize("exact_max", [tie_groups.EXACT_MAX, 100])
+def test_tiles_added_to_a_built_index_rank_as_in_one_built_with_them(exact_max, monkeypatch):
+    monkeypatch.setattr(tie_groups, "EXACT_MAX", exact_max)
+    rng = np.random.default_rng(exact_max)
+    n = 4000
+    codes = rng.integers(0, 256, (n, 4), dtype=np.uint8)
+    codes[rng.random(n) < 0.25] = codes[0]  # the shared code, spread over old and new tiles
+    ids = np.arange(n, dtype=np.int64) * 2 + 1
+    centres = rng.normal(size=(8, 32))  # logits of tiles of a few kinds of scene
+    logits = (centres[rng.integers(0, 8, n)] + 0.3 * rng.normal(size=(n, 32))).astype(np.float32)
+    lookup = _Logits(ids, logits)
+    first = 2500
+    index = search_index(build_index(ids[:first], codes[:first], 32), lookup, min_size=64)
+    assert index.groups and (index.groups[0].ivf is not None) == (exact_max == 100)
+    size = len(index.groups[0].members)
+    index.add(ids[first:], codes[first:], lookup)
+    assert len(index.groups[0].members) > size and index.tiles == n
+    with pytest.raises(ValueError):
+        index.add(ids[:1], codes[:1], lookup)  # not a tile committed afterwards
+    for q in [0, 1, 2, first + 1, n - 1]:
+        query_logits = logits[q : q + 1] + 0.3 * rng.normal(size=(1, 32)).astype(np.float32)
+        got = _ranked(index, codes[q : q + 1], 25, query_logits, lookup, np.zeros(0, np.int64))
+        ref = exhaustive_ranking(codes[q : q + 1], codes, ids, 25, query_logits, logits)
+        if exact_max == 100 and (codes[q] == codes[0]).all():  # inverted file: recall only
+            assert all(r.distance == 0 for r in got)
+            assert len({r.tile_id for r in got} & {t for t, _, _ in ref}) >= 20
+        else:
+            assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]

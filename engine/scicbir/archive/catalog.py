@@ -334,6 +334,18 @@ class Catalog:
         codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), -1)
         return ids, codes.copy(), int(rows[0][2])
 
+    def codes_after(self, last_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (int64) and packed codes (uint8) of the tiles added after tile ``last_id``: what a
+        searcher holding the archive up to that tile adds to its index."""
+        rows = self.conn.execute(
+            "SELECT fid, hash FROM tiles WHERE fid > ? ORDER BY fid", (int(last_id),)
+        ).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        if not rows:
+            return ids, np.zeros((0, 0), np.uint8)
+        codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), -1)
+        return ids, codes.copy()
+
     def logits(self, ids: Sequence[int]) -> np.ndarray | None:
         """Hash-layer logits (float32, (len(ids), bits)) of tiles in the order asked.
 

@@ -182,7 +182,10 @@ def add_metadata(
     conn.executescript(_METADATA_SQL)
     conn.executemany(
         "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, NULL, 'gpkg_metadata', ?, 'read-write')",
-        [("gpkg_metadata", _METADATA_DEFINITION), ("gpkg_metadata_reference", _METADATA_DEFINITION)],
+        [
+            ("gpkg_metadata", _METADATA_DEFINITION),
+            ("gpkg_metadata_reference", _METADATA_DEFINITION),
+        ],
     )
     cur = conn.execute(
         "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata)"

@@ -147,6 +147,7 @@ class Searcher:
             self._hasher: Hasher | None = None
             self._generation = -1
             self._index: SearchIndex | None = None
+            self._model_checksum = ""
             self._refresh(archive)
 
     # --- archive state -----------------------------------------------------------------------
@@ -157,13 +158,28 @@ class Searcher:
         return Archive.open(self.folder, read_only=True)
 
     def _refresh(self, archive: Any) -> SearchIndex:
-        """The search index for the catalog's current generation (rebuilt when it moved on):
-        the archive's faiss index with codes shared by many tiles grouped (``tie_groups``)."""
+        """The search index for the catalog's current generation: the archive's faiss index
+        with codes shared by many tiles grouped (``tie_groups``).
+
+        When the catalog moved on only by tiles appended under the same model (a compress),
+        those are added to the index held; anything else (tiles removed, a re-hash) builds it
+        again from the archive's index.
+        """
         with self._lock:
-            generation = archive.catalog.generation
-            if self._index is None or generation != self._generation:
-                self._index = search_index(archive.index(), self._logits_lookup(archive))
-                self._generation = generation
+            catalog = archive.catalog
+            generation = catalog.generation
+            if self._index is not None and generation == self._generation:
+                return self._index
+            model = catalog.meta().get("model_checksum", "")
+            if self._index is not None and model == self._model_checksum:
+                ids, codes = catalog.codes_after(self._index.last_id)
+                if self._index.tiles + len(ids) == catalog.count_tiles():
+                    self._index.add(ids, codes, self._logits_lookup(archive))
+                    self._generation = generation
+                    return self._index
+            self._index = search_index(archive.index(), self._logits_lookup(archive))
+            self._generation = generation
+            self._model_checksum = model
             return self._index
 
     @property

@@ -11,7 +11,7 @@ The choice comes from ``benchmarks/bench_index_types.py`` (figures in docs/searc
 of the sub-linear binary indexes of faiss, the inverted file reached recall@20 >= 0.95 against
 exact search at the lowest latency and memory on clustered (trained-hash-like) codes, builds in
 minutes, and unlike ``IndexBinaryMultiHash`` (several times the memory, recall falling on
-uniform codes) or ``IndexBinaryHNSW`` (83 s to build 10^6 codes, recall 0.93 at most there)
+uniform codes) or ``IndexBinaryHNSW`` (83 s to build 10^6 codes, recall 0.93 at most on clustered ones)
 it stays practical at 10^8. Results remain exact in their distances; only which codes are
 found depends on the lists visited.
 """
@@ -46,9 +46,9 @@ def calibrate(
     """Set the inverted file's ``nprobe`` to the fewest lists that give ``target`` recall@k on
     queries like the archive's; returns the recall measured at that setting.
 
-    How many lists a query must visit depends on how the codes cluster: trained hash codes
-    (neighbours 3-7 bits away) need 1/32 of them for 0.99, uniform random bits 1/8 for 0.95
-    (bench_index_types.py). So it is measured on the archive's own codes: ``queries`` of them,
+    How many lists a query must visit depends on how the codes cluster and on their number:
+    codes clustered like trained hash codes (neighbours 3-7 bits away) needed 1/32 of the lists
+    for 0.99 at 10^7 and 1/64 at 10^8, uniform random bits 1/8 (bench_index_types.py). So it is measured on the archive's own codes: ``queries`` of them,
     each with two bits flipped (a similar tile, not the tile itself), against an exact scan;
     recall counts a returned code whose distance is within the exact k-th (Hamming ties make
     any k codes at that distance equally right). Visits 1/64 .. 1/2 of the lists, doubling.

@@ -64,6 +64,17 @@ class GroupLogits:
     ivf: Any = None  # faiss index over ``unit`` with the members' positions as ids
     quantizer: Any = None  # the IVF's coarse quantizer, kept alive beside it
 
+    def with_members(self, ids: np.ndarray, logits: np.ndarray | None) -> GroupLogits:
+        """This group with tiles ``ids`` (all larger than its members) added."""
+        members = np.concatenate([self.members, ids])
+        if logits is None or (self.unit is None and self.ivf is None):
+            return GroupLogits(members, None)  # a member without logits: the merge orders by id
+        unit = _unit(logits)
+        if self.ivf is not None:
+            self.ivf.add(unit)  # positions continue after the current members
+            return GroupLogits(members, None, self.ivf, self.quantizer)
+        return GroupLogits(members, np.concatenate([self.unit, unit]))
+
     def excluded_count(self, excluded: np.ndarray) -> int:
         """How many of ``excluded`` (any tile ids) are members (binary search: members sorted)."""
         if excluded.size == 0:
@@ -140,6 +151,7 @@ class SearchIndex:
     bits: int
     groups: list[GroupLogits] = field(default_factory=list)
     group_codes: list[bytes] = field(default_factory=list)  # the code of each group
+    max_tile_id: int = -1  # the largest tile id held
 
     @property
     def ntotal(self) -> int:
@@ -168,6 +180,7 @@ class SearchIndex:
 
     def __post_init__(self) -> None:
         self._group_of_code = {code: g for g, code in enumerate(self.group_codes)}
+        self._last_id = int(self.max_tile_id)
         # every grouped tile id, sorted, and its group: excluded tiles are counted in one search
         self._sizes = np.array([len(g.members) for g in self.groups], np.int64)
         if self.groups:
@@ -175,6 +188,40 @@ class SearchIndex:
             group_of = np.repeat(np.arange(len(self.groups)), self._sizes)
             order = np.argsort(ids, kind="stable")
             self._grouped, self._group_of = ids[order], group_of[order]
+
+    @property
+    def last_id(self) -> int:
+        """The largest tile id held (tiles are numbered in the order they were committed)."""
+        return self._last_id
+
+    def add(self, ids: np.ndarray, codes: np.ndarray, logits: LogitsLookup | None) -> None:
+        """Take in tiles committed after ``last_id`` (a compress since this index was built):
+        those with a group's code join the group, the others become entries of their own.
+
+        Cheaper than building again (which at 10^8 codes means minutes for the inverted file);
+        a code that becomes common this way is grouped at the next full build, and searched
+        correctly, tile by tile, until then.
+        """
+        ids = np.asarray(ids, np.int64)
+        codes = np.ascontiguousarray(codes, np.uint8)
+        if ids.size == 0:
+            return
+        if ids.min() <= self._last_id:
+            raise ValueError("only tiles committed after the index was built can be added")
+        group_of = np.array(
+            [self._group_of_code.get(c.tobytes(), -1) for c in codes], dtype=np.int64
+        )
+        alone = group_of < 0
+        if alone.any():
+            self.faiss_index.add_with_ids(np.ascontiguousarray(codes[alone]), ids[alone])
+        for g in np.unique(group_of[~alone]):
+            joining = ids[group_of == g]
+            got = None
+            if self.groups[g].unit is not None or self.groups[g].ivf is not None:
+                got = _read_logits(logits, joining)
+            self.groups[g] = self.groups[g].with_members(joining, got)
+        self.tiles += int(ids.size)
+        self.__post_init__()
 
     def candidates(
         self,
@@ -292,8 +339,10 @@ def search_index(
     shared = np.flatnonzero(counts >= min_size)
     if shared.size == 0:
         if n <= sized_index.FLAT_MAX:
-            return SearchIndex(faiss_index, n, bits)  # the archive's own index, as loaded
-        return SearchIndex(sized_index.entries_index(codes, ids, bits), n, bits)
+            return SearchIndex(faiss_index, n, bits, max_tile_id=int(ids.max()))  # as loaded
+        return SearchIndex(
+            sized_index.entries_index(codes, ids, bits), n, bits, max_tile_id=int(ids.max())
+        )
     in_group = (counts >= min_size)[inverse]
     grouped_rows = np.flatnonzero(in_group)
     grouped_rows = grouped_rows[np.argsort(inverse[grouped_rows], kind="stable")]
@@ -312,7 +361,9 @@ def search_index(
         np.concatenate([ids[rest], [group_entry_id(g) for g in range(len(groups))]]),
         bits,
     )
-    return SearchIndex(index, n, bits, groups, [bytes(c) for c in group_codes])
+    return SearchIndex(
+        index, n, bits, groups, [bytes(c) for c in group_codes], max_tile_id=int(ids.max())
+    )
 
 
 def _sort_keys(codes: np.ndarray) -> np.ndarray:
