@@ -46,14 +46,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: ``benchmarks`` is a package of the repository
+from benchmarks.timing import rss_mb  # noqa: E402
+
 BITS = 64
 K = 20
-
-
-def _rss_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
 
 
 def uniform_codes(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -143,12 +140,12 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
     rows: list[dict] = []
     base = {"distribution": dist_name, "codes": n}
 
-    rss = _rss_mb()
+    rss = rss_mb()
     t0 = time.perf_counter()
     flat = faiss.IndexBinaryFlat(BITS)
     flat.add(codes)
     build = time.perf_counter() - t0
-    mem = _rss_mb() - rss
+    mem = rss_mb() - rss
     exact_d, _ = flat.search(queries, K)
     exact_kth = np.asarray(exact_d)[:, K - 1]
     repeats = args.repeats if n < 10**8 else max(10, args.repeats // 5)
@@ -157,7 +154,7 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
     gc.collect()
 
     nlist = args.nlist or int(min(4096, max(64, 2 ** round(np.log2(np.sqrt(n) / 2)))))
-    rss = _rss_mb()
+    rss = rss_mb()
     t0 = time.perf_counter()
     quantizer = faiss.IndexBinaryFlat(BITS)
     ivf = faiss.IndexBinaryIVF(quantizer, BITS, nlist)
@@ -165,7 +162,7 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
     ivf.train(train)
     ivf.add(codes)
     build = time.perf_counter() - t0
-    mem = _rss_mb() - rss
+    mem = rss_mb() - rss
     for nprobe in args.nprobe:
         if nprobe > nlist:
             continue
@@ -190,12 +187,12 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
 
     if n <= args.multihash_max:
         for nhash, b in ((4, 16),):  # (8, 8) measured slower at every recall (10^6, 10^7)
-            rss = _rss_mb()
+            rss = rss_mb()
             t0 = time.perf_counter()
             mh = faiss.IndexBinaryMultiHash(BITS, nhash, b)
             mh.add(codes)
             build = time.perf_counter() - t0
-            mem = _rss_mb() - rss
+            mem = rss_mb() - rss
             for nflip in (0, 1, 2):
                 mh.nflip = nflip
                 rows.append(
@@ -217,13 +214,13 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
             gc.collect()
 
     if n <= args.hnsw_max:
-        rss = _rss_mb()
+        rss = rss_mb()
         t0 = time.perf_counter()
         hnsw = faiss.IndexBinaryHNSW(BITS, 32)
         hnsw.hnsw.efConstruction = 40
         hnsw.add(codes)
         build = time.perf_counter() - t0
-        mem = _rss_mb() - rss
+        mem = rss_mb() - rss
         for ef in (32, 128, 512):
             hnsw.hnsw.efSearch = ef
             rows.append(
@@ -251,7 +248,6 @@ def run_size(n: int, dist_name: str, args, rng: np.random.Generator) -> list[dic
 def main(argv: list[str] | None = None) -> int:
     import faiss
 
-    sys.path.insert(0, str(ROOT))
     from benchmarks.machine import describe
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -29,29 +29,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _rss_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
-
-def _timed(fn: Callable[[], object], repeats: int) -> dict[str, float]:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return {"median_ms": statistics.median(times), "p95_ms": p95, "repeats": repeats}
+sys.path.insert(0, str(ROOT))  # run as a script: ``benchmarks`` is a package of the repository
+from benchmarks.timing import latency_ms, rss_mb  # noqa: E402
 
 
 def _one_thread(index, queries: np.ndarray, k: int):
@@ -79,12 +63,12 @@ def synthetic(
     for n in sizes:
         codes = rng.integers(0, 256, (n, bits // 8), dtype=np.uint8)
         ids = np.arange(n, dtype=np.int64)
-        rss0 = _rss_mb()
+        rss0 = rss_mb()
         t0 = time.perf_counter()
         index = faiss.IndexBinaryIDMap(faiss.IndexBinaryFlat(bits))
         index.add_with_ids(codes, ids)
         build_s = time.perf_counter() - t0
-        index_mb = _rss_mb() - rss0
+        index_mb = rss_mb() - rss0
         for nq in batches:
             queries = rng.integers(0, 256, (nq, bits // 8), dtype=np.uint8)
             fast = 30 if n <= 10**6 else 10
@@ -96,19 +80,19 @@ def synthetic(
                 "k": k,
                 "index_build_s": round(build_s, 3),
                 "index_rss_mb": round(index_mb, 1),
-                "faiss": _timed(lambda q=queries, x=index: x.search(q, k), fast),
-                "faiss_1_thread": _timed(lambda q=queries, x=index: _one_thread(x, q, k), fast),
-                "engine_exact": _timed(
+                "faiss": latency_ms(lambda q=queries, x=index: x.search(q, k), fast),
+                "faiss_1_thread": latency_ms(lambda q=queries, x=index: _one_thread(x, q, k), fast),
+                "engine_exact": latency_ms(
                     lambda q=queries, x=index: merge_min(gather_candidates(x, q, k), k, bits),
                     fast,
                 ),
             }
             if n <= numpy_max:
-                rss1 = _rss_mb()
-                row["numpy_bruteforce"] = _timed(
+                rss1 = rss_mb()
+                row["numpy_bruteforce"] = latency_ms(
                     lambda q=queries, c=codes, i=ids: brute_force_knn(q, c, i, k), slow
                 )
-                row["numpy_extra_rss_mb"] = round(max(0.0, _rss_mb() - rss1), 1)
+                row["numpy_extra_rss_mb"] = round(max(0.0, rss_mb() - rss1), 1)
             rows.append(row)
             cells = "  ".join(
                 f"{name} {row[name]['median_ms']:8.2f} (p95 {row[name]['p95_ms']:8.2f})"
@@ -247,7 +231,7 @@ def real(repeats: int, model: str | None, tile_size: int, n: int, bits: int) -> 
             **{f"{k}_median": round(statistics.median(v), 2) for k, v in stages.items()},
             "decode_20_results_ms": round(decode_ms, 1),
         }  # fmt: skip
-        out["tile_query_ms"] = _timed(lambda: searcher.search_tile(tiles[0].id, k=20), repeats)
+        out["tile_query_ms"] = latency_ms(lambda: searcher.search_tile(tiles[0].id, k=20), repeats)
     return out
 
 

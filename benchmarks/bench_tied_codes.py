@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,14 +32,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: ``benchmarks`` is a package of the repository
+from benchmarks.timing import latency_ms, rss_mb  # noqa: E402
+
 BITS = 64
 K = 20
-
-
-def _rss_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
 
 
 class Logits:
@@ -59,20 +55,6 @@ class Logits:
         ids = np.asarray(ids, np.int64)
         signs = np.unpackbits(self.signs_of[ids], axis=1).astype(np.float32) * 2 - 1
         return signs * self.table[(ids * 2654435761) % self.table.shape[0]]
-
-
-def _timed(fn, repeats: int) -> dict[str, float]:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    times.sort()
-    return {
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], 2),
-        "repeats": repeats,
-    }
 
 
 def run_size(n: int, args, rng: np.random.Generator) -> dict:
@@ -97,11 +79,11 @@ def run_size(n: int, args, rng: np.random.Generator) -> dict:
     print(f"n={n:,}: {tied:,} tiles ({tied / n:.1%}) share one code", flush=True)
 
     full = build_index(ids, codes, BITS)
-    rss = _rss_mb()
+    rss = rss_mb()
     t0 = time.perf_counter()
     grouped = search_index(full, logits)
     build_s = time.perf_counter() - t0
-    memory = _rss_mb() - rss
+    memory = rss_mb() - rss
     print(
         f"  grouped index: {len(grouped.groups)} groups, built in {build_s:.1f} s, "
         f"+{memory:.0f} MB",
@@ -128,8 +110,8 @@ def run_size(n: int, args, rng: np.random.Generator) -> dict:
     }
     for name, (q, ql) in queries.items():
         slow = args.repeats if name == "normal" or n < 10**7 else max(3, args.repeats // 10)
-        row[f"tiles_{name}"] = _timed(lambda q=q, ql=ql: old(q, ql), slow)
-        row[f"grouped_{name}"] = _timed(lambda q=q, ql=ql: new(q, ql), args.repeats)
+        row[f"tiles_{name}"] = latency_ms(lambda q=q, ql=ql: old(q, ql), slow)
+        row[f"grouped_{name}"] = latency_ms(lambda q=q, ql=ql: new(q, ql), args.repeats)
         print(
             f"  {name:<9} query: tiles {row[f'tiles_{name}']['median_ms']:9.2f} ms  grouped "
             f"{row[f'grouped_{name}']['median_ms']:9.2f} ms (p95 "
@@ -166,7 +148,6 @@ def catalog_rows(archive: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(ROOT))
     from benchmarks.machine import describe
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
