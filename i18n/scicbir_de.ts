@@ -439,7 +439,7 @@
         <translation>Keine ähnlichen Kacheln gefunden.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/ui/search_panel.py" line="475"/>
+        <location filename="../scicbir_qgis/ui/search_panel.py" line="479"/>
         <source>That result layer was removed from the project.</source>
         <translation>Dieser Trefferlayer wurde aus dem Projekt entfernt.</translation>
     </message>
@@ -1514,7 +1514,7 @@
     <message>
         <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="401"/>
         <source>Writes the archive as a static STAC catalog: one collection for the archive (model, bands, extent) and one item per source raster (footprint, CRS and grid, acquisition time, tiles, bpp, PSNR, the packs and catalog as assets), checked against the STAC schemas. Running it again into the same folder adds the items of new sources, removes those of removed ones and leaves unchanged files as they are. The archive is only read. Licence: an SPDX id such as CC-BY-4.0 (empty: from the rasters&apos; metadata, else &apos;other&apos;).</source>
-        <translation>Schreibt das Archiv als statischen STAC-Katalog: eine Collection für das Archiv (Modell, Bänder, Ausdehnung) und ein Item je Quellraster (Umriss, KBS und Raster, Aufnahmezeit, Kacheln, bpp, PSNR, die Packs und der Katalog als Assets), geprüft gegen die STAC-Schemas. Ein erneuter Lauf in denselben Ordner fügt die Items neuer Quellen hinzu, entfernt die entfernter Quellen und lässt unveränderte Dateien, wie sie sind. Das Archiv wird nur gelesen. Lizenz: eine SPDX-Kennung wie CC-BY-4.0 (leer: aus den Metadaten der Raster, sonst &apos;other&apos;).</translation>
+        <translation>Schreibt das Archiv als statischen STAC-Katalog: eine Collection für das Archiv (Modell, Bänder, Ausdehnung) und ein Item je Quellraster (Umriss, KBS und Raster, Aufnahmezeit, Kacheln, bpp, PSNR, die Packs und der Katalog als Assets), geprüft gegen die STAC-Schemas. Ein erneuter Lauf in denselben Ordner fügt die Items neuer Quellen hinzu, entfernt die entfernter Quellen und lässt unveränderte Dateien, wie sie sind. Das Archiv wird nur gelesen. Lizenz: eine SPDX-Kennung wie CC-BY-4.0 (leer: aus den Metadaten der Raster, sonst 'other').</translation>
     </message>
     <message>
         <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="417"/>
@@ -1540,6 +1540,11 @@
         <location filename="../scicbir_qgis/processing_provider/algorithms.py" line="440"/>
         <source>{items} items: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged</source>
         <translation>{items} Items: {added} hinzugefügt, {updated} aktualisiert, {removed} entfernt, {unchanged} unverändert</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/ui/search_panel.py" line="457"/>
+        <source>Fast approximate search of a very large archive: it finds {p:.0%} of the 20 most similar tiles an exhaustive search finds.</source>
+        <translation>Schnelle Näherungssuche in einem sehr großen Archiv: Sie findet {p:.0%} der 20 ähnlichsten Kacheln, die eine vollständige Suche findet.</translation>
     </message>
 </context>
 <context>

@@ -445,16 +445,20 @@ class SearchPanel(QWidget):
                 ),
             )
         if not tiles:
-            self._busy(False, tr("No similar tiles found."))
+            status = tr("No similar tiles found.")
         else:
-            self._busy(
-                False,
-                tr(
-                    "%n similar tiles, best distance {d:g} (lower is more similar).",
-                    None,
-                    len(tiles),
-                ).format(d=tiles[0].distance),
-            )
+            status = tr(
+                "%n similar tiles, best distance {d:g} (lower is more similar).",
+                None,
+                len(tiles),
+            ).format(d=tiles[0].distance)
+        recall = answer.get("index_recall") if isinstance(answer, dict) else None
+        if recall is not None:  # a very large archive, searched through an inverted file
+            status += " " + tr(
+                "Fast approximate search of a very large archive: it finds {p:.0%} of the 20 "
+                "most similar tiles an exhaustive search finds."
+            ).format(p=float(recall))
+        self._busy(False, status)
 
     def _fill_list(self, added: result_layers.ResultLayers) -> None:
         self.results_list.clear()

@@ -310,3 +310,13 @@ def test_escape_clears_the_drawing_and_the_region(dock, canvas_on_raster, tmp_pa
     # a later Search asks for a region instead of querying the invisible one
     assert panel.search() is None
     assert "Draw a region" in panel.status_label.text()
+
+
+def test_an_approximate_search_says_how_much_it_finds(dock):
+    """A very large archive is searched through an inverted file; the answer's measured
+    recall reaches the user in the status line."""
+    panel = dock.search_panel
+    panel._show_results({"archive": "/data/archive", "results": [], "index_recall": 0.97}, "", True)
+    assert "97%" in panel.status_label.text()
+    panel._show_results({"archive": "/data/archive", "results": []}, "", True)
+    assert "%" not in panel.status_label.text()
