@@ -233,8 +233,11 @@ def test_tiles_added_to_a_built_index_rank_as_in_one_built_with_them(exact_max, 
     index = search_index(build_index(ids[:first], codes[:first], 32), lookup, min_size=64)
     assert index.groups and (index.groups[0].ivf is not None) == (exact_max == 100)
     size = len(index.groups[0].members)
-    index.add(ids[first:], codes[first:], lookup)
-    assert len(index.groups[0].members) > size and index.tiles == n
+    middle = (first + n) // 2
+    index.add(ids[first:middle], codes[first:middle], lookup)  # two compresses, one after the other
+    assert index.last_id == ids[middle - 1]
+    index.add(ids[middle:], codes[middle:], lookup)
+    assert len(index.groups[0].members) > size and index.tiles == n and index.last_id == ids[-1]
     with pytest.raises(ValueError):
         index.add(ids[:1], codes[:1], lookup)  # not a tile committed afterwards
     for q in [0, 1, 2, first + 1, n - 1]:

@@ -4,7 +4,7 @@ Real archives collapse: a hash model gives sea, cloud or no-data tiles one code,
 an archive's tiles can share it. Searched tile by tile, a query with that code finds hundreds of
 thousands of tiles at distance 0; completing the ties (``knn``) and scoring them by their logits
 (``merge``) then means listing them all and reading each one's logits from the catalog, which
-made such a query 30 times slower than any other at 10^7 tiles.
+made such a query 200 times slower than any other at 10^7 tiles (bench_tied_codes.py).
 
 Here every code shared by at least ``min_size`` tiles is a *group*: the index the search runs on
 (``SearchIndex``) holds the group's code once, under a negative id, beside the tiles whose code
@@ -18,8 +18,8 @@ and ``expand`` then replaces each group by the tiles that can still enter the to
   ``r`` the number of places left. All members share the code, so they share the Hamming
   distance; the members a merge would rank first among them are in the union of these lists.
 
-The members' logits are held normalised per group (``GroupLogits``, loaded once per catalog
-generation in one pass): up to ``EXACT_MAX`` members they are scanned exactly (so the ranking
+The members' logits are held normalised per group (``GroupLogits``, read in one pass when a
+searcher starts, extended as a compress appends tiles): up to ``EXACT_MAX`` members they are scanned exactly (so the ranking
 equals the exhaustive one, ``hamming.exhaustive_ranking``), above it an inverted-file index over
 them (``faiss.IndexIVFScalarQuantizer``, 8 bits per value, inner product on unit vectors) visits
 half of its lists (the members it returns are then ranked on their exact logits by the
@@ -43,8 +43,8 @@ from scicbir.search.merge import Candidates, LogitsLookup, min_distance_per_tile
 #: tiles and reading their logits costs less than a millisecond.
 MIN_GROUP = 256
 #: Groups up to this size rank their members by an exact scan (8 MB of float32 at 64 bits,
-#: under a millisecond on one core). A group of 139,000 scanned exactly took 4 ms, against 1 ms
-#: for a normal query over the 10^6 tiles around it (bench_tied_codes.py).
+#: about half a millisecond on one core). Scanning a larger group costs more than a normal
+#: query over the archive around it (bench_tied_codes.py: 139,000 members, 4 ms against 1 ms).
 EXACT_MAX = 32_768
 _LOGITS_CHUNK = 20_000
 _OVERFETCH = 4
@@ -221,6 +221,7 @@ class SearchIndex:
                 got = _read_logits(logits, joining)
             self.groups[g] = self.groups[g].with_members(joining, got)
         self.tiles += int(ids.size)
+        self.max_tile_id = max(self.max_tile_id, int(ids.max()))
         self.__post_init__()
 
     def candidates(
