@@ -131,6 +131,9 @@ class Searcher:
                 reason="archive_missing",
             )
         self._lock = threading.Lock()
+        # the held index is extended in place when a compress appends tiles: a ranking and an
+        # extension must not run at the same time (the service ranks from a thread pool)
+        self._index_lock = threading.Lock()
         self._checksums: dict[tuple[tuple[str, ...], int, float], str] = {}
         with Archive.open(self.folder, read_only=True) as archive:
             if archive.model is None:
@@ -174,7 +177,8 @@ class Searcher:
             if self._index is not None and model == self._model_checksum:
                 ids, codes = catalog.codes_after(self._index.last_id)
                 if self._index.tiles + len(ids) == catalog.count_tiles():
-                    self._index.add(ids, codes, self._logits_lookup(archive))
+                    with self._index_lock:
+                        self._index.add(ids, codes, self._logits_lookup(archive))
                     self._generation = generation
                     return self._index
             self._index = search_index(archive.index(), self._logits_lookup(archive))
@@ -528,8 +532,9 @@ class Searcher:
         self, archive, index, kind, codes, logits, query, k, excluded, timings, lookup
     ) -> SearchResult:
         t0 = time.perf_counter()
-        candidates = index.candidates(codes, k, logits, excluded)
-        ranked = merge_min(candidates, k, self.bits, logits, lookup)
+        with self._index_lock:
+            candidates = index.candidates(codes, k, logits, excluded)
+            ranked = merge_min(candidates, k, self.bits, logits, lookup)
         timings["search_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         hits = self._hits(archive, ranked)
