@@ -10,7 +10,7 @@ Here every code shared by at least ``min_size`` tiles is a *group*: the index th
 (``SearchIndex``) holds the group's code once, under a negative id, beside the tiles whose code
 is theirs alone or rare, and knows how many tiles each entry stands for (``weights``). The
 k-nearest-neighbour gathering counts those weights when it checks that the top k is complete,
-and ``expand`` then replaces each group by the tiles that can still enter the top k:
+and ``candidates`` then replaces each group by the tiles that can still enter the top k:
 
 - a group nearer than the k-th merged distance enters whole (it holds fewer than k tiles);
 - a group *at* the k-th distance gives, per query tile reaching it, the ``r`` members whose
@@ -153,10 +153,6 @@ class SearchIndex:
     group_codes: list[bytes] = field(default_factory=list)  # the code of each group
     max_tile_id: int = -1  # the largest tile id held
 
-    @property
-    def ntotal(self) -> int:
-        return self.tiles
-
     def weights(self, excluded: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
         """``weights(entry_ids)``: how many non-excluded tiles each index entry stands for
         (None when no entry stands for more than one tile)."""
@@ -180,7 +176,6 @@ class SearchIndex:
 
     def __post_init__(self) -> None:
         self._group_of_code = {code: g for g, code in enumerate(self.group_codes)}
-        self._last_id = int(self.max_tile_id)
         # every grouped tile id, sorted, and its group: excluded tiles are counted in one search
         self._sizes = np.array([len(g.members) for g in self.groups], np.int64)
         if self.groups:
@@ -192,7 +187,7 @@ class SearchIndex:
     @property
     def last_id(self) -> int:
         """The largest tile id held (tiles are numbered in the order they were committed)."""
-        return self._last_id
+        return self.max_tile_id
 
     def add(self, ids: np.ndarray, codes: np.ndarray, logits: LogitsLookup | None) -> None:
         """Take in tiles committed after ``last_id`` (a compress since this index was built):
@@ -206,7 +201,7 @@ class SearchIndex:
         codes = np.ascontiguousarray(codes, np.uint8)
         if ids.size == 0:
             return
-        if ids.min() <= self._last_id:
+        if ids.min() <= self.max_tile_id:
             raise ValueError("only tiles committed after the index was built can be added")
         group_of = np.array(
             [self._group_of_code.get(c.tobytes(), -1) for c in codes], dtype=np.int64
@@ -249,7 +244,7 @@ class SearchIndex:
             found = exact
         else:
             found = gather_candidates(self.faiss_index, queries, k, excluded, weigh)
-        return self.expand(found, k, query_logits, excluded)
+        return self._expand(found, k, query_logits, excluded, weigh)
 
     def _exact_hits(self, queries: np.ndarray) -> Candidates | None:
         """(query tile, group entry, 0) for the query tiles whose code is a group's code."""
@@ -269,30 +264,30 @@ class SearchIndex:
             np.zeros(len(rows), np.int32),
         )
 
-    def expand(
+    def _expand(
         self,
         cands: Candidates,
         k: int,
         query_logits: np.ndarray | None,
         excluded: np.ndarray,
+        weigh: Callable[[np.ndarray], np.ndarray] | None,
     ) -> Candidates:
-        """Tile-level candidates for ``merge_min``: groups replaced by the members that count."""
+        """Tile-level candidates: groups replaced by the members that count (module docstring)."""
         grouped = cands.ids <= -2
-        if not grouped.any():
+        if weigh is None or not grouped.any():
             return cands
         entries, best = min_distance_per_tile(cands)
-        weigh = self.weights(excluded)
-        w = weigh(entries) if weigh is not None else np.ones(entries.shape, np.int64)
+        w = weigh(entries)
         cutoff = kth_distance(best, w, k)
         places = k - int(w[best < cutoff].sum())  # places left at the cutoff distance
 
         keep = ~grouped
         parts = [Candidates(cands.query[keep], cands.ids[keep], cands.distance[keep])]
         excluded_set = np.unique(np.asarray(excluded, np.int64))
-        for entry in entries[(entries <= -2) & (best <= cutoff)]:
+        for i in np.flatnonzero((entries <= -2) & (best <= cutoff)):  # the groups that count
+            entry, dist = entries[i], int(best[i])
             group = self.groups[-2 - int(entry)]
-            rows = (cands.ids == entry) & (cands.distance == best[entries == entry][0])
-            dist = int(best[entries == entry][0])
+            rows = (cands.ids == entry) & (cands.distance == dist)
             reaching = np.unique(cands.query[rows])
             if dist < cutoff:
                 members = group.members
