@@ -249,3 +249,23 @@ def test_tiles_added_to_a_built_index_rank_as_in_one_built_with_them(exact_max, 
             assert len({r.tile_id for r in got} & {t for t, _, _ in ref}) >= 20
         else:
             assert [(r.tile_id, r.distance) for r in got] == [(t, d) for t, d, _ in ref]
+
+
+def test_a_group_of_identical_tiles_is_ranked_by_id_reading_few_logits() -> None:
+    """No-data or cloud tiles have identical pixels, so identical logits: the tie between them
+    is broken by id, as the exhaustive ranking does, without reading the whole group."""
+    rng = np.random.default_rng(2)
+    n = 5000
+    codes = rng.integers(0, 256, (n, 8), dtype=np.uint8)
+    codes[:3000] = codes[0]
+    ids = rng.permutation(3 * n)[:n].astype(np.int64)
+    logits = rng.normal(size=(n, 64)).astype(np.float32)
+    logits[:3000] = logits[0]
+    lookup = _Logits(ids, logits)
+    index = search_index(build_index(ids, codes, 64), lookup)
+    lookup.rows = 0
+    query_logits = rng.normal(size=(1, 64)).astype(np.float32)
+    got = _ranked(index, codes[:1], 20, query_logits, lookup, np.zeros(0, np.int64))
+    ref = exhaustive_ranking(codes[:1], codes, ids, 20, query_logits, logits)
+    assert [r.tile_id for r in got] == [t for t, _, _ in ref] == sorted(ids[:3000])[:20]
+    assert lookup.rows <= 40

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from scicbir.codec.blas_threads import single_threaded_blas
 from scicbir.search import sized_index
 from scicbir.search.knn import gather_candidates, kth_distance
 from scicbir.search.merge import Candidates, LogitsLookup, min_distance_per_tile
@@ -48,6 +49,7 @@ MIN_GROUP = 256
 EXACT_MAX = 32_768
 _LOGITS_CHUNK = 20_000
 _OVERFETCH = 4
+_FLOAT32_SLACK = 1e-5
 
 
 def group_entry_id(group: int) -> int:
@@ -104,8 +106,9 @@ class GroupLogits:
         return cls(members, None, ivf, quantizer)
 
     def nearest(self, query_logits: np.ndarray | None, count: int) -> np.ndarray:
-        """Up to ``count`` member ids, nearest first (cosine distance, then id); from an inverted
-        file, up to ``4 * count`` nearest by its 8-bit values, in its order."""
+        """The ``count`` member ids nearest first (cosine distance, then id), and up to ``count``
+        more tied with the last within float32 rounding; from an inverted file, up to ``4 * count`` nearest by
+        its 8-bit values, in its order. The merge ranks what comes back on the exact logits."""
         count = min(count, len(self.members))
         if count <= 0:
             return np.zeros(0, np.int64)
@@ -125,15 +128,17 @@ class GroupLogits:
                 faiss.omp_set_num_threads(ivf_threads)
             pos = pos[0][pos[0] >= 0]
             return self.members[pos]
-        dist = 1.0 - np.einsum("ij,j->i", self.unit, q[0])  # one core; BLAS threads wait
+        with single_threaded_blas():  # a product this small waits for a second thread
+            dist = 1.0 - self.unit @ q[0]
         if count < len(dist):
             part = np.argpartition(dist, count - 1)[:count]
-            limit = dist[part].max()
-            part = np.flatnonzero(dist <= limit)  # keep every tie at the edge for the id order
+            # keep every member tied with the last one up to float32 rounding: the merge ranks
+            # them on float64 logits, which may order them otherwise
+            part = np.flatnonzero(dist <= dist[part].max() + _FLOAT32_SLACK)
         else:
             part = np.arange(len(dist))
-        order = part[np.lexsort((self.members[part], dist[part]))][:count]
-        return self.members[order]
+        order = part[np.lexsort((self.members[part], dist[part]))]
+        return self.members[order[: 2 * count]]  # identical logits (no-data tiles): by id
 
 
 def _unit(logits: np.ndarray) -> np.ndarray:
