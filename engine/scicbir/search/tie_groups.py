@@ -77,13 +77,6 @@ class GroupLogits:
             return GroupLogits(members, None, self.ivf, self.quantizer)
         return GroupLogits(members, np.concatenate([self.unit, unit]))
 
-    def excluded_count(self, excluded: np.ndarray) -> int:
-        """How many of ``excluded`` (any tile ids) are members (binary search: members sorted)."""
-        if excluded.size == 0:
-            return 0
-        pos = np.minimum(np.searchsorted(self.members, excluded), len(self.members) - 1)
-        return int(np.count_nonzero(self.members[pos] == excluded))
-
     @classmethod
     def build(cls, members: np.ndarray, logits: np.ndarray | None) -> GroupLogits:
         if logits is None:
@@ -297,7 +290,7 @@ class SearchIndex:
             if dist < cutoff:
                 members = group.members
             else:
-                extra = group.excluded_count(excluded_set)
+                extra = len(group.members) - int(w[i])  # its excluded members
                 chosen = [
                     group.nearest(None if query_logits is None else query_logits[q], places + extra)
                     for q in reaching
