@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from scicbir.codec.entropy import (
+    CDF_TABLE,
     MAX_ABS,
     TOTAL,
     MixtureCoder,
@@ -89,6 +90,41 @@ def test_cdfs_are_valid_rans_tables():
     assert (cdf[:, 0] == 0).all() and (cdf[:, -1] == TOTAL).all()
     freq = np.diff(cdf, axis=1)
     assert (freq >= 1).all() and (freq[:, -1] == 1).all()  # every symbol codable, escape = 1
+
+
+def _cdfs_by_definition(s, m, w, abs_max):
+    """The tables every stream so far was written with: normal CDFs computed edge by edge."""
+    from scipy.special import ndtr
+
+    edges = np.arange(-abs_max, abs_max + 2, dtype=np.float64) - 0.5
+    pmf = np.zeros((s.shape[1], edges.size - 1))
+    for k in range(s.shape[0]):
+        pmf += w[k][:, None] * np.diff(ndtr((edges[None, :] - m[k][:, None]) / s[k][:, None]), 1)
+    n = pmf.shape[1]
+    total = pmf.sum(axis=1, keepdims=True)
+    total[total <= 0] = 1.0
+    freq = np.floor(pmf / total * (TOTAL - 1 - n)).astype(np.int64) + 1
+    freq[np.arange(len(freq)), np.argmax(pmf, axis=1)] += (TOTAL - 1) - freq.sum(axis=1)
+    return np.concatenate([np.zeros((len(freq), 1), np.int64), np.cumsum(freq, 1),
+                           np.full((len(freq), 1), TOTAL)], axis=1)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_looked_up_cdfs_equal_computed_ones_bit_for_bit(seed):
+    """The CDF table must give exactly the computed tables, or streams stop decoding: every
+    scale of the grid (both ends, the "abs" rule), means near, at and beyond the table's reach
+    (those are computed), symbol ranges 1..MAX_ABS."""
+    rng = np.random.default_rng(seed)
+    K, L = 3, 4000
+    raw_scales = np.exp(rng.uniform(-4.0, 7.0, (K, L))) * rng.choice([1, -1], (K, L))
+    raw_means = rng.normal(0, [[1.0], [20.0], [90.0]], (K, L))
+    raw_means[:, :8] = [65.9, 66.1, -66.0, -70.0, 130.0, 0.0, 1e6, -3.3]
+    weights = rng.dirichlet(np.ones(K), L).T
+    rule = "abs" if seed % 2 else "bound"
+    s, m, w = snap_parameters(raw_scales, raw_means, weights, rule)
+    assert (CDF_TABLE.rows_of(s.reshape(-1)) >= 0).all()  # the table is what is tested
+    for abs_max in (1, 3, 17, MAX_ABS):
+        assert np.array_equal(build_cdfs(s, m, w, abs_max), _cdfs_by_definition(s, m, w, abs_max))
 
 
 @pytest.fixture(scope="module", params=["checkerboard", "serial"])

@@ -53,6 +53,7 @@ from torch import Tensor
 
 from scicbir._compressai import import_compressai
 from scicbir.codec.blas_threads import single_threaded_blas
+from scicbir.codec.normal_cdf_table import NormalCdfTable
 
 import_compressai()
 
@@ -81,6 +82,13 @@ MAX_SYMBOL = 1 << 20
 #: Latent positions (over a batch) up to which the entropy-parameter products run on one
 #: OpenBLAS thread (see ``scicbir.codec.blas_threads``); larger products use all of them.
 SMALL_PRODUCT = 4096
+#: Normal CDF values on the parameter grid, shared by every coder of the process.
+CDF_TABLE = NormalCdfTable(
+    int(np.rint(np.log2(SCALE_MIN) * LOG2_SCALE_GRID)),
+    int(np.rint(np.log2(SCALE_MAX) * LOG2_SCALE_GRID)),
+    LOG2_SCALE_GRID,
+    int(MEAN_GRID),
+)
 
 
 class LatentRangeError(ValueError):
@@ -142,13 +150,15 @@ def build_cdfs(
     """Integer CDFs ``(L, 2*abs_max + 3)`` for symbols -abs_max..abs_max plus the escape symbol.
 
     Inputs are snapped parameters shaped ``(K, L)``. Each of the 2*abs_max+1 symbols gets at
-    least frequency 1, the escape symbol exactly 1, and the frequencies sum to 2**16.
+    least frequency 1, the escape symbol exactly 1, and the frequencies sum to 2**16. The
+    normal CDF values come from ``CDF_TABLE`` (the same float64 values as computing them,
+    ``component_cdfs``).
     """
-    edges = np.arange(-abs_max, abs_max + 2, dtype=np.float64) - 0.5  # (n + 1,)
-    pmf = np.zeros((scales.shape[1], edges.size - 1), dtype=np.float64)
-    for k in range(scales.shape[0]):
-        c = ndtr((edges[None, :] - means[k][:, None]) / scales[k][:, None])
-        pmf += weights[k][:, None] * np.diff(c, axis=1)
+    c = _component_cdfs(scales, means, abs_max)  # (K, L, n + 1)
+    steps = np.diff(c, axis=2)
+    pmf = weights[0][:, None] * steps[0]  # summed in component order, as 0 + w0 d0 + w1 d1 ...
+    for k in range(1, scales.shape[0]):
+        pmf += weights[k][:, None] * steps[k]
     n = pmf.shape[1]
     budget = TOTAL - 1 - n  # escape takes 1, every symbol at least 1
     total = pmf.sum(axis=1, keepdims=True)
@@ -160,6 +170,39 @@ def build_cdfs(
     np.cumsum(freq, axis=1, out=cdf[:, 1 : n + 1])
     cdf[:, n + 1] = TOTAL
     return cdf
+
+
+def component_cdfs(scales: np.ndarray, means: np.ndarray, abs_max: int) -> np.ndarray:
+    """Normal CDF of each mixture component (parameters (K, L)) at the symbol edges
+    -abs_max - 0.5 .. abs_max + 1.5: (K, L, 2 * abs_max + 2), computed."""
+    edges = np.arange(-abs_max, abs_max + 2, dtype=np.float64) - 0.5
+    return ndtr((edges - means[..., None]) / scales[..., None])
+
+
+def _component_cdfs(scales: np.ndarray, means: np.ndarray, abs_max: int) -> np.ndarray:
+    """``component_cdfs``, looked up in ``CDF_TABLE`` where it covers a parameter pair.
+
+    A snapped mean is ``rint(mean * MEAN_GRID) / MEAN_GRID``, so ``edge - mean`` is exactly
+    ``(edge * MEAN_GRID - mean_steps) / MEAN_GRID`` with integers on both sides of the minus.
+    """
+    grid = int(MEAN_GRID)
+    first = -abs_max * grid - grid // 2  # the lowest edge times MEAN_GRID (an integer)
+    count = 2 * abs_max + 2
+    flat_scales, flat_means = scales.reshape(-1), means.reshape(-1)
+    rows = CDF_TABLE.rows_of(flat_scales)
+    with np.errstate(invalid="ignore"):
+        steps = np.rint(flat_means * MEAN_GRID)
+        covered = (rows >= 0) & (np.abs(steps) <= CDF_TABLE.half + first)
+        covered &= steps / MEAN_GRID == flat_means
+    if covered.all():
+        out = CDF_TABLE.lookup(rows, first - steps.astype(np.int64), count)
+    else:
+        out = np.empty((flat_means.size, count), dtype=np.float64)
+        idx = np.flatnonzero(covered)
+        out[idx] = CDF_TABLE.lookup(rows[idx], first - steps[idx].astype(np.int64), count)
+        rest = np.flatnonzero(~covered)
+        out[rest] = component_cdfs(flat_scales[rest], flat_means[rest], abs_max)
+    return out.reshape(*scales.shape, count)
 
 
 def coding_order(context: str, H: int, W: int) -> list[np.ndarray]:
