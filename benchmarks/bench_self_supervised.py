@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> dict:
             "output": str(work / "adapted-model"),
             "steps": args.steps,
             "max_tiles": args.max_tiles,
+            "neighbour_pairs": args.neighbour_pairs,
         }
     )
     result = adapt_archive(request)
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> dict:
         "tiles_in_archive": result.tiles_rehashed,
         "tiles_trained": result.tiles_trained,
         "steps": result.steps,
+        "neighbour_pairs": args.neighbour_pairs,
         "compress_seconds": round(compress_s, 1),
         "adapt_seconds": result.seconds,
         "last_logged": last,
@@ -100,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         "--band-names", help="band preset of the images (eurosat-13 for EuroSAT MS's 13 bands)"
     )
     parser.add_argument("--max-tiles", type=int, default=20000)
+    parser.add_argument(
+        "--neighbour-pairs",
+        type=float,
+        default=0.5,
+        help="fraction of positives from a neighbouring tile (0: versions of one tile only)",
+    )
     parser.add_argument("--work", help="working folder (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the summary here")
     args = parser.parse_args(argv)

@@ -71,4 +71,3 @@ def overlap(
         return None
     lo, hi = max(a.min(), b.min()), min(a.max(), b.max())
     return (float(lo), float(hi)) if hi > lo else None
-

@@ -34,6 +34,68 @@ def test_contrastive_loss_prefers_matching_views_and_balanced_bits():
     assert float(sharp) < float(soft)
 
 
+def test_neighbouring_tiles_are_no_negatives_of_each_other():
+    """Two tiles of one scene that look alike: without the neighbour mask NT-Xent pushes their
+    codes apart (each is the other's hardest negative); with it they are left alone."""
+    torch.manual_seed(0)
+    u = torch.randn(16, 32) * 3
+    u[1] = u[0]  # rows 0 and 1: neighbouring tiles with the same code
+    near = torch.zeros(32, 32, dtype=torch.bool)
+    for a in (0, 1, 16, 17):
+        for b in (0, 1, 16, 17):
+            near[a, b] = True
+    plain, _, _ = contrastive_hash_losses(u, u)
+    masked, _, _ = contrastive_hash_losses(u, u, near=near)
+    assert float(masked) < float(plain) - 0.05
+    # a mask of the diagonal only is the plain loss
+    alone, _, _ = contrastive_hash_losses(u, u, near=torch.eye(32, dtype=torch.bool))
+    assert float(alone) == pytest.approx(float(plain))
+
+
+def test_neighbours_are_tiles_of_one_source_within_the_radius():
+    from scicbir.training.self_supervised import ArchiveViews, _partners
+
+    # source 7: a 3 x 3 grid of tiles; source 8: one tile at the grid's centre position
+    places = [(7, c, r) for r in range(3) for c in range(3)] + [(8, 1, 1)]
+    views = ArchiveViews(
+        np.arange(10), np.zeros((10, 2, 1, 1, 1), np.float16), np.array(places, np.int64)
+    )
+    near = views.neighbours(1)
+    assert sorted(near[4]) == [0, 1, 2, 3, 5, 6, 7, 8]  # the centre: all 8 around it
+    assert sorted(near[0]) == [1, 3, 4]  # a corner
+    assert near[9].size == 0  # alone in its source
+    assert sorted(views.neighbours(2)[0]) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert all(n.size == 0 for n in views.neighbours(0))
+    matrix = views.near(np.array([0, 4, 9, 8]), 1)
+    assert matrix.tolist() == [
+        [True, True, False, False],
+        [True, True, False, True],
+        [False, False, True, False],
+        [False, True, False, True],
+    ]
+    rng = np.random.default_rng(0)
+    rows = np.arange(10)
+    partners = _partners(rows, near, 1.0, rng)
+    assert all(partners[i] in near[i] for i in range(9)) and partners[9] == 9
+    assert (_partners(rows, near, 0.0, rng) == rows).all()
+
+
+def test_archive_views_know_where_each_tile_lies(small_archive):
+    from scicbir.archive.store import Archive
+    from scicbir.training.self_supervised import SelfSupervisedSettings, archive_views
+
+    with Archive.open(small_archive, read_only=True) as archive:
+        settings = SelfSupervisedSettings(variants=2)
+        views = archive_views(archive, archive.codec(), settings)
+        tiles = {t.id: t for t in archive.catalog.tiles()}
+    size = archive.package.config.tile_size
+    for tile_id, (source, col, row) in zip(views.tile_ids, views.places, strict=True):
+        tile = tiles[int(tile_id)]
+        assert (source, col, row) == (tile.source_id, tile.col // size, tile.row // size)
+    near = views.neighbours(1)
+    assert sum(n.size > 0 for n in near) > len(views) // 2  # whole tiles of two rasters
+
+
 def test_requests_name_the_bad_field():
     from scicbir.training.adapt import AdaptRequest
 
@@ -49,8 +111,14 @@ def test_requests_name_the_bad_field():
     with pytest.raises(InputError) as err:
         AdaptRequest.from_params({"steps": 3})
     assert err.value.data["field"] == "archive"
-    request = AdaptRequest.from_params({"archive": "a", "steps": 40, "variants": 3})
+    with pytest.raises(InputError) as err:
+        AdaptRequest.from_params({"archive": "a", "neighbour_pairs": 1.5})
+    assert err.value.data["field"] == "neighbour_pairs"
+    request = AdaptRequest.from_params(
+        {"archive": "a", "steps": 40, "variants": 3, "neighbour_pairs": 0}
+    )
     assert (request.settings.steps, request.settings.variants) == (40, 3)
+    assert request.settings.neighbour_pairs == 0.0
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="with --archive: train on at most this many tiles, drawn at random (default 20000)",
     )
+    parser.add_argument(
+        "--neighbour-pairs",
+        type=float,
+        help="with --archive: fraction of the tiles whose positive is a neighbouring tile of the "
+        "same raster rather than another version of the tile itself (default 0.5; 0: never)",
+    )
     parser.add_argument("--dataset", metavar="DIR", help="dataset folder (replaces the data)")
     parser.add_argument(
         "--kind",
@@ -109,6 +115,7 @@ def run_adapt(args: argparse.Namespace) -> int:
         "device": args.device,
         "steps": args.steps,
         "max_tiles": args.max_tiles,
+        "neighbour_pairs": args.neighbour_pairs,
     }
     request = AdaptRequest.from_params({k: v for k, v in params.items() if v is not None})
     cancel = _sigint_cancels()

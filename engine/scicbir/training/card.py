@@ -199,7 +199,8 @@ def self_supervised_card(
         "",
         "Hashing part: trained afresh without labels on the archive's own tiles "
         "(scicbir.training.self_supervised: NT-Xent on the codes between two augmented "
-        "versions of a tile, CIBHash-style straight-through sign, bit balance and quantisation).",
+        "versions of a tile or of two neighbouring tiles of one scene, CIBHash-style "
+        "straight-through sign, bit balance and quantisation).",
         "",
         f"- archive: `{Path(archive).resolve()}`",
         f"- tiles: {tiles} whole tiles, {variants} versions each (version 0 as decoded; "
@@ -207,6 +208,9 @@ def self_supervised_card(
         f"- steps: {trained.steps}, batch {settings.batch_size}, Adam {settings.lr:g} "
         f"(a tenth for the last 20 %), temperature {settings.temperature:g}, balance weight "
         f"{settings.balance_weight:g}, quantisation weight {settings.quantisation_weight:g}",
+        f"- positives: for {100 * settings.neighbour_pairs:.0f} % of the tiles that have one, a "
+        f"tile at most {settings.neighbour_radius} tile(s) away in the same raster; otherwise "
+        "another version of the tile itself",
         f"- wall time: {trained.seconds:.0f} s on {platform.processor() or platform.machine()}",
         f"- code balance of the archive's tiles at the end: {balance:.3f} "
         "(0 = every bit splits the tiles in half)",

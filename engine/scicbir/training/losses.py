@@ -111,10 +111,10 @@ def central_similarity_losses(
 
 
 def contrastive_hash_losses(
-    u1: Tensor, u2: Tensor, temperature: float = 0.3
+    u1: Tensor, u2: Tensor, temperature: float = 0.3, near: Tensor | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Label-free hashing losses for two augmented views of the same tiles (row i of ``u1``
-    and ``u2``): (contrastive, balance, quantisation).
+    """Label-free hashing losses for positive pairs (row i of ``u1`` and ``u2``: two augmented
+    views of a tile, or of two neighbouring tiles): (contrastive, balance, quantisation).
 
     Contrastive: NT-Xent (SimCLR, Chen et al. 2020) over the 2B codes, computed on the binary
     codes themselves with a straight-through gradient through tanh, as CIBHash (Qiu et al.,
@@ -122,14 +122,21 @@ def contrastive_hash_losses(
     every other tile's, so Hamming distance is what is trained. Balance: the mean of each bit
     over the batch squared (every bit splits the archive). Quantisation: tanh(u) pulled to
     +-1, so the codes do not flip under small changes of the input.
+
+    ``near`` (2B, 2B) bool, optional: pairs of the 2B views that are no negatives of each other
+    (views of neighbouring tiles); each row's positive stays its target.
     """
     z = torch.tanh(torch.cat([u1, u2]))
     b = z + (torch.sign(z) - z).detach()
     b = torch.nn.functional.normalize(b, dim=1)
     sim = b @ b.t() / temperature
     n = u1.shape[0]
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=sim.device), -1e9)
     target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(sim.device)
+    masked = torch.eye(2 * n, dtype=torch.bool, device=sim.device)
+    if near is not None:
+        masked = masked | near.to(sim.device)
+        masked[torch.arange(2 * n, device=sim.device), target] = False
+    sim = sim.masked_fill(masked, -1e9)
     contrastive = torch.nn.functional.cross_entropy(sim, target)
     balance = (z.mean(dim=0) ** 2).mean()
     quantisation = ((z.abs() - 1.0) ** 2).mean()

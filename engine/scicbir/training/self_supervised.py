@@ -2,13 +2,18 @@
 
 A user's archive has no class labels, but it has what a contrastive objective needs: many tiles,
 each of which can be shown in several versions that mean the same ground (cropped, flipped,
-rotated by 90 degrees, slightly brighter or darker in one band). The codec stays fixed, so the
-analysis transform is a fixed function: every archive tile is decoded once, turned into
+rotated by 90 degrees, slightly brighter or darker in one band), and tiles that lie next to each
+other in one scene, which mostly show the same kind of land (Tobler's first law; Tile2Vec, Jean
+et al., AAAI 2019, learns remote-sensing features from exactly that). The codec stays fixed, so
+the analysis transform is a fixed function: every archive tile is decoded once, turned into
 ``variants`` augmented versions, and their latents are cached (as the supervised stage 3 caches
-them, ``scicbir.training.latent_cache``). A fresh hash network is then trained on pairs of two
-versions of the same tile with ``contrastive_hash_losses`` (NT-Xent on the codes with a
-straight-through sign, as CIBHash does, plus bit balance and quantisation). Version 0 of every
-tile is the tile as decoded; the codes the archive gets come from it.
+them, ``scicbir.training.latent_cache``). A fresh hash network is then trained on positive pairs
+with ``contrastive_hash_losses`` (NT-Xent on the codes with a straight-through sign, as CIBHash
+does, plus bit balance and quantisation): two versions of the same tile, or, for a fraction
+``neighbour_pairs`` of the tiles that have one, a version of the tile and one of a tile within
+``neighbour_radius`` tiles of it in the same source raster. Neighbours are never each other's
+negatives. Version 0 of every tile is the tile as decoded; the codes the archive gets come from
+it.
 
 Why decoded tiles and not the sources: the archive holds the bitstreams, the sources may be gone
 or changed. The decoded tile is what the archive can always give back, at the archive's PSNR.
@@ -32,10 +37,14 @@ from scicbir.progress import CancelToken, Progress, no_progress
 
 @dataclass
 class ArchiveViews:
-    """Latents (float16, (n, variants, N, h, w)) of ``tile_ids``; variant 0 is the tile itself."""
+    """Latents (float16, (n, variants, N, h, w)) of ``tile_ids``; variant 0 is the tile itself.
+
+    ``places`` (n, 3) int64: each tile's source raster and grid column and row (its pixel offset
+    over the tile size), which say which tiles are neighbours (``neighbours``)."""
 
     tile_ids: np.ndarray
     latents: np.ndarray
+    places: np.ndarray | None = None
 
     @property
     def variants(self) -> int:
@@ -43,6 +52,35 @@ class ArchiveViews:
 
     def __len__(self) -> int:
         return int(self.latents.shape[0])
+
+    def neighbours(self, radius: int) -> list[np.ndarray]:
+        """For each tile, the rows of the other tiles of its source raster at most ``radius``
+        tiles away (Chebyshev distance on the tile grid); empty lists without ``places``."""
+        if self.places is None or radius < 1:
+            return [np.zeros(0, dtype=np.int64) for _ in range(len(self))]
+        out = []
+        by_source: dict[int, np.ndarray] = {}
+        for source in np.unique(self.places[:, 0]):
+            by_source[int(source)] = np.flatnonzero(self.places[:, 0] == source)
+        for i, (source, col, row) in enumerate(self.places):
+            same = by_source[int(source)]
+            near = np.maximum(
+                np.abs(self.places[same, 1] - col), np.abs(self.places[same, 2] - row)
+            )
+            out.append(same[(near <= radius) & (same != i)])
+        return out
+
+    def near(self, rows: np.ndarray, radius: int) -> np.ndarray:
+        """(len(rows), len(rows)) bool: pairs of ``rows`` in one source within ``radius``
+        tiles of each other (a tile is near itself); all False but the diagonal without
+        ``places``."""
+        if self.places is None or radius < 1:
+            return np.eye(len(rows), dtype=bool)
+        p = self.places[rows]
+        distance = np.maximum(
+            np.abs(p[:, None, 1] - p[None, :, 1]), np.abs(p[:, None, 2] - p[None, :, 2])
+        )
+        return (p[:, None, 0] == p[None, :, 0]) & (distance <= radius)
 
 
 @dataclass
@@ -56,6 +94,10 @@ class SelfSupervisedSettings:
     temperature: float = 0.3
     balance_weight: float = 0.1
     quantisation_weight: float = 0.1
+    #: Fraction of the tiles with a neighbour whose positive is a neighbouring tile (0: only
+    #: versions of the same tile, as before), and how far a neighbour may be, in tiles.
+    neighbour_pairs: float = 0.5
+    neighbour_radius: int = 1
     max_tiles: int = 20000
     seed: int = 0
     log_every: int = 50
@@ -75,6 +117,12 @@ class SelfSupervisedSettings:
             )
         if self.max_tiles < 4:
             raise InputError("max_tiles must be at least 4", field="max_tiles")
+        if not 0.0 <= self.neighbour_pairs <= 1.0:
+            raise InputError(
+                "neighbour_pairs is a fraction between 0 and 1", field="neighbour_pairs"
+            )
+        if self.neighbour_radius < 0:
+            raise InputError("neighbour_radius must be 0 or more tiles", field="neighbour_radius")
 
 
 @dataclass
@@ -156,7 +204,8 @@ def archive_views(
             latents[start : start + len(part), k] = y.cpu().numpy().astype(np.float16)
         progress(start + len(part), n, "decoding and encoding the archive's tiles", stage=3)
     assert latents is not None
-    return ArchiveViews(np.array([t.id for t in tiles], dtype=np.int64), latents)
+    places = np.array([(t.source_id, t.col // size, t.row // size) for t in tiles], np.int64)
+    return ArchiveViews(np.array([t.id for t in tiles], dtype=np.int64), latents, places)
 
 
 def fresh_head(config: Any, seed: int) -> nn.Module:
@@ -186,8 +235,8 @@ def train_head(
     cancel: CancelToken | None = None,
     log: Path | None = None,
 ) -> HeadTraining:
-    """Train a fresh hashing part on pairs of versions of the same tile (see the module
-    docstring). The curve holds, every ``log_every`` steps: the loss terms, the code balance
+    """Train a fresh hashing part on positive pairs: versions of the same tile or of
+    neighbouring tiles (see the module docstring). The curve holds, every ``log_every`` steps: the loss terms, the code balance
     of version 0 and the fraction of bits two versions of a tile agree on (on up to 512 tiles
     never used for a step's negatives in that row; both are label-free)."""
     from scicbir.training.losses import contrastive_hash_losses
@@ -201,6 +250,7 @@ def train_head(
     n, v = len(views), views.variants
     batch = min(settings.batch_size, n)
     probe = np.sort(rng.choice(n, min(512, n), replace=False))
+    neighbours = views.neighbours(settings.neighbour_radius)
     curve: list[dict[str, float]] = []
     writer = None
     handle = None
@@ -217,11 +267,13 @@ def train_head(
                     group["lr"] = settings.lr * 0.1
             rows = rng.choice(n, batch, replace=False)
             pair = np.stack([rng.choice(v, 2, replace=False) for _ in rows])
+            partners = _partners(rows, neighbours, settings.neighbour_pairs, rng)
             head.train()
             u1 = head.logits(_latents(views, rows, pair[:, 0], device))
-            u2 = head.logits(_latents(views, rows, pair[:, 1], device))
+            u2 = head.logits(_latents(views, partners, pair[:, 1], device))
+            near = views.near(np.concatenate([rows, partners]), settings.neighbour_radius)
             contrastive, balance, quantisation = contrastive_hash_losses(
-                u1, u2, settings.temperature
+                u1, u2, settings.temperature, torch.from_numpy(near).to(device)
             )
             loss = (
                 contrastive
@@ -262,6 +314,21 @@ def train_head(
     head.eval()
     state = {f"hash_head.{k}": t.detach().cpu() for k, t in head.state_dict().items()}
     return HeadTraining(state, curve, time.perf_counter() - t0, settings.steps)
+
+
+def _partners(
+    rows: np.ndarray, neighbours: list[np.ndarray], fraction: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The tile whose version is each row's positive: a random neighbour for ``fraction`` of
+    the rows that have one, the row itself otherwise."""
+    out = rows.copy()
+    if fraction <= 0.0:
+        return out
+    for i, row in enumerate(rows):
+        near = neighbours[row]
+        if near.size and rng.random() < fraction:
+            out[i] = near[rng.integers(near.size)]
+    return out
 
 
 def _latents(views: ArchiveViews, rows: np.ndarray, variant: np.ndarray, device) -> Tensor:
