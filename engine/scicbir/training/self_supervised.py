@@ -58,17 +58,20 @@ class ArchiveViews:
         tiles away (Chebyshev distance on the tile grid); empty lists without ``places``."""
         if self.places is None or radius < 1:
             return [np.zeros(0, dtype=np.int64) for _ in range(len(self))]
-        out = []
-        by_source: dict[int, np.ndarray] = {}
-        for source in np.unique(self.places[:, 0]):
-            by_source[int(source)] = np.flatnonzero(self.places[:, 0] == source)
-        for i, (source, col, row) in enumerate(self.places):
-            same = by_source[int(source)]
-            near = np.maximum(
-                np.abs(self.places[same, 1] - col), np.abs(self.places[same, 2] - row)
+        where = {tuple(p): i for i, p in enumerate(self.places.tolist())}
+        steps = range(-radius, radius + 1)
+        offsets = [(dc, dr) for dr in steps for dc in steps if (dc, dr) != (0, 0)]
+        return [
+            np.array(
+                [
+                    where[key]
+                    for dc, dr in offsets
+                    if (key := (source, col + dc, row + dr)) in where
+                ],
+                dtype=np.int64,
             )
-            out.append(same[(near <= radius) & (same != i)])
-        return out
+            for source, col, row in self.places.tolist()
+        ]
 
     def near(self, rows: np.ndarray, radius: int) -> np.ndarray:
         """(len(rows), len(rows)) bool: pairs of ``rows`` in one source within ``radius``
