@@ -239,9 +239,10 @@ def train_head(
     log: Path | None = None,
 ) -> HeadTraining:
     """Train a fresh hashing part on positive pairs: versions of the same tile or of
-    neighbouring tiles (see the module docstring). The curve holds, every ``log_every`` steps: the loss terms, the code balance
-    of version 0 and the fraction of bits two versions of a tile agree on (on up to 512 tiles
-    never used for a step's negatives in that row; both are label-free)."""
+    neighbouring tiles (see the module docstring). The curve holds, every ``log_every`` steps:
+    the loss terms, the code balance of version 0 and the fraction of bits two versions of a
+    tile agree on (on up to 512 tiles never used for a step's negatives in that row; both are
+    label-free)."""
     from scicbir.training.losses import contrastive_hash_losses
 
     progress = progress or no_progress
