@@ -140,10 +140,8 @@ def model_outputs(
     with torch.no_grad():
         for start in range(0, len(x), 16):
             batch = torch.from_numpy(np.ascontiguousarray(x[start : start + 16]))
-            y = net.g_a(pad_to_multiple(batch, side=package.config.padded_size))
-            if package.config.hash_side == "decoder":
-                y = torch.round(y)
-            feats.append(net.hash_head.features(y).numpy())
+            _, hash_input = net.analyse(pad_to_multiple(batch, side=package.config.padded_size))
+            feats.append(net.hash_head.features(hash_input).numpy())
     return ModelOutputs(encoder_codes, decoder_codes, np.concatenate(feats))
 
 

@@ -64,6 +64,58 @@ def test_decoder_side_codes_equal_the_codes_from_the_stream(tmp_path, rgb_tiles)
     assert np.array_equal(codec.hash(x).codes, again.codes)
 
 
+def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(tmp_path, rgb_tiles):
+    """A model whose hash network also reads earlier analysis features: the codec's torch and
+    onnxruntime paths, the latent cache of training and the training forward give one code."""
+    from scicbir.models.onnx_export import export_analysis
+    from scicbir.models.package import ModelPackage
+    from scicbir.training.latent_cache import analysis_latents
+
+    path = tmp_path / "taps"
+    make_random_package(path, bands=3, N=16, M=16, hash_taps=(5, 7))
+    export_analysis(ModelPackage.load(path))
+    package = ModelPackage.load(path)
+    assert package.config.hash_taps == (5, 7)
+    assert package.build_network("cpu").hash_head.network[0].in_channels == 48  # latents + two taps of N
+    torch_codec = TileCodec(package, backend="torch")
+    onnx_codec = TileCodec(package, backend="auto")
+    assert onnx_codec.backend == "onnx"
+    x = torch_codec.normalisation.forward(rgb_tiles)
+    by_torch, by_onnx = torch_codec.hash(x), onnx_codec.hash(x)
+    assert np.array_equal(by_torch.codes, by_onnx.codes)
+    net = torch_codec.net.eval()
+    with torch.no_grad():
+        cached = analysis_latents(net, torch.from_numpy(x))
+        assert cached.shape == (4, 48, 4, 4)
+        np.testing.assert_allclose(
+            net.hash_logits(cached).numpy(), by_torch.logits, rtol=1e-5, atol=1e-5
+        )
+        np.testing.assert_allclose(
+            net(torch.from_numpy(x))["u"].numpy(), by_torch.logits, rtol=1e-5, atol=1e-5
+        )
+        # the taps matter: the latents alone (taps zeroed) give other logits
+        alone = cached.clone()
+        alone[:, 16:] = 0
+        assert not np.allclose(net.hash_logits(alone).numpy(), by_torch.logits, atol=1e-3)
+
+
+def test_hash_taps_are_checked_and_absent_from_configs_without_them():
+    from scicbir.errors import InputError
+
+    plain = ModelConfig(name="p", bands=("a",), N=8, M=8)
+    assert "hash_taps" not in plain.to_dict()  # older engines can still read it
+    tapped = ModelConfig(name="t", bands=("a",), N=8, M=8, hash_taps=(7,))
+    assert ModelConfig.from_json(tapped.to_json()).hash_taps == (7,)
+    assert tapped.hash_input_channels == 16
+    for bad in (
+        {"hash_taps": (9,)},
+        {"hash_taps": (0,)},
+        {"hash_taps": (7,), "hash_side": "decoder"},
+    ):
+        with pytest.raises(InputError):
+            ModelConfig(name="b", bands=("a",), N=8, M=8, **bad)
+
+
 @pytest.fixture()
 def rgb_tiles(data_dir):
     import rasterio

@@ -179,9 +179,8 @@ class TileCodec:
         if self.onnx is not None:
             y, u = self.onnx.run(x.cpu().numpy())
             return torch.from_numpy(y).to(self.device), torch.from_numpy(u)
-        y = self.net.g_a(x)
-        source = y if self.config.hash_side == "encoder" else torch.round(y)
-        return y, self.net.hash_logits(source).cpu()
+        y, hash_input = self.net.analyse(x)
+        return y, self.net.hash_logits(hash_input).cpu()
 
     # ------------------------------------------------------------------ hash
     @torch.no_grad()

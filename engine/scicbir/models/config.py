@@ -31,6 +31,9 @@ CONTEXTS = ("checkerboard", "serial")
 #: Hash networks (``scicbir.models.hashing.HashHead``); packages written before the field
 #: existed used the thesis's attention network.
 HASH_HEADS = ("attention", "conv")
+#: Layers of the analysis transform ``g_a`` (``scicbir.models.network``); a hash tap k is the
+#: output of its first k layers.
+ANALYSIS_LAYERS = 9
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,10 @@ class ModelConfig:
     ``"checkerboard"`` (two parallel decoding passes) or ``"serial"`` (the thesis's 5x5 raster-scan
     context). ``hash_head`` is the hash network: ``"attention"`` (thesis Table 3.1) or
     ``"conv"`` (two batch-normalised 3x3 convolutions over the whole latent grid; see
-    ``scicbir.models.hashing``). ``normalisation_offset``/``normalisation_scale`` map
+    ``scicbir.models.hashing``). ``hash_taps``: layers k of the analysis transform whose outputs
+    (of ``g_a[:k]``, average-pooled to the latent grid) join the latents as the hash network's
+    input, giving it more than the 4 x 4 latents of a 64 px tile; empty: the latents alone
+    (encoder side only). ``normalisation_offset``/``normalisation_scale`` map
     physical values to the nominal [0, 1] range per band: ``(x - offset) / scale``.
     """
 
@@ -69,6 +75,7 @@ class ModelConfig:
     hash_gamma: float = 0.1
     context: str = "serial"
     hash_head: str = "attention"
+    hash_taps: tuple[int, ...] = ()
     labels: tuple[str, ...] = ()
     normalisation_offset: tuple[float, ...] = ()
     normalisation_scale: tuple[float, ...] = ()
@@ -83,6 +90,7 @@ class ModelConfig:
         )
         object.__setattr__(self, "bands", bands)
         object.__setattr__(self, "labels", tuple(self.labels))
+        object.__setattr__(self, "hash_taps", tuple(int(k) for k in self.hash_taps))
         n = len(bands)
         offset = tuple(float(v) for v in self.normalisation_offset) or (0.0,) * n
         scale = tuple(float(v) for v in self.normalisation_scale) or (1.0,) * n
@@ -125,6 +133,12 @@ class ModelConfig:
             raise InputError(f"{where}: context must be one of {CONTEXTS}")
         if self.hash_head not in HASH_HEADS:
             raise InputError(f"{where}: hash_head must be one of {HASH_HEADS}")
+        if any(not 1 <= k < ANALYSIS_LAYERS for k in self.hash_taps):
+            raise InputError(f"{where}: hash_taps are layers 1..{ANALYSIS_LAYERS - 1} of g_a")
+        if self.hash_taps and self.hash_side != "encoder":
+            raise InputError(
+                f"{where}: hash_taps need hash_side 'encoder' (the decoder has only the latents)"
+            )
 
     # ------------------------------------------------------------------ derived
     @property
@@ -139,6 +153,11 @@ class ModelConfig:
     def padded_size(self) -> int:
         """Side of the network input: ``tile_size`` rounded up to a multiple of 64."""
         return -(-self.tile_size // SIDE_MULTIPLE) * SIDE_MULTIPLE
+
+    @property
+    def hash_input_channels(self) -> int:
+        """Channels the hash network reads: the latents' and every tap's (all N)."""
+        return self.N * (1 + len(self.hash_taps))
 
     @property
     def latent_size(self) -> int:
@@ -159,6 +178,10 @@ class ModelConfig:
         data = asdict(self)
         data["bands"] = [asdict(b) for b in self.bands]
         data["labels"] = list(self.labels)
+        if self.hash_taps:
+            data["hash_taps"] = list(self.hash_taps)
+        else:  # a package without taps stays readable by engines that predate the field
+            del data["hash_taps"]
         data["normalisation_offset"] = list(self.normalisation_offset)
         data["normalisation_scale"] = list(self.normalisation_scale)
         return data

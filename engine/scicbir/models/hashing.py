@@ -123,7 +123,7 @@ class HashHead(nn.Module):
         """The hashing part a ``ModelConfig`` describes (the network's, or a fresh one to
         retrain it alone)."""
         return cls(
-            config.N,
+            config.hash_input_channels,
             config.latent_size,
             config.hash_hidden,
             config.hash_bits,

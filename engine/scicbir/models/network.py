@@ -10,7 +10,8 @@ K-component Gaussian mixture per latent element (``GaussianMixtureConditional``,
 
 Hashing part (Table 3.1, ``HashHead``): attention, hash network, Greedy Hash layer, classifier;
 fed by y (``hash_side="encoder"``) or by the quantised latents ŷ recovered from a bitstream
-(``hash_side="decoder"``).
+(``hash_side="decoder"``); with ``hash_taps``, also by earlier outputs of ``g_a`` pooled to the
+latent grid (``analyse``).
 
 Real bitstreams: ``net.latent_codec.compress(y)`` / ``decompress(strings, shape)`` (compressai's
 ``LatentCodec`` contract, backed by a deterministic coder so that a stream decodes
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 import torch.nn.functional as F  # noqa: N812  (the usual name)
 from torch import Tensor, nn
 
 from scicbir._compressai import import_compressai
-from scicbir.models.config import SIDE_MULTIPLE, ModelConfig
+from scicbir.models.config import ANALYSIS_LAYERS, SIDE_MULTIPLE, ModelConfig
 from scicbir.models.hashing import HashHead
 from scicbir.models.latent_codec import MixtureLatentCodec
 
@@ -55,6 +57,34 @@ def pad_to_multiple(x: Tensor, multiple: int = SIDE_MULTIPLE, side: int | None =
     if (th, tw) == (h, w):
         return x
     return F.pad(x, (0, tw - w, 0, th - h), mode="replicate")
+
+
+#: How much coarser y is than the output of ``g_a[:k]`` (its layers 1, 3, 6 and 8 halve the side).
+TAP_POOLING = {1: 8, 2: 8, 3: 4, 4: 4, 5: 4, 6: 2, 7: 2, 8: 1}
+
+
+def analyse(
+    g_a: nn.Sequential, x: Tensor, taps: tuple[int, ...] = (), decoder_side: bool = False
+) -> tuple[Tensor, Tensor]:
+    """Latents y and the hash network's input for a padded batch x.
+
+    The input is y (or round(y) on the decoder side), joined along the channels by the outputs
+    of ``g_a[:k]`` for each k in ``taps`` (in increasing k), average-pooled to y's grid. Every caller (training,
+    latent caches, the codec's torch path, the ONNX export) gets its hash input here.
+    """
+    if not taps:
+        y = g_a(x)
+        return y, torch.round(y) if decoder_side else y
+    tapped = []
+    h = x
+    for k, layer in enumerate(g_a, start=1):
+        h = layer(h)
+        if k in taps:
+            tapped.append(h)
+    y = h
+    # constant kernels (not adaptive pooling): the ONNX export needs them fixed
+    pooled = [F.avg_pool2d(t, TAP_POOLING[k]) for k, t in zip(sorted(taps), tapped, strict=True)]
+    return y, torch.cat([torch.round(y) if decoder_side else y, *pooled], dim=1)
 
 
 class SciCbirNet(CompressionModel):
@@ -90,6 +120,7 @@ class SciCbirNet(CompressionModel):
             conv3x3(N, N, stride=2),
             AttentionBlock(N),
         )
+        assert len(self.g_a) == ANALYSIS_LAYERS  # hash taps index these layers
         self.g_s = nn.Sequential(
             AttentionBlock(N),
             ResidualBlock(N, N),
@@ -110,14 +141,19 @@ class SciCbirNet(CompressionModel):
         self.latent_codec.apply_context_mask()
 
     # ------------------------------------------------------------------ forward
+    def analyse(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Latents y and the hash network's input of a padded batch (module ``analyse``)."""
+        return analyse(self.g_a, x, self.config.hash_taps, self.config.hash_side == "decoder")
+
     def forward(self, x: Tensor, hash: bool = True) -> dict[str, Any]:  # noqa: A002
-        y = self.g_a(x)
+        y, hash_input = self.analyse(x)
         coded = self.latent_codec(y)
         y_hat = coded["y_hat"]
         x_hat = self.g_s(y_hat)
         u = b = probs = None
         if hash:
-            source = y if self.config.hash_side == "encoder" else y_hat
+            # the decoder side reads the latents as the bitstream gives them back
+            source = y_hat if self.config.hash_side == "decoder" else hash_input
             u, b, probs = self.hash_head(source)
         return {
             "x_hat": x_hat,
@@ -130,7 +166,8 @@ class SciCbirNet(CompressionModel):
         }
 
     def hash_logits(self, latents: Tensor) -> Tensor:
-        """Hash logits u (B, q) from latents (y or ŷ, per ``hash_side``); codes are sign(u)."""
+        """Hash logits u (B, q) from the hash input (``analyse``; ŷ on the decoder side);
+        codes are sign(u)."""
         return self.hash_head.logits(latents)
 
     # ------------------------------------------------------------------ parameter groups

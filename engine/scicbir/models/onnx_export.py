@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from scicbir.errors import InputError
+from scicbir.models.network import analyse
 from scicbir.models.package import ModelPackage, write_manifest
 
 ANALYSIS_FILE = "analysis.onnx"
@@ -35,12 +36,12 @@ class AnalysisAndHash(nn.Module):
         super().__init__()
         self.g_a = net.g_a
         self.hash_head = net.hash_head
+        self.taps = net.config.hash_taps
         self.decoder_side = net.config.hash_side == "decoder"
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        y = self.g_a(x)
-        source = torch.round(y) if self.decoder_side else y
-        return y, self.hash_head.logits(source)
+        y, hash_input = analyse(self.g_a, x, self.taps, self.decoder_side)
+        return y, self.hash_head.logits(hash_input)
 
 
 def _parts(net: nn.Module, config) -> dict[str, tuple[nn.Module, Tensor, list, list, str]]:

@@ -60,6 +60,7 @@ class ModelSection:
     tile_size: int = 64
     context: str = "serial"  # latent context model: "serial" (the thesis) or "checkerboard"
     hash_head: str = "attention"  # hash network: "attention" (the thesis) or "conv"
+    hash_taps: list = field(default_factory=list)  # g_a layers joining the hash input
 
 
 @dataclass

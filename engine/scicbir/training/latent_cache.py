@@ -48,11 +48,11 @@ class LatentCache:
 
 
 def analysis_latents(net: nn.Module, x: Tensor) -> Tensor:
-    """The latents the hash head reads: y (encoder side) or round(y) (decoder side)."""
+    """What the hash head reads (``SciCbirNet.analyse``): y (encoder side) or round(y)
+    (decoder side), with the model's hash taps."""
     from scicbir.models.network import pad_to_multiple
 
-    y = net.g_a(pad_to_multiple(x))
-    return y if net.config.hash_side == "encoder" else torch.round(y)
+    return net.analyse(pad_to_multiple(x))[1]
 
 
 @torch.no_grad()

@@ -235,6 +235,7 @@ class Trainer:
             hash_gamma=m.hash_gamma,
             context=m.context,
             hash_head=m.hash_head,
+            hash_taps=tuple(m.hash_taps),
             labels=self.cache.label_names,
             normalisation_offset=per_band(cfg.data.normalisation_offset),
             normalisation_scale=per_band(cfg.data.normalisation_scale),
