@@ -76,7 +76,9 @@ def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(tmp_path, rg
     export_analysis(ModelPackage.load(path))
     package = ModelPackage.load(path)
     assert package.config.hash_taps == (5, 7)
-    assert package.build_network("cpu").hash_head.network[0].in_channels == 48  # latents + two taps of N
+    assert (
+        package.build_network("cpu").hash_head.network[0].in_channels == 48
+    )  # latents + two taps of N
     torch_codec = TileCodec(package, backend="torch")
     onnx_codec = TileCodec(package, backend="auto")
     assert onnx_codec.backend == "onnx"

@@ -98,8 +98,9 @@ def test_dominated_fine_tunes_are_not_offered_as_rate_points():
 def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
     rate_package, rgb_tiles, tmp_path
 ):
-    """Stage 3 alone on a package, with another hash network and loss: the codec and every rate
-    point stay as they were, only the hashing part is new."""
+    """Stage 3 alone on a package, with another hash network, input and loss: the codec and
+    every rate point stay as they were, only the hashing part is new, and the package keeps
+    the streams' checksum, so the old package's archives decode with it."""
     import csv
 
     import torch
@@ -110,7 +111,7 @@ def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
         tmp_path / "rehash",
         stages=[3],
         init_from=str(rate_package.path),
-        model={"context": "checkerboard", "hash_head": "conv"},
+        model={"context": "checkerboard", "hash_head": "conv", "hash_taps": [7]},
         stage3={
             "epochs": 2,
             "hash_loss": "central",
@@ -121,7 +122,9 @@ def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
         },
     )
     rehashed = ModelPackage.load(train(config_from_dict(cfg)).package)
-    assert rehashed.config.hash_head == "conv"
+    assert rehashed.config.hash_head == "conv" and rehashed.config.hash_taps == (7,)
+    assert rehashed.checksum != rate_package.checksum
+    assert rehashed.stream_checksum == rate_package.stream_checksum
     old_points, new_points = rate_package.rate_points, rehashed.rate_points
     assert [(p["quality"], p["bpp"], p["default"]) for p in new_points] == [
         (p["quality"], p["bpp"], p["default"]) for p in old_points
@@ -131,6 +134,8 @@ def test_retraining_the_hashing_part_keeps_the_codec_and_its_rate_points(
         new = rehashed.at_quality(point["quality"]).build_network().state_dict()
         codec = [k for k in old if k.startswith(("g_a.", "g_s.", "latent_codec."))]
         assert codec and all(torch.equal(old[k], new[k]) for k in codec)
+        q = point["quality"]
+        assert rehashed.at_quality(q).stream_checksum == rate_package.at_quality(q).stream_checksum
     head = load_file(str(rehashed.weights_path))
     assert any(k.startswith("hash_head.network.1.running_mean") for k in head)
     with (tmp_path / "rehash" / "metrics" / "steps.csv").open() as fh:

@@ -64,9 +64,27 @@ class ModelIdentity:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
-    def check(self, other: ModelIdentity, archive: str) -> None:
-        """Raise ``ModelMismatchError`` unless ``other`` is the very same model."""
+    def check(self, other: ModelIdentity, archive: str, other_streams: str | None = None) -> None:
+        """Raise ``ModelMismatchError`` unless ``other`` is the very same model.
+
+        ``other_streams``: the checksum ``other``'s bitstreams carry. When it is the archive's
+        model, ``other`` is that codec with a new hashing part (a retrained default model, an
+        adapted one): the archive's streams decode with it, only its codes differ, and the
+        message says how to move the archive to the new codes.
+        """
         if other.checksum != self.checksum:
+            if other_streams == self.checksum:
+                raise ModelMismatchError(
+                    f"archive {archive} holds the codes of model '{self.model_id}' (weights "
+                    f"sha256 {self.checksum[:12]}...); '{other.model_id}' (sha256 "
+                    f"{other.checksum[:12]}...) has the same codec with another hashing part, "
+                    "so its codes cannot be compared with the archive's. Run 'scicbir archive "
+                    f"rehash {archive} --model {other.model_id}' to give every tile the new "
+                    "codes (no tile is re-encoded), or use the package the archive was made with",
+                    archive=archive,
+                    archive_model=self.model_id,
+                    given_model=other.model_id,
+                )
             if other.model_id == self.model_id and other.quality != self.quality:
                 raise ModelMismatchError(
                     f"archive {archive} was made with model '{self.model_id}' at quality "

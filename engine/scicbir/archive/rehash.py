@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from scicbir.errors import InputError
+from scicbir.errors import InputError, ModelMismatchError
 from scicbir.progress import CancelToken, Progress, no_progress
 
 
@@ -57,17 +57,17 @@ def rehash_archive(
     t0 = time.perf_counter()
     with Archive.open(folder) as archive:
         archive.lock()
-        current = archive.package
-        if package.stream_checksum != current.stream_checksum:
+        target = package.at_quality(archive.model.quality if archive.model else None)
+        codec = TileCodec(target)
+        if not _streams_decode_with(archive, target, codec):
             raise InputError(
                 f"model '{package.model_id}' ({package.path}) has another codec than archive "
-                f"{archive.folder}'s model '{current.model_id}': its tiles would not decode. "
+                f"{archive.folder}'s model '{archive.model.model_id if archive.model else ''}': "
+                "its tiles would not decode. "
                 "Re-hash only with a model whose hashing part was retrained on this codec",
                 archive=str(archive.folder),
                 reason="codec_differs",
             )
-        target = package.at_quality(archive.model.quality if archive.model else None)
-        codec = TileCodec(target)
         tiles = archive.catalog.tiles()
         codes: list[tuple[int, bytes, np.ndarray]] = []
         batch = max(1, codec.batch_size)
@@ -101,6 +101,24 @@ def rehash_archive(
             tiles=len(codes),
             seconds=round(time.perf_counter() - t0, 3),
         )
+
+
+def _streams_decode_with(archive: Any, target: Any, codec: Any) -> bool:
+    """Whether the archive's bitstreams decode with ``target``: the stream checksums of the
+    two packages agree or, when the archive's own package is no longer to be had as it was (a
+    default model whose hashing part was retrained since), its first stream decodes."""
+    try:
+        return target.stream_checksum == archive.package.stream_checksum
+    except (ModelMismatchError, InputError):
+        pass
+    ids, _, _ = archive.catalog.codes()
+    if not len(ids):
+        return True
+    try:
+        codec.decode_many([archive.read_stream(archive.catalog.tile(int(ids[0])))])
+    except (ModelMismatchError, InputError):
+        return False
+    return True
 
 
 def _hash_by_shape(codec: Any, pixels: list[np.ndarray]) -> np.ndarray:

@@ -137,7 +137,7 @@ class Archive:
                 self.catalog.set_meta({**identity.to_meta(), "model_path": _package_path(package)})
             self.model = identity
         else:
-            self.model.check(identity, str(self.folder))
+            self.model.check(identity, str(self.folder), getattr(package, "stream_checksum", None))
         self._package = package
         self._codec = None
 
@@ -157,7 +157,12 @@ class Archive:
                 candidate is None
                 or ModelIdentity.of_package(candidate).checksum != self.model.checksum
             ):
-                candidate = resolve_model(self.model.model_id, quality=quality)
+                try:
+                    candidate = resolve_model(self.model.model_id, quality=quality)
+                except InputError:
+                    if candidate is None:
+                        raise
+                    # the recorded folder holds another model now: the check below says which
             self.use_package(candidate)
         return self._package
 

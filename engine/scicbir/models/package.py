@@ -46,6 +46,17 @@ CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
 CARD = "card.md"
 RATE_POINTS = "rate-points"
+# What the codec (and so every stream it writes) depends on; a new hashing part leaves them be.
+CODEC_FIELDS = (
+    "bands",
+    "tile_size",
+    "N",
+    "M",
+    "K",
+    "context",
+    "normalisation_offset",
+    "normalisation_scale",
+)
 
 #: Buffers whose size depends on training data (CDF tables): never shape-checked.
 _VARIABLE_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length", "scale_table")
@@ -336,9 +347,14 @@ def with_hash_head(
     name: str,
     card: str,
     extra: dict[str, Any] | None = None,
+    config: ModelConfig | None = None,
 ) -> ModelPackage:
     """A new package at ``path``: ``base``'s codec and rate points with the hashing part ``head``
     (``hash_head.*`` tensors), named ``name``.
+
+    ``config``: the new package's config when its hashing part is built differently (another
+    hash network, its input taps, its width or labels); its codec settings must be ``base``'s.
+    Default: ``base``'s config.
 
     The codec's tensors are copied bit for bit, so every stream ``base`` wrote decodes with the
     new package (``stream_sha256``); the rate points' files hold the codec only and are copied
@@ -357,15 +373,26 @@ def with_hash_head(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        from scicbir.models.hashing import HashHead
+
+        source = config if config is not None else base.config
+        changed = [f for f in CODEC_FIELDS if getattr(source, f) != getattr(base.config, f)]
+        if changed:
+            raise ValueError(f"the new package's codec settings differ from the base's: {changed}")
+        config = dataclasses.replace(
+            source, name=name, extra={**base.config.extra, **source.extra, **(extra or {})}
+        )
+        expected = {f"hash_head.{k}" for k in HashHead.for_config(config).state_dict()}
+        if set(head) != expected:
+            missing, unknown = sorted(expected - set(head)), sorted(set(head) - expected)
+            raise ValueError(
+                f"the new hashing part does not fit the config: lacks {missing[:4]}, "
+                f"has unknown {unknown[:4]}"
+            )
         state = load_file(str(base.path / WEIGHTS))
-        missing = sorted(k for k in state if k.startswith("hash_head.") and k not in head)
-        if missing:
-            raise ValueError(f"the new hashing part lacks {missing[:4]}")
+        state = {k: v for k, v in state.items() if not k.startswith("hash_head.")}
         state.update({k: v.detach().cpu().contiguous().clone() for k, v in head.items()})
         save_file(state, str(tmp / WEIGHTS), metadata={"format": "pt"})
-        config = dataclasses.replace(
-            base.config, name=name, extra={**base.config.extra, **(extra or {})}
-        )
         config.save(tmp / CONFIG)
         (tmp / CARD).write_text(card, "utf-8")
         manifest = {

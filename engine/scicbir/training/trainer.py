@@ -823,9 +823,62 @@ class Trainer:
         path = self.out / self.cfg.name
         self.progress(self.global_step, self.global_step, "writing the model package", stage=0)
         card = model_card(self.cfg, self.model_config, self.cache, self.splits, self, final)
-        ModelPackage.save(self.net, self.model_config, path, card, self._rate_points())
+        base = self._package_with_this_codec()
+        if base is not None:
+            self._write_new_hashing_part(base, path, card)
+        else:
+            ModelPackage.save(self.net, self.model_config, path, card, self._rate_points())
         self.net.to(self.device)
         return path
+
+    def _package_with_this_codec(self):
+        """The ``init_from`` package when this run left its codec bit for bit (stage 3 alone,
+        codec fixed), else None."""
+        src = Path(self.cfg.init_from) if self.cfg.init_from else None
+        codec_fixed = self.cfg.stages == [3] and self.cfg.stage3.uses_cached_latents()
+        if src is None or not src.is_dir() or not codec_fixed:
+            return None
+        import torch
+        from safetensors.torch import load_file
+
+        from scicbir.models.package import ModelPackage
+
+        base = ModelPackage.load(src)
+        stored = load_file(str(base.weights_path))
+        ours = self.net.state_dict()
+        for key, tensor in stored.items():
+            if key.startswith("hash_head."):
+                continue
+            if key not in ours or not torch.equal(ours[key].detach().cpu(), tensor):
+                return None
+        return base
+
+    def _write_new_hashing_part(self, base, path: Path, card: str) -> None:
+        """Write ``base``'s codec and rate points with this run's hashing part
+        (``with_hash_head``): the package keeps ``base``'s stream checksum, so every archive made
+        with ``base`` decodes with it and moves to its codes by ``scicbir archive rehash``
+        without re-encoding a tile. An earlier package at ``path`` is replaced only once the
+        new one is complete."""
+        import shutil
+
+        from scicbir.models.package import with_hash_head
+
+        head = {
+            k: v.detach().cpu()
+            for k, v in self.net.state_dict().items()
+            if k.startswith("hash_head.")
+        }
+        old = path.with_name(f".{path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            path.replace(old)
+        try:
+            with_hash_head(base, head, path, self.cfg.name, card, config=self.model_config)
+        except BaseException:
+            if old.exists() and not path.exists():
+                old.replace(path)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
 
     def _rate_points(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]] | None:
         """The Pareto points of stage 2 by lambda as package rate points: each point's codec
