@@ -99,6 +99,15 @@ def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(tmp_path, rg
         alone = cached.clone()
         alone[:, 16:] = 0
         assert not np.allclose(net.hash_logits(alone).numpy(), by_torch.logits, atol=1e-3)
+    # decoder side: a decoder has no analysis features, so it hashes the decoded tiles, mixed
+    # sizes included (an edge tile)
+    encoded = onnx_codec.encode(x)
+    edge = onnx_codec.encode(x[:1, :, :40, :24])[0]
+    streams = [e.stream for e in encoded] + [edge.stream]
+    decoded = onnx_codec.decode_many(streams)
+    side = onnx_codec.codes_from_streams(streams)
+    assert np.array_equal(side.codes[:4], onnx_codec.hash(np.stack(decoded[:4])).codes)
+    assert np.array_equal(side.codes[4:], onnx_codec.hash(decoded[4][None]).codes)
 
 
 def test_hash_taps_are_checked_and_absent_from_configs_without_them():

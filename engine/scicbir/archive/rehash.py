@@ -76,7 +76,7 @@ def rehash_archive(
                 cancel.raise_if_cancelled("re-hashing the archive")
             part = tiles[start : start + batch]
             pixels = codec.decode_many([archive.read_stream(t) for t in part])
-            logits = _hash_by_shape(codec, pixels)
+            logits = codec.hash_decoded(pixels).logits
             packed = pack_codes(logits)
             codes += [
                 (tile.id, code.tobytes(), u)
@@ -119,16 +119,3 @@ def _streams_decode_with(archive: Any, target: Any, codec: Any) -> bool:
     except (ModelMismatchError, InputError):
         return False
     return True
-
-
-def _hash_by_shape(codec: Any, pixels: list[np.ndarray]) -> np.ndarray:
-    """Logits of decoded tiles of mixed sizes (edge tiles are smaller), in their order."""
-    out: list[np.ndarray | None] = [None] * len(pixels)
-    shapes: dict[tuple[int, ...], list[int]] = {}
-    for i, p in enumerate(pixels):
-        shapes.setdefault(p.shape, []).append(i)
-    for index in shapes.values():
-        result = codec.hash(np.stack([pixels[i] for i in index]))
-        for i, u in zip(index, result.logits, strict=True):
-            out[i] = u
-    return np.stack(out).astype(np.float32)

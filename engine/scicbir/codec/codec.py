@@ -331,11 +331,32 @@ class TileCodec:
         return self.decode_many([stream])[0]
 
     # ------------------------------------------------------------------ decoder-side codes
+    def hash_decoded(self, tiles: list[np.ndarray]) -> HashResult:
+        """Hash codes of decoded tiles (C, h, w) of mixed sizes (edge tiles are smaller), in
+        their order."""
+        if not tiles:
+            bits = self.config.hash_bits
+            return HashResult(pack_codes(np.zeros((0, bits))), np.zeros((0, bits), np.float32))
+        out: list[np.ndarray | None] = [None] * len(tiles)
+        shapes: dict[tuple[int, ...], list[int]] = {}
+        for i, tile in enumerate(tiles):
+            shapes.setdefault(tile.shape, []).append(i)
+        for index in shapes.values():
+            result = self.hash(np.stack([tiles[i] for i in index]))
+            for i, u in zip(index, result.logits, strict=True):
+                out[i] = u
+        u = np.stack(out).astype(np.float32)
+        return HashResult(pack_codes(u), u)
+
     @torch.no_grad()
     def codes_from_streams(self, streams: list[bytes]) -> HashResult:
-        """Hash codes computed from the latents recovered from the streams (decoder side)."""
-        logits = []
+        """Hash codes computed from the streams alone (decoder side): from the latents they
+        give back, or, for a model whose hash network also reads analysis features
+        (``hash_taps``), from the decoded tiles, which is all a decoder has to analyse."""
         streams = list(streams)
+        if self.config.hash_taps:
+            return self.hash_decoded(self.decode_many(streams))
+        logits = []
         for start in range(0, len(streams), self.batch_size):
             y_hat, _ = self.decode_latents(streams[start : start + self.batch_size])
             logits.append(self.net.hash_logits(y_hat.to(self.device)).cpu().float().numpy())
