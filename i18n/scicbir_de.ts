@@ -924,37 +924,37 @@
         <translation>Das Archiv {archive} wurde von einer älteren Engine geschrieben und kann nicht verfeinert werden. Komprimieren Sie seine Raster in ein neues Archiv, um Relevanz-Feedback zu nutzen.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="173"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="180"/>
         <source>The archive was made with another model (or quality) than the one chosen. Choose &apos;automatic&apos; or the archive&apos;s own model, or compress into a new archive folder.</source>
         <translation>Das Archiv wurde mit einem anderen Modell (oder einer anderen Qualität) als dem gewählten erstellt. Wählen Sie 'automatisch' oder das Modell des Archivs, oder komprimieren Sie in einen neuen Archivordner.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="177"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="184"/>
         <source>The archive&apos;s files are damaged; nothing was written. The details name the file; check and repair the archive with the engine&apos;s &apos;archive verify&apos; and &apos;archive recover&apos;.</source>
         <translation>Die Dateien des Archivs sind beschädigt; es wurde nichts geschrieben. Die Details nennen die Datei; prüfen und reparieren Sie das Archiv mit 'archive verify' und 'archive recover' der Engine.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="182"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="189"/>
         <source>Another task is already writing this archive or training output. Wait for it to finish, or cancel it in the task manager.</source>
         <translation>Eine andere Aufgabe schreibt bereits in dieses Archiv oder diese Trainingsausgabe. Warten Sie, bis sie fertig ist, oder brechen Sie sie in der Aufgabenverwaltung ab.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="186"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="193"/>
         <source>This engine installation lacks a part that this action needs ({module}). Reinstall the engine.</source>
         <translation>Dieser Engine-Installation fehlt ein Teil, den diese Aktion braucht ({module}). Installieren Sie die Engine neu.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="190"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="197"/>
         <source>The engine failed with an internal error. The details hold the error; please report it with the engine output from the SCI-CBIR log tab.</source>
         <translation>Die Engine ist mit einem internen Fehler gescheitert. Die Details enthalten den Fehler; bitte melden Sie ihn mit der Ausgabe der Engine aus dem Protokollreiter SCI-CBIR.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="194"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="201"/>
         <source>The engine stopped unexpectedly (exit code {code}). It starts again with the next action; a compression continues where it stopped.</source>
         <translation>Die Engine wurde unerwartet beendet (Exit-Code {code}). Sie startet mit der nächsten Aktion neu; eine Komprimierung setzt dort fort, wo sie stehen blieb.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="198"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="205"/>
         <source>The engine did not answer within {seconds:g} s. It keeps running; try again.</source>
         <translation>Die Engine hat nicht innerhalb von {seconds:g} s geantwortet. Sie läuft weiter; versuchen Sie es erneut.</translation>
     </message>
@@ -1311,17 +1311,17 @@
         <translation>Das Archiv {archive} kann nicht geschrieben werden (voller Datenträger, fehlende Schreibrechte oder ein Datenträgerfehler). Prüfen Sie freien Speicherplatz und Rechte und drücken Sie dann erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="126"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="133"/>
         <source>the file is damaged or truncated (an incomplete download or copy?) and cannot be read. Replace it or remove it from the folder.</source>
         <translation>Die Datei ist beschädigt oder abgeschnitten (ein unvollständiger Download oder eine unvollständige Kopie?) und kann nicht gelesen werden. Ersetzen Sie sie oder entfernen Sie sie aus dem Ordner.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="130"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="137"/>
         <source>its band files differ in data type or CRS; all band files of one raster must share them.</source>
         <translation>Die Banddateien des Rasters unterscheiden sich in Datentyp oder KBS; alle Banddateien eines Rasters müssen darin übereinstimmen.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../scicbir_qgis/core/messages.py" line="134"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="141"/>
         <source>it has %n bands, but the archive&apos;s model takes {wanted}. Compress it into an archive of its own (automatic model), or choose its bands.</source>
         <translation>
             <numerusform>Das Raster hat %n Band, das Modell des Archivs nimmt aber {wanted}. Komprimieren Sie es in ein eigenes Archiv (automatisches Modell) oder wählen Sie seine Bänder.</numerusform>
@@ -1329,7 +1329,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../scicbir_qgis/core/messages.py" line="140"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="147"/>
         <source>the chosen bands do not fit this raster, which has %n bands. Correct the Bands field or leave it empty.</source>
         <translation>
             <numerusform>Die gewählten Bänder passen nicht zu diesem Raster mit %n Band. Korrigieren Sie das Feld Bänder oder lassen Sie es leer.</numerusform>
@@ -1337,27 +1337,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="146"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="153"/>
         <source>its CRS ({crs}) cannot be converted to longitude/latitude. Give the raster a proper CRS (Raster &gt; Projections &gt; Assign Projection), then press Compress again.</source>
         <translation>Das KBS des Rasters ({crs}) lässt sich nicht in geografische Länge/Breite umrechnen. Weisen Sie dem Raster ein gültiges KBS zu (Raster &gt; Projektionen &gt; Projektion zuweisen) und drücken Sie dann erneut Komprimieren.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="150"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="157"/>
         <source>it has no georeference. Give the raster a CRS (Raster &gt; Projections &gt; Assign Projection), then press Compress again.</source>
         <translation>Das Raster hat keinen Raumbezug. Weisen Sie dem Raster ein KBS zu (Raster &gt; Projektionen &gt; Projektion zuweisen) und drücken Sie dann erneut Komprimieren.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="154"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="161"/>
         <source>it holds values far outside the model&apos;s range, which cannot be coded. Declare its fill value as nodata or clip its values.</source>
         <translation>Das Raster enthält Werte weit außerhalb des Wertebereichs des Modells, die nicht kodiert werden können. Deklarieren Sie seinen Füllwert als NoData oder begrenzen Sie seine Werte.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="158"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="165"/>
         <source>the disk filled up while it was written. Free disk space and press Compress again; the files finished before are kept.</source>
         <translation>Der Datenträger wurde voll, während das Raster geschrieben wurde. Geben Sie Speicherplatz frei und drücken Sie erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
     </message>
     <message>
-        <location filename="../scicbir_qgis/core/messages.py" line="162"/>
+        <location filename="../scicbir_qgis/core/messages.py" line="169"/>
         <source>the archive could not be written (a full disk, missing permissions or a disk error). Check free space and permissions, then press Compress again; the files finished before are kept.</source>
         <translation>Das Archiv konnte nicht geschrieben werden (voller Datenträger, fehlende Schreibrechte oder ein Datenträgerfehler). Prüfen Sie freien Speicherplatz und Rechte und drücken Sie dann erneut Komprimieren; die zuvor fertigen Dateien bleiben erhalten.</translation>
     </message>
@@ -1545,6 +1545,11 @@
         <location filename="../scicbir_qgis/ui/search_panel.py" line="457"/>
         <source>Fast approximate search of a very large archive: it finds {p:.0%} of the 20 most similar tiles an exhaustive search finds.</source>
         <translation>Schnelle Näherungssuche in einem sehr großen Archiv: Sie findet {p:.0%} der 20 ähnlichsten Kacheln, die eine vollständige Suche findet.</translation>
+    </message>
+    <message>
+        <location filename="../scicbir_qgis/core/messages.py" line="119"/>
+        <source>The archive {archive} holds the hash codes of an earlier version of the model {model}: the same codec, so every tile is intact, but codes of the new version cannot be compared with them. Give the archive the new codes once with the engine&apos;s command &apos;scicbir archive rehash {archive} --model {model}&apos; (no tile is re-encoded), then try again.</source>
+        <translation>Das Archiv {archive} enthält die Hash-Codes einer früheren Version des Modells {model}: derselbe Codec, daher ist jede Kachel unversehrt, aber Codes der neuen Version lassen sich nicht mit ihnen vergleichen. Geben Sie dem Archiv einmal die neuen Codes mit dem Befehl der Engine &apos;scicbir archive rehash {archive} --model {model}&apos; (keine Kachel wird neu codiert) und versuchen Sie es dann erneut.</translation>
     </message>
 </context>
 <context>

@@ -116,6 +116,13 @@ def _reasons() -> dict[str, Wording]:
             "error). Check free space and permissions, then press Compress again; the files "
             "finished before are kept."
         ).format(archive=d.get("archive", "?")),
+        "hashing_part_changed": lambda d: tr(
+            "The archive {archive} holds the hash codes of an earlier version of the model "
+            "{model}: the same codec, so every tile is intact, but codes of the new version "
+            "cannot be compared with them. Give the archive the new codes once with the "
+            "engine's command 'scicbir archive rehash {archive} --model {model}' (no tile is "
+            "re-encoded), then try again."
+        ).format(archive=d.get("archive", "?"), model=d.get("given_model", "?")),
     }
 
 

@@ -58,8 +58,10 @@ def test_an_archive_of_the_old_model_names_the_rehash_and_moves_without_reencodi
     assert new.config.hash_taps == (7,)
     with Archive.open(archive, read_only=True) as opened:
         ids, codes_before, _ = opened.catalog.codes()
-        with pytest.raises(ModelMismatchError, match=f"scicbir archive rehash {archive}"):
+        with pytest.raises(ModelMismatchError, match=f"scicbir archive rehash {archive}") as err:
             opened.package  # noqa: B018 - resolving the package is what refuses
+        assert err.value.data["reason"] == "hashing_part_changed"
+        assert err.value.data["given_model"] == new.model_id
     packs = _packs_digest(archive)
     summary = rehash_archive(archive, new)
     assert summary.tiles == len(ids) and summary.previous_model == old.model_id

@@ -127,3 +127,22 @@ def test_counts_take_the_plural_form_of_the_language(
             if german
             else "1 similar tile, best distance 3 (lower is more similar)."
         )
+
+
+def test_an_archive_of_an_earlier_model_version_is_told_how_to_move(qgis_iface, qgis_new_project):
+    """The engine's ``hashing_part_changed`` (a default model updated under the same name):
+    the message gives the one command that moves the archive, in the user's language."""
+    from scicbir_qgis.core.messages import engine_message
+
+    data = {
+        "reason": "hashing_part_changed",
+        "archive": "/data/archive",
+        "archive_model": "scicbir-rgb-aid",
+        "given_model": "scicbir-rgb-aid",
+    }
+    command = "scicbir archive rehash /data/archive --model scicbir-rgb-aid"
+    english = engine_message("model_mismatch", "engine words", data)
+    assert command in english and english.startswith("The archive /data/archive holds")
+    with plugin_language(qgis_iface, "de_DE"):
+        german = engine_message("model_mismatch", "engine words", data)
+    assert command in german and german.startswith("Das Archiv /data/archive enthält")

@@ -84,6 +84,7 @@ class ModelIdentity:
                     archive=archive,
                     archive_model=self.model_id,
                     given_model=other.model_id,
+                    reason="hashing_part_changed",
                 )
             if other.model_id == self.model_id and other.quality != self.quality:
                 raise ModelMismatchError(
