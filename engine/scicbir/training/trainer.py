@@ -841,9 +841,11 @@ class Trainer:
         import torch
         from safetensors.torch import load_file
 
-        from scicbir.models.package import ModelPackage
+        from scicbir.models.package import CODEC_FIELDS, ModelPackage
 
         base = ModelPackage.load(src)
+        if any(getattr(base.config, f) != getattr(self.model_config, f) for f in CODEC_FIELDS):
+            return None  # e.g. another value scale: the package's streams mean other values
         stored = load_file(str(base.weights_path))
         ours = self.net.state_dict()
         for key, tensor in stored.items():
