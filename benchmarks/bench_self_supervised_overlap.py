@@ -42,10 +42,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.peers.features import ColourGradientHistogram  # noqa: E402
-from benchmarks.peers.ranking import l2_distances, random_codes  # noqa: E402
-
-TOP_R = 8
-MAP_K = 20
+from benchmarks.peers.ranking import l2_distances, random_codes, unpack_codes  # noqa: E402
+from benchmarks.retrieval import MAP_K, TOP_R, distance_scores  # noqa: E402
+from benchmarks.retrieval import code_scores as ranked_codes  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -177,24 +176,17 @@ def scores(dirs: list[Direction], rank) -> dict:
 
 
 def code_scores(dirs: list[Direction], codes: np.ndarray) -> dict:
-    from scicbir.training.retrieval import retrieval_metrics
-
-    signed = np.where(np.unpackbits(codes, axis=1), 1.0, -1.0).astype(np.float32)
-    return scores(
-        dirs,
-        lambda d, ql, al: retrieval_metrics(
-            signed[d.queries], ql, signed[d.archive], al, TOP_R, (MAP_K,)
-        ),
-    )
+    """Hamming ranking of packed codes, scored like every benchmark's codes."""
+    bits = unpack_codes(codes, codes.shape[1] * 8)
+    return scores(dirs, lambda d, ql, al: ranked_codes(bits[d.queries], ql, bits[d.archive], al))
 
 
 def feature_scores(dirs: list[Direction], features: np.ndarray) -> dict:
-    from scicbir.training.retrieval import distance_metrics
-
+    """Exact L2 ranking of continuous features, scored like the codes."""
     return scores(
         dirs,
-        lambda d, ql, al: distance_metrics(
-            l2_distances(features[d.queries], features[d.archive]), ql, al, TOP_R, (MAP_K,)
+        lambda d, ql, al: distance_scores(
+            l2_distances(features[d.queries], features[d.archive]), ql, al
         ),
     )
 
