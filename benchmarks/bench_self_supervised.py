@@ -16,7 +16,6 @@ Prints a JSON summary (and writes it with ``--json-out``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.datasets import class_folder_split, spread  # noqa: E402
+from benchmarks.report import print_summary  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -111,11 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help="working folder (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the summary here")
     args = parser.parse_args(argv)
-    summary = run(args)
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
+    print_summary(run(args), args.json_out)
     return 0
 
 

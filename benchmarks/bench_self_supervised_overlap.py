@@ -28,7 +28,6 @@ band files joined by ``+`` in the model's band order. Zero is the scenes' nodata
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -43,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.peers.features import ColourGradientHistogram  # noqa: E402
 from benchmarks.peers.ranking import l2_distances, random_codes, unpack_codes  # noqa: E402
+from benchmarks.report import print_summary  # noqa: E402
 from benchmarks.retrieval import MAP_K, TOP_R, distance_scores  # noqa: E402
 from benchmarks.retrieval import code_scores as ranked_codes  # noqa: E402
 
@@ -272,11 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if len(args.scene) < 2:
         parser.error("give two or more overlapping scenes")
-    summary = run(args)
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
+    print_summary(run(args), args.json_out)
     return 0
 
 

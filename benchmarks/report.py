@@ -1,4 +1,4 @@
-"""Markdown rendering of the benchmark results for ``docs/benchmarks.md``.
+"""Reporting of benchmark results: Markdown for ``docs/benchmarks.md``, JSON summaries.
 
 Every table says plainly who wins: a verdict column or line states where SCI-CBIR loses.
 """
@@ -81,3 +81,14 @@ def retrieval_table(rows: list[RetrievalRow]) -> str:
 
 def code_block(text: str) -> str:
     return "```text\n" + text.rstrip() + "\n```"
+
+
+def print_summary(summary: dict, json_out: str | None = None) -> None:
+    """Print a benchmark's JSON summary and, with ``json_out``, write it there too."""
+    import json
+    from pathlib import Path
+
+    text = json.dumps(summary, indent=2)
+    print(text)
+    if json_out:
+        Path(json_out).write_text(text + "\n")

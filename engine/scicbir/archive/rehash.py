@@ -59,7 +59,8 @@ def rehash_archive(
         archive.lock()
         target = package.at_quality(archive.model.quality if archive.model else None)
         codec = TileCodec(target)
-        if not _streams_decode_with(archive, target, codec):
+        tiles = archive.catalog.tiles()
+        if not _streams_decode_with(archive, target, codec, tiles[:1]):
             raise InputError(
                 f"model '{package.model_id}' ({package.path}) has another codec than archive "
                 f"{archive.folder}'s model '{archive.model.model_id if archive.model else ''}': "
@@ -68,7 +69,6 @@ def rehash_archive(
                 archive=str(archive.folder),
                 reason="codec_differs",
             )
-        tiles = archive.catalog.tiles()
         codes: list[tuple[int, bytes, np.ndarray]] = []
         batch = max(1, codec.batch_size)
         for start in range(0, len(tiles), batch):
@@ -103,19 +103,18 @@ def rehash_archive(
         )
 
 
-def _streams_decode_with(archive: Any, target: Any, codec: Any) -> bool:
+def _streams_decode_with(archive: Any, target: Any, codec: Any, first: list[Any]) -> bool:
     """Whether the archive's bitstreams decode with ``target``: the stream checksums of the
     two packages agree or, when the archive's own package is no longer to be had as it was (a
-    default model whose hashing part was retrained since), its first stream decodes."""
+    default model whose hashing part was retrained since), its ``first`` tile's stream decodes."""
     try:
         return target.stream_checksum == archive.package.stream_checksum
     except (ModelMismatchError, InputError):
         pass
-    ids, _, _ = archive.catalog.codes()
-    if not len(ids):
+    if not first:
         return True
     try:
-        codec.decode_many([archive.read_stream(archive.catalog.tile(int(ids[0])))])
+        codec.decode_many([archive.read_stream(first[0])])
     except (ModelMismatchError, InputError):
         return False
     return True
