@@ -96,15 +96,16 @@ def die_with_parent(parent_pid: int) -> None:
 
 def worker_codec(package_path: str, quality: int | None, threads: int):
     """The codec an encoding process outside the caller's works with: the package loaded from
-    ``package_path`` at rate point ``quality``, the codec's default backend choice, torch at
-    ``threads`` threads. The one rule for pool workers and Dask workers
+    ``package_path`` at rate point ``quality``, the codec's default backend choice, torch and
+    the codec's transform threads (``transform_threads``) at ``threads`` threads. The one rule for pool workers and Dask workers
     (``scicbir.archive.cluster``), so both write the streams an in-process run writes."""
     import torch
 
-    from scicbir.codec import TileCodec
+    from scicbir.codec import TileCodec, transform_threads
     from scicbir.models import ModelPackage
 
     torch.set_num_threads(threads)
+    transform_threads.use_workers(threads)
     return TileCodec(ModelPackage.load(package_path).at_quality(quality))
 
 

@@ -6,6 +6,12 @@ for a second thread to be scheduled: measured 26 ms per position with 2 threads 
 with one. ``single_threaded_blas()`` sets OpenBLAS to one thread for the duration of a block
 (through the library's own ``openblas_set_num_threads``, found in numpy's bundled copy) and
 restores it after. Where no OpenBLAS is found it does nothing.
+
+``single_threaded_torch()`` does the same for torch around the entropy coder's small
+hyperprior convolutions while the codec's transforms run on worker threads
+(``scicbir.codec.transform_threads``): torch's OpenMP threads, woken for a few microseconds of
+work each, then spin and take the core the transforms need. Measured on 2 cores (AID 64 px
+tiles, batches of 16): decoding 122 tiles/s with 2 torch threads, 148 with one.
 """
 
 from __future__ import annotations
@@ -60,3 +66,20 @@ def single_threaded_blas() -> Iterator[None]:
         yield
     finally:
         setter(before)
+
+
+@contextmanager
+def single_threaded_torch() -> Iterator[None]:
+    """One torch thread for the calling thread inside the block, its own setting restored
+    after. torch keeps the setting per thread (OpenMP's, once a thread has used torch), so
+    blocks on other threads (the service's jobs) neither see nor undo it."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)

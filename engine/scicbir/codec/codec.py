@@ -16,13 +16,16 @@ decoder recovers from the stream, so ``code_from_stream`` gives the same code wi
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from scicbir.codec import bitstream
+from scicbir.codec import bitstream, transform_threads
+from scicbir.codec.blas_threads import single_threaded_torch
 from scicbir.codec.entropy import LatentRangeError
 from scicbir.codec.normalisation import Normalisation
 from scicbir.errors import InputError
@@ -68,7 +71,10 @@ class HashResult:
 
 @dataclass
 class CodecTimings:
-    """Seconds spent per stage since the codec was made (for benchmarks and reports)."""
+    """Seconds spent per stage since the codec was made (for benchmarks and reports).
+
+    The transforms of one batch run while the entropy coder works on another
+    (``transform_threads``), so the two add up to more than the wall time."""
 
     transforms: float = 0.0
     entropy: float = 0.0
@@ -114,6 +120,7 @@ class TileCodec:
         self.timings = CodecTimings()
         self.exact_synthesis = exact_synthesis
         self._g_s64: torch.nn.Module | None = None
+        self._g_s64_lock = threading.Lock()
         self.onnx = None
         self.onnx_synthesis = None
         if backend in ("onnx", "auto") and self.device.type == "cpu":
@@ -121,12 +128,13 @@ class TileCodec:
 
             exported = None
             if package.onnx_path("analysis") is None and package.onnx_path("synthesis") is None:
-                exported = OnnxAnalysis.exported_for(package, self.net)
+                exported = OnnxAnalysis.exported_for(package, self.net, threads=1)
             if exported is not None:
                 self.onnx, self.onnx_synthesis = exported["analysis"], exported["synthesis"]
             else:
-                self.onnx = OnnxAnalysis.for_package(package, required=backend == "onnx")
-                self.onnx_synthesis = OnnxSynthesis.for_package(package, required=backend == "onnx")
+                required = backend == "onnx"
+                self.onnx = OnnxAnalysis.for_package(package, required, threads=1)
+                self.onnx_synthesis = OnnxSynthesis.for_package(package, required, threads=1)
         elif backend == "onnx":
             raise InputError("the ONNX backend runs on the CPU only; use device 'cpu'")
 
@@ -172,25 +180,56 @@ class TileCodec:
         x = torch.from_numpy(np.ascontiguousarray(arr)).to(self.device)
         return pad_to_multiple(x, side=self.config.padded_size)
 
-    # ------------------------------------------------------------------ analysis
-    @torch.no_grad()
-    def _analysis(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latents y and hash logits u of a padded batch (ONNX or torch)."""
+    # ------------------------------------------------------------------ transforms
+    def _analysis_arrays(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Latents y and float32 hash logits u of a padded batch (ONNX or torch), on the
+        calling thread (a worker of ``transform_threads``)."""
         if self.onnx is not None:
-            y, u = self.onnx.run(x.cpu().numpy())
-            return torch.from_numpy(y).to(self.device), torch.from_numpy(u)
-        y, hash_input = self.net.analyse(x)
-        return y, self.net.hash_logits(hash_input).cpu()
+            y, u = self.onnx.run(x)
+            return y, u.astype(np.float32, copy=False)
+        with torch.no_grad():  # grad mode is per thread: say it here, not on the caller
+            y, hash_input = self.net.analyse(torch.from_numpy(x).to(self.device))
+            return y.cpu().numpy(), self.net.hash_logits(hash_input).float().cpu().numpy()
+
+    def _synthesis_arrays(self, y_hat: np.ndarray) -> tuple[np.ndarray]:
+        """(x̂,) = g_s(ŷ), float32: onnxruntime, or torch in float64 when ``exact_synthesis``."""
+        if self.onnx_synthesis is not None:
+            return tuple(self.onnx_synthesis.run(y_hat))
+        with torch.no_grad():
+            y = torch.from_numpy(y_hat).to(self.device)
+            if not self.exact_synthesis:
+                return (self.net.g_s(y).cpu().numpy(),)
+            with self._g_s64_lock:
+                if self._g_s64 is None:
+                    import copy
+
+                    self._g_s64 = copy.deepcopy(self.net.g_s).double().eval()
+            return (self._g_s64(y.double()).float().cpu().numpy(),)
+
+    def _coding_threads(self) -> AbstractContextManager:
+        """One torch thread for the entropy coder's hyperprior while ONNX sessions run the
+        transforms beside it (see ``single_threaded_torch``); torch transforms keep theirs."""
+        if self.onnx is not None and self.device.type == "cpu":
+            return single_threaded_torch()
+        return nullcontext()
+
+    def _submit_analysis(self, arr: np.ndarray) -> transform_threads.PendingBatch:
+        """Start the analysis of normalised tiles on the transform threads (see there)."""
+        x = self._to_network(arr).cpu().numpy()
+        return transform_threads.submit(self._analysis_arrays, x, self.onnx is not None)
+
+    def _submit_synthesis(self, y_hat: torch.Tensor) -> transform_threads.PendingBatch:
+        y = np.ascontiguousarray(y_hat.cpu().numpy(), dtype=np.float32)
+        return transform_threads.submit(self._synthesis_arrays, y, self.onnx_synthesis is not None)
 
     # ------------------------------------------------------------------ hash
-    @torch.no_grad()
     def hash(self, tiles: np.ndarray) -> HashResult:
         """Hash codes of normalised tiles (B, C, h, w), the same codes ``encode`` gives."""
         arr = self.check_tiles(tiles)
         logits = []
         for start in range(0, arr.shape[0], self.batch_size):
-            _, u = self._analysis(self._to_network(arr[start : start + self.batch_size]))
-            logits.append(u.float().numpy())
+            _, u = self._submit_analysis(arr[start : start + self.batch_size]).result()
+            logits.append(u)
         u = np.concatenate(logits)
         return HashResult(pack_codes(u), u)
 
@@ -202,25 +241,34 @@ class TileCodec:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> list[EncodedTile]:
-        """Encode normalised float32 tiles (B, C, h, w) into streams + hash codes."""
+        """Encode normalised float32 tiles (B, C, h, w) into streams + hash codes.
+
+        The analysis of the next batch runs on the transform threads while this thread
+        entropy-codes the current one."""
         arr = self.check_tiles(tiles)
         out: list[EncodedTile] = []
-        total = arr.shape[0]
-        for start in range(0, total, self.batch_size):
+        total, size = arr.shape[0], self.batch_size
+        pending = self._submit_analysis(arr[:size])
+        for start in range(0, total, size):
             if cancel is not None:
                 cancel.raise_if_cancelled("encoding")
-            out += self._encode_batch(arr[start : start + self.batch_size])
+            y, u = pending.result()
+            self.timings.transforms += pending.seconds
+            if start + size < total:
+                pending = self._submit_analysis(arr[start + size : start + 2 * size])
+            out += self._code_batch(arr[start : start + size], y, u)
             if progress is not None:
                 progress(len(out), total, "encoding tiles")
         return out
 
-    def _encode_batch(self, arr: np.ndarray) -> list[EncodedTile]:
+    def _code_batch(self, arr: np.ndarray, y: np.ndarray, u: np.ndarray) -> list[EncodedTile]:
+        """Streams and codes of one batch from its latents y and hash logits u."""
         t0 = time.perf_counter()
         _, _, h, w = arr.shape
-        y, u = self._analysis(self._to_network(arr))
-        t1 = time.perf_counter()
         try:
-            (payloads,) = self.net.latent_codec.compress(y)["strings"]
+            with self._coding_threads():
+                latents = torch.from_numpy(y).to(self.device)
+                (payloads,) = self.net.latent_codec.compress(latents)["strings"]
         except LatentRangeError as exc:
             raise InputError(
                 f"tile {', '.join(map(str, exc.tiles))} of the batch cannot be coded: its latents "
@@ -231,18 +279,14 @@ class TileCodec:
                 reason="latents_out_of_range",
                 largest=exc.largest,
             ) from exc
-        u_np = u.float().numpy()
-        codes = pack_codes(u_np)
+        codes = pack_codes(u)
         tiles = []
         for b in range(arr.shape[0]):
             stream = bitstream.pack(
                 self.package.stream_checksum, payloads[b], h, w, self.config.tile_size
             )
-            tiles.append(
-                EncodedTile(stream, codes[b].tobytes(), u_np[b], self.config.hash_bits, h, w)
-            )
-        self.timings.transforms += t1 - t0
-        self.timings.entropy += time.perf_counter() - t1
+            tiles.append(EncodedTile(stream, codes[b].tobytes(), u[b], self.config.hash_bits, h, w))
+        self.timings.entropy += time.perf_counter() - t0
         return tiles
 
     # ------------------------------------------------------------------ decode
@@ -281,7 +325,8 @@ class TileCodec:
                 group = [parsed[i] for i in index]
                 strings = [[p.strings[k] for p in group] for k in range(len(group[0].strings))]
                 abs_max = [p.header.abs_max for p in group] if version == 1 else None
-                out = self.net.latent_codec.decompress(strings, shape, version, abs_max)
+                with self._coding_threads():
+                    out = self.net.latent_codec.decompress(strings, shape, version, abs_max)
                 y_hat[index] = out["y_hat"].cpu()
         except (RuntimeError, ValueError) as exc:  # rANS refuses an inconsistent payload
             raise InputError(f"bitstream payload cannot be decoded ({exc})") from exc
@@ -294,37 +339,41 @@ class TileCodec:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> list[np.ndarray]:
-        """Decode streams into normalised float32 tiles (C, h, w), batch by batch."""
+        """Decode streams into normalised float32 tiles (C, h, w), batch by batch.
+
+        The synthesis of a batch runs on the transform threads while this thread decodes the
+        latents of the next one."""
         out: list[np.ndarray] = []
         streams = list(streams)
+        pending: tuple[transform_threads.PendingBatch, list] | None = None
         for start in range(0, len(streams), self.batch_size):
             if cancel is not None:
                 cancel.raise_if_cancelled("decoding")
             t0 = time.perf_counter()
             y_hat, headers = self.decode_latents(streams[start : start + self.batch_size])
-            t1 = time.perf_counter()
-            x_hat = self.synthesis(y_hat).cpu().numpy()
-            for b, header in enumerate(headers):
-                out.append(np.ascontiguousarray(x_hat[b, :, : header.height, : header.width]))
-            self.timings.entropy += t1 - t0
-            self.timings.transforms += time.perf_counter() - t1
-            if progress is not None:
-                progress(len(out), len(streams), "decoding tiles")
+            self.timings.entropy += time.perf_counter() - t0
+            if pending is not None:
+                self._collect(*pending, out, len(streams), progress)
+            pending = (self._submit_synthesis(y_hat), headers)
+        if pending is not None:
+            self._collect(*pending, out, len(streams), progress)
         return out
 
-    @torch.no_grad()
-    def synthesis(self, y_hat: torch.Tensor) -> torch.Tensor:
-        """x̂ = g_s(ŷ), float32: onnxruntime, or torch in float64 when ``exact_synthesis``."""
-        if self.onnx_synthesis is not None:
-            (x_hat,) = self.onnx_synthesis.run(y_hat.cpu().numpy())
-            return torch.from_numpy(x_hat)
-        if not self.exact_synthesis:
-            return self.net.g_s(y_hat.to(self.device))
-        if self._g_s64 is None:
-            import copy
-
-            self._g_s64 = copy.deepcopy(self.net.g_s).double().eval()
-        return self._g_s64(y_hat.to(self.device).double()).float()
+    def _collect(
+        self,
+        pending: transform_threads.PendingBatch,
+        headers: list,
+        out: list[np.ndarray],
+        total: int,
+        progress: Progress | None,
+    ) -> None:
+        """Append a batch's decoded tiles, cropped to their true sizes, to ``out``."""
+        (x_hat,) = pending.result()
+        self.timings.transforms += pending.seconds
+        for b, header in enumerate(headers):
+            out.append(np.ascontiguousarray(x_hat[b, :, : header.height, : header.width]))
+        if progress is not None:
+            progress(len(out), total, "decoding tiles")
 
     def decode(self, stream: bytes) -> np.ndarray:
         """Decode one stream into a normalised float32 tile (C, h, w)."""

@@ -33,6 +33,8 @@ class OnnxPart:
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+        if threads == 1:  # no thread pool of its own: nothing to keep spinning between runs
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.path = path if isinstance(path, str) else "(exported in memory)"
         self.session = ort.InferenceSession(
@@ -40,8 +42,14 @@ class OnnxPart:
         )
 
     @classmethod
-    def for_package(cls, package: ModelPackage, required: bool = False) -> OnnxPart | None:
-        """The session of the package's export, or None (``required``: raise instead)."""
+    def for_package(
+        cls, package: ModelPackage, required: bool = False, threads: int | None = None
+    ) -> OnnxPart | None:
+        """The session of the package's export, or None (``required``: raise instead).
+
+        ``threads``: the session's own threads (default ``OMP_NUM_THREADS``, else all cores);
+        the codec asks for one and runs chunks of a batch side by side instead
+        (``scicbir.codec.transform_threads``)."""
         path = package.onnx_path(cls.part)
         if path is None:
             if required:
@@ -56,10 +64,12 @@ class OnnxPart:
             if required:
                 raise InputError("onnxruntime is not installed; use backend 'torch'") from exc
             return None
-        return cls(str(path))
+        return cls(str(path), threads)
 
     @classmethod
-    def exported_for(cls, package: ModelPackage, net=None) -> dict[str, OnnxPart] | None:
+    def exported_for(
+        cls, package: ModelPackage, net=None, threads: int | None = None
+    ) -> dict[str, OnnxPart] | None:
         """Sessions of both parts exported in memory, for a rate point the package stores no
         exports of while its default point has them (``package.onnx_on_load``); None when the
         package did not ask for it or the export fails (the codec then runs torch)."""
@@ -73,8 +83,8 @@ class OnnxPart:
             models = export_in_memory(package, net)
         except Exception:  # noqa: BLE001 - torch is the fallback, never a failure
             return None
-        return {"analysis": OnnxAnalysis(models["analysis"]),
-                "synthesis": OnnxSynthesis(models["synthesis"])}  # fmt: skip
+        return {"analysis": OnnxAnalysis(models["analysis"], threads),
+                "synthesis": OnnxSynthesis(models["synthesis"], threads)}  # fmt: skip
 
     def run(self, x: np.ndarray) -> list[np.ndarray]:
         """The outputs for one float32 batch."""
