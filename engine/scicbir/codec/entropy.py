@@ -54,6 +54,7 @@ from torch import Tensor
 from scicbir._compressai import import_compressai
 from scicbir.codec.blas_threads import single_threaded_blas
 from scicbir.codec.normal_cdf_table import NormalCdfTable
+from scicbir.codec.table_kernels import mixture_tables
 
 import_compressai()
 
@@ -150,10 +151,24 @@ def build_cdfs(
     """Integer CDFs ``(L, 2*abs_max + 3)`` for symbols -abs_max..abs_max plus the escape symbol.
 
     Inputs are snapped parameters shaped ``(K, L)``. Each of the 2*abs_max+1 symbols gets at
-    least frequency 1, the escape symbol exactly 1, and the frequencies sum to 2**16. The
-    normal CDF values come from ``CDF_TABLE`` (the same float64 values as computing them,
-    ``component_cdfs``).
+    least frequency 1, the escape symbol exactly 1, and the frequencies sum to 2**16. Built by
+    the compiled ``table_kernels.mixture_tables`` from ``CDF_TABLE``'s values where the table
+    covers every parameter pair (always, for parameters a model gives), else by
+    ``build_cdfs_numpy``, the definition, whose bits the compiled path reproduces.
     """
+    bases = _table_bases(scales, means, weights, abs_max)
+    if bases is None:
+        return build_cdfs_numpy(scales, means, weights, abs_max)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)  # one compiled specialisation
+    return mixture_tables(CDF_TABLE.values, bases, weights, 2 * abs_max + 1, TOTAL)
+
+
+def build_cdfs_numpy(
+    scales: np.ndarray, means: np.ndarray, weights: np.ndarray, abs_max: int
+) -> np.ndarray:
+    """``build_cdfs`` as numpy operations: the definition of the tables. The normal CDF values
+    come from ``CDF_TABLE`` where it covers a pair (the same float64 values as computing them,
+    ``component_cdfs``)."""
     c = _component_cdfs(scales, means, abs_max)  # (K, L, n + 1)
     steps = np.diff(c, axis=2)
     pmf = weights[0][:, None] * steps[0]  # summed in component order, as 0 + w0 d0 + w1 d1 ...
@@ -179,21 +194,46 @@ def component_cdfs(scales: np.ndarray, means: np.ndarray, abs_max: int) -> np.nd
     return ndtr((edges - means[..., None]) / scales[..., None])
 
 
+def _lowest_edge(abs_max: int) -> int:
+    """The lowest symbol edge, -abs_max - 0.5, times ``MEAN_GRID`` (an integer)."""
+    grid = int(MEAN_GRID)
+    return -abs_max * grid - grid // 2
+
+
+def _covered(scales: np.ndarray, means: np.ndarray, abs_max: int) -> tuple[np.ndarray, ...]:
+    """Per flat parameter pair: its ``CDF_TABLE`` row, its mean in grid steps, and whether the
+    table covers it (see ``_component_cdfs``)."""
+    flat_scales, flat_means = scales.reshape(-1), means.reshape(-1)
+    rows = CDF_TABLE.rows_of(flat_scales)
+    with np.errstate(invalid="ignore"):
+        steps = np.rint(flat_means * MEAN_GRID)
+        covered = (rows >= 0) & (np.abs(steps) <= CDF_TABLE.half + _lowest_edge(abs_max))
+        covered &= steps / MEAN_GRID == flat_means
+    return rows, steps, covered
+
+
+def _table_bases(
+    scales: np.ndarray, means: np.ndarray, weights: np.ndarray, abs_max: int
+) -> np.ndarray | None:
+    """Flat ``CDF_TABLE`` index of each component's lowest edge value, (K, L); None unless
+    the table covers every pair and the weights are finite."""
+    rows, steps, covered = _covered(scales, means, abs_max)
+    if not covered.all() or not np.isfinite(weights).all():
+        return None
+    first = _lowest_edge(abs_max) - steps.astype(np.int64)
+    return np.ascontiguousarray(CDF_TABLE.bases(rows, first).reshape(scales.shape))
+
+
 def _component_cdfs(scales: np.ndarray, means: np.ndarray, abs_max: int) -> np.ndarray:
     """``component_cdfs``, looked up in ``CDF_TABLE`` where it covers a parameter pair.
 
     A snapped mean is ``rint(mean * MEAN_GRID) / MEAN_GRID``, so ``edge - mean`` is exactly
     ``(edge * MEAN_GRID - mean_steps) / MEAN_GRID`` with integers on both sides of the minus.
     """
-    grid = int(MEAN_GRID)
-    first = -abs_max * grid - grid // 2  # the lowest edge times MEAN_GRID (an integer)
+    first = _lowest_edge(abs_max)
     count = 2 * abs_max + 2
     flat_scales, flat_means = scales.reshape(-1), means.reshape(-1)
-    rows = CDF_TABLE.rows_of(flat_scales)
-    with np.errstate(invalid="ignore"):
-        steps = np.rint(flat_means * MEAN_GRID)
-        covered = (rows >= 0) & (np.abs(steps) <= CDF_TABLE.half + first)
-        covered &= steps / MEAN_GRID == flat_means
+    rows, steps, covered = _covered(scales, means, abs_max)
     if covered.all():
         out = CDF_TABLE.lookup(rows, first - steps.astype(np.int64), count)
     else:
@@ -281,13 +321,18 @@ class MixtureCoder:
         return self.h_s(z_hat.detach().cpu().double()).numpy()
 
     def _entropy_mlp(self, h: np.ndarray) -> np.ndarray:
-        """The 1x1 ``entropy_parameters`` stack on features (..., 4N) -> (..., 3NK)."""
+        """The 1x1 ``entropy_parameters`` stack on features (..., 4N) -> (..., 3NK).
+
+        The leading axes are flattened first: numpy multiplies a (B, P, 4N) stack by a matrix
+        as B small products, one matrix product of all B * P rows is about twice as fast."""
+        lead = h.shape[:-1]
+        h = h.reshape(-1, h.shape[-1])
         for layer in self.layers:
             if isinstance(layer, float):
                 h = np.where(h >= 0, h, h * layer)
             else:
                 h = h @ layer[0] + layer[1]
-        return h
+        return h.reshape(*lead, h.shape[-1])
 
     def _mixture(
         self, gmm: np.ndarray, scale_rule: str = "bound", snap: bool = True
@@ -330,7 +375,8 @@ class MixtureCoder:
             [padded[:, :, r : r + H, c : c + W] for r, c in zip(rows, cols, strict=True)], 2
         )
         feats = windows.transpose(0, 3, 4, 1, 2).reshape(B, H * W, -1)[:, flat]  # (B, P, 12N)
-        ctx = feats @ self.ctx_weight_t + self.ctx_bias
+        ctx = (feats.reshape(-1, feats.shape[-1]) @ self.ctx_weight_t).reshape(B, flat.size, -1)
+        ctx += self.ctx_bias
         if self.context == "checkerboard":  # anchors are coded without context (bias included)
             ctx[:, (flat // W + flat % W) % 2 == 1] = 0.0
         hyp = hyper.transpose(0, 2, 3, 1).reshape(B, H * W, -1)[:, flat]

@@ -71,11 +71,22 @@ class NormalCdfTable:
                 self._scale_of[r] = scale
                 self._built[r] = True
 
+    @property
+    def values(self) -> np.ndarray:
+        """All values, flat (rows not built yet are zeros): what ``bases`` indexes."""
+        return self._values
+
+    def bases(self, rows: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Flat index of the value for row ``rows[i]`` and d = ``first[i]``; the values for
+        d + e * steps_per_unit follow at index + e (the edges of one latent are neighbours).
+
+        Rows must come from ``rows_of`` (>= 0) and every d be within ±``half``."""
+        q, phase = np.divmod(first + self.half, self.unit)
+        return (rows * self.unit + phase) * self.columns + q
+
     def lookup(self, rows: np.ndarray, first: np.ndarray, count: int) -> np.ndarray:
         """(L, count) values: row ``rows[i]``, d = ``first[i] + e * steps_per_unit`` for
         e = 0 .. count - 1 (the edges of one latent).
 
         Rows must come from ``rows_of`` (>= 0) and every d be within ±``half``."""
-        q, phase = np.divmod(first + self.half, self.unit)
-        base = (rows * self.unit + phase) * self.columns + q
-        return self._values.take(base[:, None] + np.arange(count))
+        return self._values.take(self.bases(rows, first)[:, None] + np.arange(count))
