@@ -39,7 +39,7 @@ def test_split_batches_keep_tile_order_and_onnx_bits(exported, tiles):
     whole = codec._analysis_arrays(padded)
     pending = transform_threads.submit(codec._analysis_arrays, padded, split=True)
     parts = pending.result()
-    assert len(pending._chunks) == min(transform_threads.worker_count(), 8 // 4)
+    assert len(pending._chunks) == min(transform_threads.pool_size(), 8 // 4)
     for a, b in zip(whole, parts, strict=True):
         assert np.array_equal(a, b)  # one-thread onnxruntime: each tile's bits, whatever the split
     assert pending.seconds > 0
@@ -112,3 +112,17 @@ def test_single_thread_block_is_the_calling_threads_own_and_restored():
         assert seen == [1, 2]
     finally:
         torch.set_num_threads(before)
+
+
+def test_an_encoding_process_sizes_the_pool_to_its_share_of_the_cores():
+    before = transform_threads.pool_size()
+    try:
+        transform_threads.use_workers(1)
+        assert transform_threads.pool_size() == 1
+        pending = transform_threads.submit(lambda x: (x * 2,), np.arange(16.0), split=True)
+        assert len(pending._chunks) == 1 and np.array_equal(
+            pending.result()[0], np.arange(16.0) * 2
+        )
+    finally:
+        transform_threads.use_workers(before)
+    assert transform_threads.pool_size() == before

@@ -102,6 +102,11 @@ def _timed(transform: Transform, x: np.ndarray) -> tuple[float, float, tuple[np.
     return start, time.perf_counter(), out
 
 
+def pool_size() -> int:
+    """Threads of the pool (made now if need be): the most chunks a batch is split into."""
+    return _shared_pool()[1]
+
+
 def submit(transform: Transform, x: np.ndarray, split: bool) -> PendingBatch:
     """Start ``transform`` on batch ``x`` (B, ...) on the pool and return at once.
 
