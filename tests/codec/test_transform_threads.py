@@ -54,11 +54,11 @@ def test_pipelined_batches_give_the_streams_and_pixels_of_one_batch(exported, ti
     b = pipelined.encode(x, progress=lambda done, total, _: seen.append((done, total)))
     assert [e.stream for e in a] == [e.stream for e in b]
     assert [e.code for e in a] == [e.code for e in b]
-    assert seen == [(4, 11), (8, 11), (11, 11)]
+    assert seen == [(4, 11), (8, 11), (10, 11), (11, 11)]  # the last batch halved
     streams = [e.stream for e in a]
     seen.clear()
     decoded = pipelined.decode_many(streams, progress=lambda d, t, _: seen.append((d, t)))
-    assert seen == [(4, 11), (8, 11), (11, 11)]
+    assert seen == [(2, 11), (6, 11), (10, 11), (11, 11)]  # a half batch first
     assert all(np.array_equal(p, q) for p, q in zip(one.decode_many(streams), decoded, strict=True))
     assert pipelined.timings.transforms > 0 and pipelined.timings.entropy > 0
 
@@ -72,6 +72,14 @@ def test_torch_backend_runs_its_transforms_off_the_calling_thread_too(exported, 
     decoded = codec.decode_many([e.stream for e in encoded])
     assert all(np.array_equal(p, q) for p, q in zip(
         decoded, reference.decode_many([e.stream for e in encoded]), strict=True))  # fmt: skip
+
+
+def test_batches_leave_one_stage_alone_for_half_a_batch_only():
+    sizes = [[s.stop - s.start for s in transform_threads.batch_slices(n, 16, short)]
+             for n in (5, 24, 64) for short in ("first", "last")]  # fmt: skip
+    assert sizes == [[5], [5], [8, 16], [16, 8], [8, 16, 16, 16, 8], [16, 16, 16, 8, 8]]
+    with pytest.raises(ValueError):
+        transform_threads.batch_slices(10, 4, "middle")
 
 
 def test_a_transform_error_reaches_the_caller():

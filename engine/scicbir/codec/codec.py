@@ -247,16 +247,17 @@ class TileCodec:
         entropy-codes the current one."""
         arr = self.check_tiles(tiles)
         out: list[EncodedTile] = []
-        total, size = arr.shape[0], self.batch_size
-        pending = self._submit_analysis(arr[:size])
-        for start in range(0, total, size):
+        total = arr.shape[0]
+        batches = transform_threads.batch_slices(total, self.batch_size, short="last")
+        pending = self._submit_analysis(arr[batches[0]])
+        for i, batch in enumerate(batches):
             if cancel is not None:
                 cancel.raise_if_cancelled("encoding")
             y, u = pending.result()
             self.timings.transforms += pending.seconds
-            if start + size < total:
-                pending = self._submit_analysis(arr[start + size : start + 2 * size])
-            out += self._code_batch(arr[start : start + size], y, u)
+            if i + 1 < len(batches):
+                pending = self._submit_analysis(arr[batches[i + 1]])
+            out += self._code_batch(arr[batch], y, u)
             if progress is not None:
                 progress(len(out), total, "encoding tiles")
         return out
@@ -346,11 +347,11 @@ class TileCodec:
         out: list[np.ndarray] = []
         streams = list(streams)
         pending: tuple[transform_threads.PendingBatch, list] | None = None
-        for start in range(0, len(streams), self.batch_size):
+        for batch in transform_threads.batch_slices(len(streams), self.batch_size, short="first"):
             if cancel is not None:
                 cancel.raise_if_cancelled("decoding")
             t0 = time.perf_counter()
-            y_hat, headers = self.decode_latents(streams[start : start + self.batch_size])
+            y_hat, headers = self.decode_latents(streams[batch])
             self.timings.entropy += time.perf_counter() - t0
             if pending is not None:
                 self._collect(*pending, out, len(streams), progress)
