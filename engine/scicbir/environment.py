@@ -63,6 +63,7 @@ def engine_info() -> dict[str, Any]:
         "gdal": rasterio.__gdal_version__,
         "onnxruntime": onnxruntime.__version__,
         "onnx": _version("onnx"),
+        "numba": _version("numba"),
         "numpy": numpy.__version__,
         "device": select_device("auto"),
         "cuda_available": bool(torch.cuda.is_available()),
