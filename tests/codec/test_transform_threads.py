@@ -39,7 +39,7 @@ def test_split_batches_keep_tile_order_and_onnx_bits(exported, tiles):
     whole = codec._analysis_arrays(padded)
     pending = transform_threads.submit(codec._analysis_arrays, padded, split=True)
     parts = pending.result()
-    assert len(pending._chunks) == min(transform_threads.pool_size(), 8 // 4)
+    assert len(pending._chunks) == min(transform_threads.pool_size(), 8)
     for a, b in zip(whole, parts, strict=True):
         assert np.array_equal(a, b)  # one-thread onnxruntime: each tile's bits, whatever the split
     assert pending.seconds > 0

@@ -30,10 +30,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-#: Fewest tiles in one chunk of a split batch: smaller chunks cost more in per-call overhead
-#: than they win in parallelism.
-MIN_CHUNK = 4
-
 Transform = Callable[[np.ndarray], tuple[np.ndarray, ...]]
 
 _pool: ThreadPoolExecutor | None = None
@@ -133,10 +129,12 @@ def pool_size() -> int:
 def submit(transform: Transform, x: np.ndarray, split: bool) -> PendingBatch:
     """Start ``transform`` on batch ``x`` (B, ...) on the pool and return at once.
 
-    ``split``: cut the batch into up to one chunk per worker (at least ``MIN_CHUNK`` tiles
-    each), for a transform that runs on one thread per call."""
+    ``split``: cut the batch into one chunk per worker (fewer for a batch of fewer tiles),
+    for a transform that runs on one thread per call. Even one-tile chunks pay: decoding 2
+    tiles went from 78 to 98 tiles/s, 6 tiles from 94 to 121 against chunks of at least 4
+    (2 cores, AID 64 px)."""
     pool, workers = _shared_pool()
-    count = max(1, min(workers, x.shape[0] // MIN_CHUNK)) if split else 1
+    count = max(1, min(workers, x.shape[0])) if split else 1
     bounds = np.linspace(0, x.shape[0], count + 1).astype(int)
     return PendingBatch(
         [pool.submit(_timed, transform, x[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
