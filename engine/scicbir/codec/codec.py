@@ -91,7 +91,8 @@ class TileCodec:
 
     The ONNX path (onnxruntime, when the package has current exports) runs the analysis
     transform + hash head and the synthesis transform; the hyperprior and the entropy coder
-    always run in torch/numpy/compressai.
+    always run in torch/numpy/compressai. The transforms run on worker threads beside the
+    entropy coder, one batch ahead or behind it (``scicbir.codec.transform_threads``).
 
     Decoded pixels are bit-identical across processes. torch's float32 convolutions are not
     (they differ in the last bits between thread counts, measured 2e-6), so the torch path runs
