@@ -61,6 +61,7 @@ def test_pipelined_batches_give_the_streams_and_pixels_of_one_batch(exported, ti
     assert seen == [(2, 11), (6, 11), (10, 11), (11, 11)]  # a half batch first
     assert all(np.array_equal(p, q) for p, q in zip(one.decode_many(streams), decoded, strict=True))
     assert pipelined.timings.transforms > 0 and pipelined.timings.entropy > 0
+    assert pipelined.decode_many([]) == []
 
 
 def test_torch_backend_runs_its_transforms_off_the_calling_thread_too(exported, tiles):
@@ -78,6 +79,7 @@ def test_batches_leave_one_stage_alone_for_half_a_batch_only():
     sizes = [[s.stop - s.start for s in transform_threads.batch_slices(n, 16, short)]
              for n in (5, 24, 64) for short in ("first", "last")]  # fmt: skip
     assert sizes == [[5], [5], [8, 16], [16, 8], [8, 16, 16, 16, 8], [16, 16, 16, 8, 8]]
+    assert transform_threads.batch_slices(0, 16, "first") == []
     with pytest.raises(ValueError):
         transform_threads.batch_slices(10, 4, "middle")
 

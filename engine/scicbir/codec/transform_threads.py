@@ -8,7 +8,7 @@ nothing but leaves that core idle while the coder works. Measured on 2 cores (AI
 two-thread session, one after the other 7.4 ms/tile; the synthesis on a one-thread session
 (5.2 ms/tile) side by side with the decoding of the next batch 5.7 ms/tile.
 
-So the codec's ONNX sessions run on one thread each, and ``TransformThreads`` splits a batch
+So the codec's ONNX sessions run on one thread each, and ``submit`` splits a batch
 into chunks run side by side on a pool of worker threads (sessions accept concurrent ``run``
 calls), one chunk per core: alone, a batch still uses every core; beside the entropy coder of
 the next (or previous) batch, the two share them. The chunks run the same float32 kernels on
@@ -108,12 +108,14 @@ def batch_slices(total: int, size: int, short: str) -> list[slice]:
     batch. Measured on 2 cores (AID 64 px tiles, batches of 16): decoding 24 tiles 141 ->
     155-172 tiles/s with a half batch first."""
     half = max(1, size // 2)
+    if short not in ("first", "last"):
+        raise ValueError(f"short must be 'first' or 'last', not {short!r}")
+    if total <= 0:
+        return []
     if short == "first":
         bounds = [0, min(total, half)]
-    elif short == "last":
-        bounds = [0]
     else:
-        raise ValueError(f"short must be 'first' or 'last', not {short!r}")
+        bounds = [0]
     while bounds[-1] < total:
         bounds.append(min(total, bounds[-1] + size))
     if short == "last" and bounds[-1] - bounds[-2] > half:
