@@ -3,10 +3,16 @@ decode after, and the other way round."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from scicbir.codec import entropy
+from scicbir.codec import entropy, table_kernels
 from scicbir.codec.codec import TileCodec
 from scicbir.codec.table_kernels import pairwise_sum
 
@@ -64,3 +70,30 @@ def test_streams_of_the_numpy_tables_and_the_compiled_ones_are_the_same(
             np.array_equal(a, b)
             for a, b in zip(reference.decode_many(streams), decoded, strict=True)
         )
+
+
+def test_the_kernels_work_where_numba_can_cache_nothing(tmp_path):
+    """A read-only install run without a home folder: numba refuses ``cache=True`` there; the
+    kernels compile in the process instead."""
+    package = tmp_path / "readonly"
+    package.mkdir()
+    shutil.copy(Path(table_kernels.__file__), package / "kernels.py")
+    (package / "__pycache__").write_text("")  # a file: no cache folder beside the module
+    (tmp_path / "blocked").write_text("")  # a file: no user cache folder either
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        import kernels
+        values = np.random.default_rng(0).random(300)
+        assert kernels.pairwise_sum(values, 0, 300) == values.sum()
+        print("ok")
+        """
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(package),
+           "HOME": str(tmp_path / "blocked" / "home"),
+           "XDG_CACHE_HOME": str(tmp_path / "blocked" / "cache")}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -16,8 +16,10 @@ them), ``pmf / total * budget`` and the floor; the sum of a row is numpy's pairw
 accumulators over blocks of up to 128 values, halves split on multiples of 8 above that), not a
 plain loop. ``tests/codec/test_table_kernels.py`` checks the bits against the numpy path.
 
-Compiled on first use in a process (about 1.3 s), then cached next to this file
-(``cache=True``), so later processes load it in milliseconds.
+Compiled on first use in a process (about 1.3 s) and cached where numba finds a writable
+place (beside this file, else the user's cache folder), so later processes load it in
+milliseconds; where there is none (a read-only install run by a user without a home folder)
+each process compiles it anew instead of failing.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ import numpy as np
 _BLOCK = 128
 
 
-@numba.njit(nogil=True, cache=True)
+def _compiled(function):
+    """``function`` compiled by numba, its machine code cached when numba has somewhere to put
+    it (numba refuses ``cache=True`` outright where it has not)."""
+    try:
+        return numba.njit(nogil=True, cache=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(function)
+
+
+@_compiled
 def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     """numpy's sum of at most ``_BLOCK`` contiguous values."""
     if count < 8:
@@ -66,7 +77,7 @@ def _block_sum(values: np.ndarray, start: int, count: int) -> float:
     return total
 
 
-@numba.njit(nogil=True, cache=True)
+@_compiled
 def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
     """Sum of ``values[start:start + count]`` exactly as numpy's ``add.reduce`` sums a
     contiguous row (same association, hence the same bits).
@@ -101,7 +112,7 @@ def pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
     return sums[0]
 
 
-@numba.njit(nogil=True, cache=True)
+@_compiled
 def mixture_tables(
     cdf_values: np.ndarray, bases: np.ndarray, weights: np.ndarray, symbols: int, total: int
 ) -> np.ndarray:
