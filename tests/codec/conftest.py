@@ -10,6 +10,18 @@ import pytest
 S2_ORDER = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12"]
 
 
+def copy_with_onnx_exports(package, target: Path):
+    """A copy of model ``package`` at ``target`` with its ONNX exports written, loaded."""
+    import shutil
+
+    from scicbir.models.onnx_export import export_analysis
+    from scicbir.models.package import ModelPackage
+
+    shutil.copytree(package.path, target)
+    export_analysis(ModelPackage.load(target))
+    return ModelPackage.load(target)
+
+
 def read_bigearthnet_patch(folder: Path) -> np.ndarray:
     """(12, 120, 120) uint16, 20 m / 60 m bands cubic-upsampled to 120x120 (the paper's step)."""
     import rasterio

@@ -15,14 +15,12 @@ from scicbir.codec.codec import TileCodec
 from scicbir.errors import InputError
 from scicbir.models.onnx_export import export_analysis
 from scicbir.models.package import ModelPackage
+from tests.codec.conftest import copy_with_onnx_exports
 
 
 @pytest.fixture(scope="module")
 def exported(tiny_rgb_model, tmp_path_factory) -> ModelPackage:
-    target = tmp_path_factory.mktemp("onnx") / "rgb"
-    shutil.copytree(tiny_rgb_model.path, target)
-    export_analysis(ModelPackage.load(target))
-    return ModelPackage.load(target)
+    return copy_with_onnx_exports(tiny_rgb_model, tmp_path_factory.mktemp("onnx") / "rgb")
 
 
 def test_export_is_recorded_with_the_weights_checksum(exported):

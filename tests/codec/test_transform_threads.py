@@ -3,7 +3,6 @@ pixels, same codes as coding everything in one batch on the calling thread."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import numpy as np
@@ -13,16 +12,15 @@ import torch
 from scicbir.codec import transform_threads
 from scicbir.codec.blas_threads import single_threaded_torch
 from scicbir.codec.codec import TileCodec
-from scicbir.models.onnx_export import export_analysis
 from scicbir.models.package import ModelPackage
+from tests.codec.conftest import copy_with_onnx_exports
 
 
 @pytest.fixture(scope="module")
 def exported(checkerboard_rgb_model, tmp_path_factory) -> ModelPackage:
-    target = tmp_path_factory.mktemp("threads") / "rgb"
-    shutil.copytree(checkerboard_rgb_model.path, target)
-    export_analysis(ModelPackage.load(target))
-    return ModelPackage.load(target)
+    return copy_with_onnx_exports(
+        checkerboard_rgb_model, tmp_path_factory.mktemp("threads") / "rgb"
+    )
 
 
 @pytest.fixture(scope="module")
