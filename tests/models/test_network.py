@@ -64,21 +64,25 @@ def test_decoder_side_codes_equal_the_codes_from_the_stream(tmp_path, rgb_tiles)
     assert np.array_equal(codec.hash(x).codes, again.codes)
 
 
-def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(tmp_path, rgb_tiles):
-    """A model whose hash network also reads earlier analysis features: the codec's torch and
+@pytest.mark.parametrize(("pooling", "channels"), [("mean", 48), ("mean+std", 80)])
+def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(
+    tmp_path, rgb_tiles, pooling, channels
+):
+    """A model whose hash network also reads earlier analysis features (pooled to the latent
+    grid by their mean, or their mean and standard deviation): the codec's torch and
     onnxruntime paths, the latent cache of training and the training forward give one code."""
     from scicbir.models.onnx_export import export_analysis
     from scicbir.models.package import ModelPackage
     from scicbir.training.latent_cache import analysis_latents
 
     path = tmp_path / "taps"
-    make_random_package(path, bands=3, N=16, M=16, hash_taps=(5, 7))
+    make_random_package(path, bands=3, N=16, M=16, hash_taps=(5, 7), hash_tap_pooling=pooling)
     export_analysis(ModelPackage.load(path))
     package = ModelPackage.load(path)
     assert package.config.hash_taps == (5, 7)
-    assert (
-        package.build_network("cpu").hash_head.network[0].in_channels == 48
-    )  # latents + two taps of N
+    assert package.config.hash_tap_pooling == pooling
+    # latents + two taps of N, each once (mean) or twice (mean, std)
+    assert package.build_network("cpu").hash_head.network[0].in_channels == channels
     torch_codec = TileCodec(package, backend="torch")
     onnx_codec = TileCodec(package, backend="auto")
     assert onnx_codec.backend == "onnx"
@@ -88,7 +92,19 @@ def test_hash_taps_feed_the_hash_network_the_same_way_on_every_path(tmp_path, rg
     net = torch_codec.net.eval()
     with torch.no_grad():
         cached = analysis_latents(net, torch.from_numpy(x))
-        assert cached.shape == (4, 48, 4, 4)
+        assert cached.shape == (4, channels, 4, 4)
+        if pooling == "mean+std":  # the last 16 channels: layer 7's spread in each 2 x 2 cell
+            h = net.g_a[:7](torch.from_numpy(x))
+            cells = h.reshape(4, 16, 4, 2, 4, 2)
+            np.testing.assert_allclose(
+                cached[:, 48:64].numpy(), cells.mean(dim=(3, 5)).numpy(), atol=1e-5
+            )
+            np.testing.assert_allclose(
+                cached[:, 64:].numpy(),
+                cells.var(dim=(3, 5), unbiased=False).add(1e-6).sqrt().numpy(),
+                rtol=1e-4,
+                atol=1e-5,
+            )
         np.testing.assert_allclose(
             net.hash_logits(cached).numpy(), by_torch.logits, rtol=1e-5, atol=1e-5
         )
@@ -118,10 +134,18 @@ def test_hash_taps_are_checked_and_absent_from_configs_without_them():
     tapped = ModelConfig(name="t", bands=("a",), N=8, M=8, hash_taps=(7,))
     assert ModelConfig.from_json(tapped.to_json()).hash_taps == (7,)
     assert tapped.hash_input_channels == 16
+    assert "hash_tap_pooling" not in tapped.to_dict()  # the mean, as before the field existed
+    spread = ModelConfig(
+        name="s", bands=("a",), N=8, M=8, hash_taps=(5, 7), hash_tap_pooling="mean+std"
+    )
+    assert ModelConfig.from_json(spread.to_json()).hash_tap_pooling == "mean+std"
+    assert spread.hash_input_channels == 8 * (1 + 2 * 2)
     for bad in (
         {"hash_taps": (9,)},
         {"hash_taps": (0,)},
         {"hash_taps": (7,), "hash_side": "decoder"},
+        {"hash_taps": (7,), "hash_tap_pooling": "max"},
+        {"hash_tap_pooling": "mean+std"},  # nothing to pool
     ):
         with pytest.raises(InputError):
             ModelConfig(name="b", bands=("a",), N=8, M=8, **bad)

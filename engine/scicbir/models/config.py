@@ -34,6 +34,10 @@ HASH_HEADS = ("attention", "conv")
 #: Layers of the analysis transform ``g_a`` (``scicbir.models.network``); a hash tap k is the
 #: output of its first k layers.
 ANALYSIS_LAYERS = 9
+#: How a hash tap is pooled to the latent grid: its mean per cell, or its mean and standard
+#: deviation per cell (how strongly the features vary inside the cell: texture, which the mean
+#: of a cell averages away). Packages written before the field existed used the mean.
+HASH_TAP_POOLINGS = ("mean", "mean+std")
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,9 @@ class ModelConfig:
     ``scicbir.models.hashing``). ``hash_taps``: layers k of the analysis transform whose outputs
     (of ``g_a[:k]``, average-pooled to the latent grid) join the latents as the hash network's
     input, giving it more than the 4 x 4 latents of a 64 px tile; empty: the latents alone
-    (encoder side only). ``normalisation_offset``/``normalisation_scale`` map
+    (encoder side only). ``hash_tap_pooling``: ``"mean"`` (each tap average-pooled) or
+    ``"mean+std"`` (each tap's mean and standard deviation per latent cell, twice the channels).
+    ``normalisation_offset``/``normalisation_scale`` map
     physical values to the nominal [0, 1] range per band: ``(x - offset) / scale``.
     """
 
@@ -76,6 +82,7 @@ class ModelConfig:
     context: str = "serial"
     hash_head: str = "attention"
     hash_taps: tuple[int, ...] = ()
+    hash_tap_pooling: str = "mean"
     labels: tuple[str, ...] = ()
     normalisation_offset: tuple[float, ...] = ()
     normalisation_scale: tuple[float, ...] = ()
@@ -139,6 +146,10 @@ class ModelConfig:
             raise InputError(
                 f"{where}: hash_taps need hash_side 'encoder' (the decoder has only the latents)"
             )
+        if self.hash_tap_pooling not in HASH_TAP_POOLINGS:
+            raise InputError(f"{where}: hash_tap_pooling must be one of {HASH_TAP_POOLINGS}")
+        if self.hash_tap_pooling != "mean" and not self.hash_taps:
+            raise InputError(f"{where}: hash_tap_pooling '{self.hash_tap_pooling}' needs hash_taps")
 
     # ------------------------------------------------------------------ derived
     @property
@@ -156,8 +167,10 @@ class ModelConfig:
 
     @property
     def hash_input_channels(self) -> int:
-        """Channels the hash network reads: the latents' and every tap's (all N)."""
-        return self.N * (1 + len(self.hash_taps))
+        """Channels the hash network reads: the latents' and every tap's (all N; twice N per
+        tap with ``mean+std`` pooling)."""
+        per_tap = 2 if self.hash_tap_pooling == "mean+std" else 1
+        return self.N * (1 + per_tap * len(self.hash_taps))
 
     @property
     def latent_size(self) -> int:
@@ -182,6 +195,8 @@ class ModelConfig:
             data["hash_taps"] = list(self.hash_taps)
         else:  # a package without taps stays readable by engines that predate the field
             del data["hash_taps"]
+        if self.hash_tap_pooling == "mean":  # likewise: absent means the mean
+            del data["hash_tap_pooling"]
         data["normalisation_offset"] = list(self.normalisation_offset)
         data["normalisation_scale"] = list(self.normalisation_scale)
         return data

@@ -64,13 +64,19 @@ TAP_POOLING = {1: 8, 2: 8, 3: 4, 4: 4, 5: 4, 6: 2, 7: 2, 8: 1}
 
 
 def analyse(
-    g_a: nn.Sequential, x: Tensor, taps: tuple[int, ...] = (), decoder_side: bool = False
+    g_a: nn.Sequential,
+    x: Tensor,
+    taps: tuple[int, ...] = (),
+    decoder_side: bool = False,
+    pooling: str = "mean",
 ) -> tuple[Tensor, Tensor]:
     """Latents y and the hash network's input for a padded batch x.
 
     The input is y (or round(y) on the decoder side), joined along the channels by the outputs
-    of ``g_a[:k]`` for each k in ``taps`` (in increasing k), average-pooled to y's grid. Every caller (training,
-    latent caches, the codec's torch path, the ONNX export) gets its hash input here.
+    of ``g_a[:k]`` for each k in ``taps`` (in increasing k), average-pooled to y's grid; with
+    ``pooling="mean+std"`` each tap gives its mean and then its standard deviation per cell of
+    that grid. Every caller (training, latent caches, the codec's torch path, the ONNX export)
+    gets its hash input here.
     """
     if not taps:
         y = g_a(x)
@@ -82,9 +88,28 @@ def analyse(
         if k in taps:
             tapped.append(h)
     y = h
-    # constant kernels (not adaptive pooling): the ONNX export needs them fixed
-    pooled = [F.avg_pool2d(t, TAP_POOLING[k]) for k, t in zip(sorted(taps), tapped, strict=True)]
+    pooled = []
+    for k, t in zip(sorted(taps), tapped, strict=True):
+        pooled.extend(_pool_tap(t, TAP_POOLING[k], pooling == "mean+std"))
     return y, torch.cat([torch.round(y) if decoder_side else y, *pooled], dim=1)
+
+
+def _pool_tap(t: Tensor, cell: int, with_std: bool) -> list[Tensor]:
+    """Mean (and standard deviation) of ``t`` over ``cell`` x ``cell`` cells.
+
+    Constant kernels, not adaptive pooling: the ONNX export needs them fixed. The deviation is
+    taken from the cell's mean broadcast back (two passes) rather than E[t^2] - E[t]^2, which
+    cancels badly in float32 and would let torch and onnxruntime disagree on a code bit.
+    """
+    mean = F.avg_pool2d(t, cell)
+    if not with_std:
+        return [mean]
+    spread = t - mean.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
+    return [mean, torch.sqrt(F.avg_pool2d(spread * spread, cell) + TAP_STD_EPSILON)]
+
+
+#: Added to a cell's variance before the square root: keeps the gradient finite in flat cells.
+TAP_STD_EPSILON = 1e-6
 
 
 class SciCbirNet(CompressionModel):
@@ -143,7 +168,8 @@ class SciCbirNet(CompressionModel):
     # ------------------------------------------------------------------ forward
     def analyse(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Latents y and the hash network's input of a padded batch (module ``analyse``)."""
-        return analyse(self.g_a, x, self.config.hash_taps, self.config.hash_side == "decoder")
+        c = self.config
+        return analyse(self.g_a, x, c.hash_taps, c.hash_side == "decoder", c.hash_tap_pooling)
 
     def forward(self, x: Tensor, hash: bool = True) -> dict[str, Any]:  # noqa: A002
         y, hash_input = self.analyse(x)

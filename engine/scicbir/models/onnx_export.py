@@ -38,9 +38,10 @@ class AnalysisAndHash(nn.Module):
         self.hash_head = net.hash_head
         self.taps = net.config.hash_taps
         self.decoder_side = net.config.hash_side == "decoder"
+        self.pooling = net.config.hash_tap_pooling
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        y, hash_input = analyse(self.g_a, x, self.taps, self.decoder_side)
+        y, hash_input = analyse(self.g_a, x, self.taps, self.decoder_side, self.pooling)
         return y, self.hash_head.logits(hash_input)
 
 

@@ -61,6 +61,7 @@ class ModelSection:
     context: str = "serial"  # latent context model: "serial" (the thesis) or "checkerboard"
     hash_head: str = "attention"  # hash network: "attention" (the thesis) or "conv"
     hash_taps: list = field(default_factory=list)  # g_a layers joining the hash input
+    hash_tap_pooling: str = "mean"  # "mean" or "mean+std" per latent cell
 
 
 @dataclass

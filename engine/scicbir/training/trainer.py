@@ -236,6 +236,7 @@ class Trainer:
             context=m.context,
             hash_head=m.hash_head,
             hash_taps=tuple(m.hash_taps),
+            hash_tap_pooling=m.hash_tap_pooling,
             labels=self.cache.label_names,
             normalisation_offset=per_band(cfg.data.normalisation_offset),
             normalisation_scale=per_band(cfg.data.normalisation_scale),
