@@ -73,6 +73,29 @@ def _stage3_line(cfg) -> str:
             if s3.num_samples_per_class
             else "shuffled batches"
         )
+        + _hash_input(cfg.model)
+    )
+
+
+def _hash_input(model) -> str:
+    """What the hash network reads, when it reads more than the latents (``hash_taps``)."""
+    taps = list(model.hash_taps)
+    if not taps:
+        return ""
+    layers = ("layers " if len(taps) > 1 else "layer ") + ", ".join(str(k) for k in taps)
+    pooled = (
+        "mean and standard deviation per latent cell"
+        if model.hash_tap_pooling == "mean+std"
+        else "average-pooled to the latent grid"
+    )
+    keys = f"`hash_taps: {taps}`" + (
+        f", `hash_tap_pooling: {model.hash_tap_pooling}`"
+        if model.hash_tap_pooling != "mean"
+        else ""
+    )
+    return (
+        f"; hash network input: the latents joined by the analysis transform's {layers} "
+        f"features, {pooled} ({keys})"
     )
 
 
