@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scicbir.training.card import _stage3_line
+from scicbir.training.card import _stage3_line, append_evaluation
 from scicbir.training.config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "engine" / "configs"
@@ -27,3 +27,10 @@ def test_recipe_line_names_the_hash_taps_and_their_pooling():
 def test_recipe_line_of_a_hash_network_on_the_latents_alone_names_no_taps():
     line = _stage3_line(load_config(CONFIGS / "default-rgb.yaml"))
     assert line.startswith("- stage 3: ") and "hash network input" not in line
+
+
+def test_test_split_heading_counts_images_and_the_archive_tiles_cut_from_them():
+    cut = append_evaluation("# m", {"test_samples": 800, "test_tiles": 3200})
+    assert "## Test split (800 images cut into 3200 archive tiles, real bitstreams)" in cut
+    whole = append_evaluation("# m", {"test_samples": 58, "test_tiles": 58})
+    assert "## Test split (58 tiles, real bitstreams)" in whole

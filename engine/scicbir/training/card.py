@@ -187,6 +187,14 @@ def model_card(cfg, model_config, cache, splits: np.ndarray, trainer, final: Pat
     return "\n".join(lines)
 
 
+def _test_size(evaluation: dict[str, Any]) -> str:
+    """ "800 images cut into 3200 archive tiles" when the protocol cuts images into tiles."""
+    samples, tiles = evaluation.get("test_samples"), evaluation.get("test_tiles")
+    if tiles is not None and tiles != samples:
+        return f"{samples} images cut into {tiles} archive tiles"
+    return f"{samples} tiles"
+
+
 def append_evaluation(card: str, evaluation: dict[str, Any]) -> str:
     """The card with the test-split evaluation (real bitstreams) added."""
     comp = evaluation.get("compression", {})
@@ -194,7 +202,7 @@ def append_evaluation(card: str, evaluation: dict[str, Any]) -> str:
     lines = [
         card.rstrip(),
         "",
-        f"## Test split ({evaluation.get('test_samples')} tiles, real bitstreams)",
+        f"## Test split ({_test_size(evaluation)}, real bitstreams)",
         "",
         *(f"- {k}: {_fmt(v)}" for k, v in comp.items()),
         *(f"- {k}: {_fmt(v)}" for k, v in ret.items()),
