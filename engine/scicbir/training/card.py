@@ -188,7 +188,8 @@ def model_card(cfg, model_config, cache, splits: np.ndarray, trainer, final: Pat
 
 
 def _test_size(evaluation: dict[str, Any]) -> str:
-    """ "800 images cut into 3200 archive tiles" when the protocol cuts images into tiles."""
+    """How many tiles the test figures are over, and from how many images when the protocol
+    cut the images into archive tiles."""
     samples, tiles = evaluation.get("test_samples"), evaluation.get("test_tiles")
     if tiles is not None and tiles != samples:
         return f"{samples} images cut into {tiles} archive tiles"
