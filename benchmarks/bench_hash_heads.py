@@ -41,6 +41,35 @@ ROWS = [
 ]
 
 
+def training_and_validation(model_config, data_config: Path, max_val: int):
+    """The tile cache of a configuration's data (the model's normalisation), its training rows
+    and up to ``max_val`` validation rows spread over the split; the test split is never read."""
+    import numpy as np
+
+    from scicbir.training.cache import build_or_open
+    from scicbir.training.config import load_config
+    from scicbir.training.datasets import open_sources
+    from scicbir.training.evaluate import _spread
+    from scicbir.training.splits import SPLIT_CODE, assign_splits
+
+    cfg = load_config(data_config)
+    cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else Path(cfg.output) / "cache"
+    cache = build_or_open(
+        open_sources(cfg.data),
+        cache_root,
+        cfg.data.sample_size,
+        list(model_config.normalisation_offset),
+        list(model_config.normalisation_scale),
+    )
+    keys = [k.split(":", 1)[-1] for k in cache.keys]
+    splits = assign_splits(
+        keys, cache.prescribed, cfg.data.train_fraction, cfg.data.val_fraction, cfg.data.split_salt
+    )
+    train_idx = np.flatnonzero(splits == SPLIT_CODE["train"])
+    val_idx = _spread(np.flatnonzero(splits == SPLIT_CODE["val"]), max_val)
+    return cache, train_idx, val_idx
+
+
 def _validation_latents(net, cache, index, tile_size: int):
     """Latents of the validation images cut on the tile grid, and each tile's image."""
     import numpy as np
@@ -128,12 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.machine import describe as machine_info
     from scicbir.models.package import ModelPackage
-    from scicbir.training.cache import build_or_open
-    from scicbir.training.config import load_config
-    from scicbir.training.datasets import open_sources
-    from scicbir.training.evaluate import _spread
     from scicbir.training.latent_cache import build_latent_cache
-    from scicbir.training.splits import SPLIT_CODE, assign_splits
 
     torch.set_num_threads(args.threads)
     machine = machine_info()
@@ -141,21 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     package = ModelPackage.load(args.model)
     mc = package.config
     net = package.build_network("cpu")
-    cfg = load_config(args.data)
-    cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else Path(cfg.output) / "cache"
-    cache = build_or_open(
-        open_sources(cfg.data),
-        cache_root,
-        cfg.data.sample_size,
-        list(mc.normalisation_offset),
-        list(mc.normalisation_scale),
-    )
-    keys = [k.split(":", 1)[-1] for k in cache.keys]
-    splits = assign_splits(
-        keys, cache.prescribed, cfg.data.train_fraction, cfg.data.val_fraction, cfg.data.split_salt
-    )
-    train_idx = np.flatnonzero(splits == SPLIT_CODE["train"])
-    val_idx = _spread(np.flatnonzero(splits == SPLIT_CODE["val"]), args.max_val)
+    cache, train_idx, val_idx = training_and_validation(mc, args.data, args.max_val)
     t0 = time.perf_counter()
     latents = build_latent_cache(net, cache, train_idx, mc.tile_size, args.variants, 0, "cpu")
     seconds = time.perf_counter() - t0

@@ -184,34 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.taps = tuple(sorted(int(k) for k in args.taps.split(",")))
 
-    import numpy as np
     import torch
 
+    from benchmarks.bench_hash_heads import training_and_validation
     from scicbir.models.package import ModelPackage
-    from scicbir.training.cache import build_or_open
-    from scicbir.training.config import load_config
-    from scicbir.training.datasets import open_sources
-    from scicbir.training.evaluate import _spread
-    from scicbir.training.splits import SPLIT_CODE, assign_splits
 
     torch.set_num_threads(1)
     package = ModelPackage.load(args.model)
     mc = package.config
-    cfg = load_config(args.data)
-    cache_root = Path(cfg.data.cache_dir) if cfg.data.cache_dir else Path(cfg.output) / "cache"
-    cache = build_or_open(
-        open_sources(cfg.data),
-        cache_root,
-        cfg.data.sample_size,
-        list(mc.normalisation_offset),
-        list(mc.normalisation_scale),
-    )
-    keys = [k.split(":", 1)[-1] for k in cache.keys]
-    splits = assign_splits(
-        keys, cache.prescribed, cfg.data.train_fraction, cfg.data.val_fraction, cfg.data.split_salt
-    )
-    train_idx = np.flatnonzero(splits == SPLIT_CODE["train"])
-    val_idx = _spread(np.flatnonzero(splits == SPLIT_CODE["val"]), args.max_val)
+    cache, train_idx, val_idx = training_and_validation(mc, args.data, args.max_val)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     if not (args.cache_dir / "val_owner.npy").is_file():
         _cache(args, package.build_network("cpu"), cache, train_idx, val_idx, mc.tile_size)
