@@ -65,14 +65,14 @@ def _every_block(net, taps: tuple[int, ...]):
     """``net.analyse`` replaced by one that returns every block of ``blocks_of(taps)``."""
     import torch
 
-    from scicbir.models.network import TAP_POOLING, _pool_tap
+    from scicbir.models.network import TAP_POOLING, pool_tap
 
     def analyse(x):
         h, out = x, {}
         for k, layer in enumerate(net.g_a, start=1):
             h = layer(h)
             if k in taps:
-                out[f"m{k}"], out[f"s{k}"] = _pool_tap(h, TAP_POOLING[k], with_std=True)
+                out[f"m{k}"], out[f"s{k}"] = pool_tap(h, TAP_POOLING[k], with_std=True)
         out["y"] = h
         return h, torch.cat([out[b] for b in blocks_of(taps)], 1)
 

@@ -90,11 +90,15 @@ def analyse(
     y = h
     pooled = []
     for k, t in zip(sorted(taps), tapped, strict=True):
-        pooled.extend(_pool_tap(t, TAP_POOLING[k], pooling == "mean+std"))
+        pooled.extend(pool_tap(t, TAP_POOLING[k], pooling == "mean+std"))
     return y, torch.cat([torch.round(y) if decoder_side else y, *pooled], dim=1)
 
 
-def _pool_tap(t: Tensor, cell: int, with_std: bool) -> list[Tensor]:
+#: Added to a cell's variance before the square root: keeps the gradient finite in flat cells.
+TAP_STD_EPSILON = 1e-6
+
+
+def pool_tap(t: Tensor, cell: int, with_std: bool) -> list[Tensor]:
     """Mean (and standard deviation) of ``t`` over ``cell`` x ``cell`` cells.
 
     Constant kernels, not adaptive pooling: the ONNX export needs them fixed. The deviation is
@@ -106,10 +110,6 @@ def _pool_tap(t: Tensor, cell: int, with_std: bool) -> list[Tensor]:
         return [mean]
     spread = t - mean.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
     return [mean, torch.sqrt(F.avg_pool2d(spread * spread, cell) + TAP_STD_EPSILON)]
-
-
-#: Added to a cell's variance before the square root: keeps the gradient finite in flat cells.
-TAP_STD_EPSILON = 1e-6
 
 
 class SciCbirNet(CompressionModel):
